@@ -1,0 +1,293 @@
+/* duet-json.c: bounded JSON parsing and typed member access
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-api-error.h"
+#include "duet-json.h"
+
+/* json-glib parses recursively with no depth limit, so a body of 100,000
+ * '[' overflows the stack.  This scan runs on the raw bytes before any
+ * json-glib parse: it only has to track strings, escapes and brackets. */
+gboolean
+duet_json_check_bounds (const char  *data,
+                        gsize        length,
+                        gsize        max_size,
+                        guint        max_depth,
+                        GError     **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  if (length > max_size)
+    {
+      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_TOO_LARGE,
+                   "The JSON body is %" G_GSIZE_FORMAT " bytes, over the limit of %" G_GSIZE_FORMAT,
+                   length, max_size);
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            {
+              g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_TOO_DEEP,
+                           "The JSON body is nested deeper than %u levels", max_depth);
+              return FALSE;
+            }
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+JsonNode *
+duet_json_parse (const char  *data,
+                 gssize       length,
+                 gsize        max_size,
+                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (length < 0)
+    length = data != NULL ? strlen (data) : 0;
+
+  if (!duet_json_check_bounds (data, length, max_size, DUET_JSON_MAX_DEPTH, error))
+    return NULL;
+
+  if (!g_utf8_validate (data, length, NULL))
+    {
+      g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                           "The body is not valid UTF-8");
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                   "The body is not JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                           "The body is empty");
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}
+
+JsonObject *
+duet_json_parse_object (GBytes  *bytes,
+                        gsize    max_size,
+                        GError **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  gsize length = 0;
+  const char *data = NULL;
+
+  if (bytes != NULL)
+    data = g_bytes_get_data (bytes, &length);
+
+  if (length == 0)
+    {
+      g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                           "The body is empty");
+      return NULL;
+    }
+
+  root = duet_json_parse (data, length, max_size, error);
+  if (root == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                           "The body is JSON but not an object");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+char *
+duet_json_to_string (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, NULL);
+}
+
+char *
+duet_json_object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return duet_json_to_string (node);
+}
+
+static JsonNode *
+require_member (JsonObject   *object,
+                const char   *member,
+                JsonNodeType  type,
+                const char   *type_name,
+                GError      **error)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL)
+    {
+      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                   "The field “%s” is missing", member);
+      return NULL;
+    }
+
+  if (JSON_NODE_TYPE (node) != type ||
+      (type == JSON_NODE_VALUE && json_node_get_value_type (node) != G_TYPE_STRING))
+    {
+      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                   "The field “%s” is not %s", member, type_name);
+      return NULL;
+    }
+
+  return node;
+}
+
+const char *
+duet_json_require_string (JsonObject  *object,
+                          const char  *member,
+                          GError     **error)
+{
+  JsonNode *node = require_member (object, member, JSON_NODE_VALUE, "a string", error);
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+JsonObject *
+duet_json_require_object (JsonObject  *object,
+                          const char  *member,
+                          GError     **error)
+{
+  JsonNode *node = require_member (object, member, JSON_NODE_OBJECT, "an object", error);
+
+  return node != NULL ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+duet_json_require_array (JsonObject  *object,
+                         const char  *member,
+                         GError     **error)
+{
+  JsonNode *node = require_member (object, member, JSON_NODE_ARRAY, "an array", error);
+
+  return node != NULL ? json_node_get_array (node) : NULL;
+}
+
+const char *
+duet_json_get_string (JsonObject *object,
+                      const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+JsonObject *
+duet_json_get_object (JsonObject *object,
+                      const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+duet_json_get_array (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+gint64
+duet_json_get_int (JsonObject *object,
+                   const char *member,
+                   gint64      fallback)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return json_node_get_int (node);
+    case G_TYPE_DOUBLE:
+      {
+        double d = json_node_get_double (node);
+
+        /* A huge or fractional number is not a valid integer field. */
+        if (d >= -9007199254740991.0 && d <= 9007199254740991.0 && d == (gint64) d)
+          return (gint64) d;
+        return fallback;
+      }
+    default:
+      return fallback;
+    }
+}
+
+gboolean
+duet_json_get_bool (JsonObject *object,
+                    const char *member,
+                    gboolean    fallback)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+
+  return json_node_get_boolean (node);
+}

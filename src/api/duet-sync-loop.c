@@ -1,0 +1,454 @@
+/* duet-sync-loop.c: the /sync long-poll loop of one account
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One request at a time, from the stored since token.  Each reply is
+ * handed up through ::response before the token moves, so a handler that
+ * stores the batch with its token never leaves the token ahead of its data.
+ * Failures are reported through ::error and retried with backoff for ever,
+ * except those that no retry can mend (the token is gone).
+ */
+#include "config.h"
+
+#include "duet-json.h"
+#include "duet-sync-loop.h"
+
+struct _DuetSyncLoop
+{
+  GObject        parent_instance;
+
+  DuetClient    *client;
+  char          *since;
+  char          *filter;
+  guint          timeout_ms;
+
+  DuetSyncState  state;
+  guint          failures;
+  guint          retry_in_ms;
+  GCancellable  *cancellable;
+  guint          retry_source;
+};
+
+G_DEFINE_FINAL_TYPE (DuetSyncLoop, duet_sync_loop, G_TYPE_OBJECT)
+G_DEFINE_ENUM_TYPE (DuetSyncState, duet_sync_state,
+  G_DEFINE_ENUM_VALUE (DUET_SYNC_STATE_STOPPED, "stopped"),
+  G_DEFINE_ENUM_VALUE (DUET_SYNC_STATE_CONNECTING, "connecting"),
+  G_DEFINE_ENUM_VALUE (DUET_SYNC_STATE_LIVE, "live"),
+  G_DEFINE_ENUM_VALUE (DUET_SYNC_STATE_RETRYING, "retrying"))
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_SINCE,
+  PROP_FILTER,
+  PROP_TIMEOUT,
+  PROP_STATE,
+  PROP_RETRY_IN,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_RESPONSE,
+  SIGNAL_ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void sync_once (DuetSyncLoop *self);
+
+static void
+set_state (DuetSyncLoop  *self,
+           DuetSyncState  state,
+           guint          retry_in_ms)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (self->retry_in_ms != retry_in_ms)
+    {
+      self->retry_in_ms = retry_in_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_IN]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Errors that no retry can mend: the account has to sign in again. */
+static gboolean
+is_fatal (const GError *error)
+{
+  return g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_UNKNOWN_TOKEN) ||
+         g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_SOFT_LOGOUT) ||
+         g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_MISSING_TOKEN) ||
+         g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_NOT_SIGNED_IN) ||
+         g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_FORBIDDEN);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  DuetSyncLoop *self = user_data;
+
+  self->retry_source = 0;
+  sync_once (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sync_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(DuetSyncLoop) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  const char *next_batch;
+  guint delay;
+
+  response = duet_client_sync_finish (DUET_CLIENT (object), result, &error);
+
+  /* Stopped meanwhile: the loop is someone else's now, or no one's. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->state == DUET_SYNC_STATE_STOPPED)
+    return;
+
+  if (response != NULL)
+    {
+      next_batch = json_object_get_string_member (response, "next_batch");
+      /* The token moves only after the handlers have taken the batch. */
+      g_autofree char *next = g_strdup (next_batch);
+
+      self->failures = 0;
+      set_state (self, DUET_SYNC_STATE_LIVE, 0);
+      g_signal_emit (self, signals[SIGNAL_RESPONSE], 0, response);
+      if (self->state == DUET_SYNC_STATE_STOPPED)
+        {
+          duet_sync_loop_set_since (self, next);
+          return;
+        }
+      duet_sync_loop_set_since (self, next);
+      sync_once (self);
+      return;
+    }
+
+  if (is_fatal (error))
+    {
+      g_clear_object (&self->cancellable);
+      set_state (self, DUET_SYNC_STATE_STOPPED, 0);
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+      return;
+    }
+
+  self->failures++;
+  delay = duet_client_next_backoff_ms (self->client, self->failures);
+  set_state (self, DUET_SYNC_STATE_RETRYING, delay);
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+
+  if (self->state != DUET_SYNC_STATE_STOPPED && self->retry_source == 0)
+    self->retry_source = g_timeout_add (delay, retry_cb, self);
+}
+
+static void
+sync_once (DuetSyncLoop *self)
+{
+  /* The first request of a fresh account answers at once: nothing to wait for. */
+  guint timeout = self->since != NULL ? self->timeout_ms : 0;
+
+  duet_client_sync_async (self->client, self->since, self->filter, timeout,
+                          self->cancellable, sync_cb, g_object_ref (self));
+}
+
+static void
+duet_sync_loop_dispose (GObject *object)
+{
+  DuetSyncLoop *self = DUET_SYNC_LOOP (object);
+
+  duet_sync_loop_stop (self);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (duet_sync_loop_parent_class)->dispose (object);
+}
+
+static void
+duet_sync_loop_finalize (GObject *object)
+{
+  DuetSyncLoop *self = DUET_SYNC_LOOP (object);
+
+  g_clear_pointer (&self->since, g_free);
+  g_clear_pointer (&self->filter, g_free);
+
+  G_OBJECT_CLASS (duet_sync_loop_parent_class)->finalize (object);
+}
+
+static void
+duet_sync_loop_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  DuetSyncLoop *self = DUET_SYNC_LOOP (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_SINCE:
+      g_value_set_string (value, self->since);
+      break;
+    case PROP_FILTER:
+      g_value_set_string (value, self->filter);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout_ms);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_RETRY_IN:
+      g_value_set_uint (value, self->retry_in_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_sync_loop_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  DuetSyncLoop *self = DUET_SYNC_LOOP (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_SINCE:
+      duet_sync_loop_set_since (self, g_value_get_string (value));
+      break;
+    case PROP_FILTER:
+      duet_sync_loop_set_filter (self, g_value_get_string (value));
+      break;
+    case PROP_TIMEOUT:
+      duet_sync_loop_set_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_sync_loop_class_init (DuetSyncLoopClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = duet_sync_loop_dispose;
+  object_class->finalize = duet_sync_loop_finalize;
+  object_class->get_property = duet_sync_loop_get_property;
+  object_class->set_property = duet_sync_loop_set_property;
+
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, DUET_TYPE_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SINCE] =
+    g_param_spec_string ("since", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FILTER] =
+    g_param_spec_string ("filter", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT32 / 2, DUET_SYNC_LOOP_DEFAULT_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, DUET_TYPE_SYNC_STATE, DUET_SYNC_STATE_STOPPED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RETRY_IN] =
+    g_param_spec_uint ("retry-in", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DuetSyncLoop::response:
+   * @response: the reply, with next_batch checked to be a string
+   *
+   * Emitted for every successful /sync, before the since token moves.
+   */
+  signals[SIGNAL_RESPONSE] =
+    g_signal_new ("response", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+
+  /**
+   * DuetSyncLoop::error:
+   * @error: what went wrong
+   *
+   * Emitted for every failed /sync.  When the state is then "retrying" the
+   * loop goes on by itself after retry-in ms; when "stopped", it needs the
+   * account to sign in again.
+   */
+  signals[SIGNAL_ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+duet_sync_loop_init (DuetSyncLoop *self)
+{
+  self->timeout_ms = DUET_SYNC_LOOP_DEFAULT_TIMEOUT_MS;
+  self->filter = duet_sync_loop_build_filter (DUET_SYNC_LOOP_DEFAULT_TIMELINE_LIMIT);
+}
+
+DuetSyncLoop *
+duet_sync_loop_new (DuetClient *client)
+{
+  g_return_val_if_fail (DUET_IS_CLIENT (client), NULL);
+
+  return g_object_new (DUET_TYPE_SYNC_LOOP, "client", client, NULL);
+}
+
+DuetClient *
+duet_sync_loop_get_client (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), NULL);
+  return self->client;
+}
+
+const char *
+duet_sync_loop_get_since (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), NULL);
+  return self->since;
+}
+
+void
+duet_sync_loop_set_since (DuetSyncLoop *self,
+                          const char   *since)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+
+  if (g_strcmp0 (self->since, since) == 0)
+    return;
+
+  g_free (self->since);
+  self->since = g_strdup (since);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SINCE]);
+}
+
+const char *
+duet_sync_loop_get_filter (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), NULL);
+  return self->filter;
+}
+
+void
+duet_sync_loop_set_filter (DuetSyncLoop *self,
+                           const char   *filter_json)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+
+  if (g_strcmp0 (self->filter, filter_json) == 0)
+    return;
+
+  g_free (self->filter);
+  self->filter = g_strdup (filter_json);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+}
+
+guint
+duet_sync_loop_get_timeout (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), 0);
+  return self->timeout_ms;
+}
+
+void
+duet_sync_loop_set_timeout (DuetSyncLoop *self,
+                            guint         timeout_ms)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+
+  if (self->timeout_ms == timeout_ms)
+    return;
+
+  self->timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+DuetSyncState
+duet_sync_loop_get_state (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), DUET_SYNC_STATE_STOPPED);
+  return self->state;
+}
+
+guint
+duet_sync_loop_get_retry_in (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), 0);
+  return self->retry_in_ms;
+}
+
+void
+duet_sync_loop_start (DuetSyncLoop *self)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+
+  if (self->state != DUET_SYNC_STATE_STOPPED)
+    return;
+
+  self->failures = 0;
+  self->cancellable = g_cancellable_new ();
+  set_state (self, DUET_SYNC_STATE_CONNECTING, 0);
+  sync_once (self);
+}
+
+void
+duet_sync_loop_stop (DuetSyncLoop *self)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  set_state (self, DUET_SYNC_STATE_STOPPED, 0);
+}
+
+char *
+duet_sync_loop_build_filter (guint timeline_limit)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "room");
+  json_builder_begin_object (builder);
+
+  json_builder_set_member_name (builder, "state");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "lazy_load_members");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "timeline");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "limit");
+  json_builder_add_int_value (builder, timeline_limit);
+  json_builder_set_member_name (builder, "lazy_load_members");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_end_object (builder);
+
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return duet_json_to_string (root);
+}
