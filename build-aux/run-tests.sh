@@ -62,6 +62,11 @@ fi
 [ -z "$summary_file" ] || summary_file=$(absolute "$summary_file")
 cd "$srcdir"
 
+# A log left from an earlier run must never be counted as this run's results.
+testlog=$builddir/meson-logs/testlog.json
+rm -f -- "$testlog"
+[ -z "$summary_file" ] || rm -f -- "$summary_file"
+
 finish() {
   local line=$1 status=$2
   echo
@@ -105,10 +110,6 @@ if [ -f "$builddir/meson-private/coredata.dat" ]; then
 else
   meson setup "${options[@]}" "$builddir" || build_failed "meson setup failed"
 fi
-
-# A log left from an earlier run must not be counted as this run's results.
-testlog=$builddir/meson-logs/testlog.json
-rm -f -- "$testlog"
 
 step "Building"
 meson compile -C "$builddir" || build_failed "the build failed"
