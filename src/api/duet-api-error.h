@@ -36,6 +36,7 @@ typedef enum {
   DUET_API_ERROR_INVALID_ARGUMENT,    /* local: bad user id, room id, mxc URI ... */
   DUET_API_ERROR_DISCOVERY,           /* local: .well-known present but unusable */
   DUET_API_ERROR_NOT_SIGNED_IN,       /* local: a call that needs a token without one */
+  DUET_API_ERROR_UNSAFE_NUMBER,       /* local: a number json-glib cannot write back unchanged */
 } DuetApiError;
 
 GQuark       duet_api_error_quark          (void);

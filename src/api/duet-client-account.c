@@ -113,7 +113,13 @@ duet_client_get_account_data_async (DuetClient          *self,
 {
   GTask *task;
   g_autofree char *path = NULL;
-  DuetRequest request = { .method = "GET", .flags = DUET_REQUEST_IDEMPOTENT };
+  /* This read is the first half of a read-modify-write: refuse content
+   * that would not survive being written back. */
+  DuetRequest request = {
+    .method = "GET",
+    .flags = DUET_REQUEST_IDEMPOTENT,
+    .check_numbers = TRUE,
+  };
 
   g_return_if_fail (DUET_IS_CLIENT (self));
   g_return_if_fail (event_type != NULL);

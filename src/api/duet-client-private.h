@@ -23,6 +23,7 @@ typedef struct {
   guint             timeout_ms;   /* 0: the client's request timeout */
   guint             max_attempts; /* 0: the client's max attempts */
   gboolean          raw;          /* resolve to the body's GBytes, not JSON */
+  gboolean          check_numbers; /* refuse numbers json-glib cannot round-trip */
 } DuetRequest;
 
 void         _duet_client_send_async       (DuetClient           *self,

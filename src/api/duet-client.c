@@ -61,6 +61,7 @@ typedef struct {
   guint             timeout_ms;
   guint             max_attempts;
   gboolean          raw;
+  gboolean          check_numbers;
 
   guint             attempt;
   SoupMessage      *message;
@@ -664,7 +665,11 @@ handle_response (GTask  *task,
         }
       else
         {
-          JsonObject *object = duet_json_parse_object (body, data->max_size, &error);
+          JsonObject *object = NULL;
+
+          if (!data->check_numbers ||
+              duet_json_check_numbers (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error))
+            object = duet_json_parse_object (body, data->max_size, &error);
 
           if (object == NULL)
             g_task_return_error (task, error);
@@ -886,6 +891,7 @@ _duet_client_send_async (DuetClient          *self,
   data->timeout_ms = request->timeout_ms != 0 ? request->timeout_ms : self->request_timeout_ms;
   data->max_attempts = request->max_attempts != 0 ? request->max_attempts : self->max_attempts;
   data->raw = request->raw;
+  data->check_numbers = request->check_numbers;
   g_task_set_task_data (task, data, (GDestroyNotify) request_data_free);
 
   /* The task's own reference travels through the attempts. */

@@ -246,7 +246,9 @@ char        *duet_client_send_event_finish      (DuetClient           *self,
                                                  GAsyncResult         *result,
                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Global account data.  A missing type fails with DUET_API_ERROR_NOT_FOUND. */
+/* Global account data.  A missing type fails with DUET_API_ERROR_NOT_FOUND.
+ * The read is meant for read-modify-write: content holding a number that
+ * json-glib cannot write back unchanged fails with DUET_API_ERROR_UNSAFE_NUMBER. */
 void         duet_client_get_account_data_async (DuetClient           *self,
                                                  const char           *event_type,
                                                  GCancellable         *cancellable,

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "duet-api-error.h"
@@ -64,6 +66,73 @@ duet_json_check_bounds (const char  *data,
           break;
         default:
           break;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+number_round_trips (const char *token)
+{
+  gboolean is_float = strpbrk (token, ".eE") != NULL;
+
+  errno = 0;
+  if (is_float)
+    {
+      double value = g_ascii_strtod (token, NULL);
+
+      /* ERANGE covers both overflow (inf) and underflow (a value lost to 0). */
+      return errno == 0 && isfinite (value);
+    }
+
+  g_ascii_strtoll (token, NULL, 10);
+  return errno == 0;
+}
+
+gboolean
+duet_json_check_numbers (const char  *data,
+                         gsize        length,
+                         GError     **error)
+{
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+      gsize start;
+      g_autofree char *token = NULL;
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (c == '"')
+        {
+          in_string = TRUE;
+          continue;
+        }
+
+      if (c != '-' && !g_ascii_isdigit (c))
+        continue;
+
+      start = i;
+      while (i < length && (g_ascii_isdigit (data[i]) || strchr ("+-.eE", data[i]) != NULL))
+        i++;
+      token = g_strndup (data + start, i - start);
+      i--;
+
+      if (!number_round_trips (token))
+        {
+          g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_NUMBER,
+                       "The content holds the number %.40s, which Duet cannot write back unchanged",
+                       token);
+          return FALSE;
         }
     }
 

@@ -19,6 +19,11 @@ gboolean     duet_json_check_bounds          (const char  *data,
                                               gsize        max_size,
                                               guint        max_depth,
                                               GError     **error);
+/* json-glib turns an integer beyond int64 into -1 and 1e400 into "inf.0":
+ * content that is read to be written back must not hold such numbers. */
+gboolean     duet_json_check_numbers         (const char  *data,
+                                              gsize        length,
+                                              GError     **error);
 JsonNode    *duet_json_parse                 (const char  *data,
                                               gssize       length,
                                               gsize        max_size,
