@@ -58,7 +58,7 @@ elif command -v sudo >/dev/null; then
 else
   echo "install-deps.sh: these Debian packages are missing and installing them needs root:" >&2
   echo "  ${missing[*]}" >&2
-  echo "Run build-aux/install-deps.sh as root (e.g. su -c build-aux/install-deps.sh)." >&2
+  echo "Install them as root, e.g.: su -c '$(cd -- "$(dirname -- "$0")" && pwd)/install-deps.sh'" >&2
   exit 1
 fi
 
