@@ -1,0 +1,1226 @@
+/* duet-test-homeserver-handlers.c: HTTP routing and endpoint handlers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Routes match decoded path segments; "*" is any one segment and "C" is the
+ * client API version ("v3", or the old "r0").  A handler reads its
+ * parameters from req->segs by position, and its JSON body (always an object
+ * by then) from req->body.
+ */
+#include "duet-test-homeserver-private.h"
+
+#include <string.h>
+
+typedef void (*HsHandler) (HsRequest *req);
+
+typedef enum {
+  ROUTE_AUTH     = 1 << 0,  /* needs an access token */
+  ROUTE_RAW_BODY = 1 << 1,  /* the body is not JSON (media upload) */
+} RouteFlags;
+
+typedef struct {
+  const char *method;
+  const char *pattern;
+  RouteFlags  flags;
+  HsHandler   handler;
+} HsRoute;
+
+/* Client API paths: segs[0..2] = "_matrix", "client", "v3". */
+#define ARG(req, i) ((req)->segs[3 + (i)])
+
+static JsonObject *
+req_body (HsRequest *req)
+{
+  return json_node_get_object (req->body);
+}
+
+static const char *
+body_string (HsRequest  *req,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (req_body (req), name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static const char *
+query_param (HsRequest  *req,
+             const char *name)
+{
+  return req->query ? g_hash_table_lookup (req->query, name) : NULL;
+}
+
+static void
+respond_empty (HsRequest *req)
+{
+  g_autoptr(JsonObject) empty = json_object_new ();
+
+  hs_request_respond_json (req, 200, empty);
+}
+
+static void
+respond_string (HsRequest  *req,
+                const char *key,
+                const char *value)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_string_member (object, key, value);
+  hs_request_respond_json (req, 200, object);
+}
+
+static gboolean
+respond_if_error (HsRequest *req,
+                  gboolean   ok,
+                  GError    *error)
+{
+  if (!ok)
+    {
+      hs_request_respond_gerror (req, error);
+      g_error_free (error);
+    }
+  return !ok;
+}
+
+static HsRoom *
+req_room (HsRequest  *req,
+          const char *room_id)
+{
+  HsRoom *room = hs_lookup_room (req->self, room_id);
+
+  if (room == NULL)
+    hs_request_respond_error (req, 404, "M_NOT_FOUND", "Unknown room %s", room_id);
+  return room;
+}
+
+/* A room the user is in (or has left: they keep reading what they saw). */
+static HsRoom *
+req_visible_room (HsRequest  *req,
+                  const char *room_id,
+                  HsEvent   **leave)
+{
+  HsRoom *room = req_room (req, room_id);
+  const char *membership;
+
+  *leave = NULL;
+  if (room == NULL)
+    return NULL;
+  membership = hs_room_membership (room, req->token->user_id);
+  if (g_strcmp0 (membership, "join") == 0)
+    return room;
+  if (g_strcmp0 (membership, "leave") == 0 || g_strcmp0 (membership, "ban") == 0)
+    {
+      *leave = hs_room_state_event (room, "m.room.member", req->token->user_id);
+      return room;
+    }
+  hs_request_respond_error (req, 403, "M_FORBIDDEN", "User %s is not in room %s",
+                            req->token->user_id, room_id);
+  return NULL;
+}
+
+static gboolean
+req_is_own_user (HsRequest  *req,
+                 const char *user_id)
+{
+  if (g_strcmp0 (user_id, req->token->user_id) == 0)
+    return TRUE;
+  hs_request_respond_error (req, 403, "M_FORBIDDEN", "Cannot act for user %s", user_id);
+  return FALSE;
+}
+
+/* Server and login */
+
+static gboolean
+version_needs_authenticated_media (const char *version)
+{
+  return g_str_has_prefix (version, "v1.") && g_ascii_strtoull (version + 3, NULL, 10) >= 11;
+}
+
+static void
+handle_versions (HsRequest *req)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonArray *versions = json_array_new ();
+
+  for (guint i = 0; req->self->versions[i] != NULL; i++)
+    if (req->self->authenticated_media || !version_needs_authenticated_media (req->self->versions[i]))
+      json_array_add_string_element (versions, req->self->versions[i]);
+  json_object_set_array_member (response, "versions", versions);
+  json_object_set_object_member (response, "unstable_features", json_object_new ());
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_well_known (HsRequest *req)
+{
+  if (req->self->well_known == NULL)
+    {
+      hs_request_respond_error (req, 404, "M_NOT_FOUND", "No .well-known here");
+      return;
+    }
+  soup_server_message_set_status (req->msg, 200, NULL);
+  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY,
+                                    req->self->well_known, strlen (req->self->well_known));
+}
+
+static void
+handle_login_flows (HsRequest *req)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonArray *flows = json_array_new ();
+  JsonObject *password = json_object_new ();
+
+  json_object_set_string_member (password, "type", "m.login.password");
+  json_array_add_object_element (flows, password);
+  json_object_set_array_member (response, "flows", flows);
+  hs_request_respond_json (req, 200, response);
+}
+
+static const char *
+login_user_name (HsRequest *req)
+{
+  JsonNode *node = json_object_get_member (req_body (req), "identifier");
+  JsonObject *identifier;
+
+  if (node == NULL)
+    return body_string (req, "user");  /* the deprecated form */
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  identifier = json_node_get_object (node);
+  if (g_strcmp0 (json_object_get_string_member_with_default (identifier, "type", NULL), "m.id.user") != 0)
+    return NULL;
+  return json_object_get_string_member_with_default (identifier, "user", NULL);
+}
+
+static void
+handle_login (HsRequest *req)
+{
+  const char *type = body_string (req, "type");
+  const char *name = login_user_name (req);
+  const char *password = body_string (req, "password");
+  g_autofree char *user_id = NULL;
+  g_autoptr(JsonObject) response = json_object_new ();
+  HsUser *user;
+  HsToken *token;
+
+  if (g_strcmp0 (type, "m.login.password") != 0)
+    {
+      hs_request_respond_error (req, 400, "M_UNKNOWN", "Unsupported login type");
+      return;
+    }
+  if (name == NULL)
+    {
+      hs_request_respond_error (req, 400, "M_INVALID_PARAM", "Missing or unsupported identifier");
+      return;
+    }
+  user_id = name[0] == '@' ? g_strdup (name) : g_strdup_printf ("@%s:%s", name, HS_SERVER_NAME);
+  user = g_hash_table_lookup (req->self->users, user_id);
+  if (user == NULL || password == NULL || g_strcmp0 (user->password, password) != 0)
+    {
+      hs_request_respond_error (req, 403, "M_FORBIDDEN", "Invalid username or password");
+      return;
+    }
+
+  token = hs_new_token (req->self, user->user_id, body_string (req, "device_id"));
+  json_object_set_string_member (response, "user_id", token->user_id);
+  json_object_set_string_member (response, "access_token", token->token);
+  json_object_set_string_member (response, "device_id", token->device_id);
+  json_object_set_string_member (response, "home_server", HS_SERVER_NAME);
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_logout (HsRequest *req)
+{
+  req->token->valid = FALSE;
+  req->token->soft_logout = FALSE;
+  respond_empty (req);
+}
+
+static void
+handle_logout_all (HsRequest *req)
+{
+  GHashTableIter iter;
+  HsToken *token;
+
+  g_hash_table_iter_init (&iter, req->self->tokens);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &token))
+    if (g_str_equal (token->user_id, req->token->user_id))
+      token->valid = FALSE, token->soft_logout = FALSE;
+  respond_empty (req);
+}
+
+static void
+handle_whoami (HsRequest *req)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+
+  json_object_set_string_member (response, "user_id", req->token->user_id);
+  json_object_set_string_member (response, "device_id", req->token->device_id);
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_capabilities (HsRequest *req)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonObject *capabilities = json_object_new ();
+  JsonObject *change_password = json_object_new ();
+  JsonObject *room_versions = json_object_new ();
+  JsonObject *available = json_object_new ();
+
+  json_object_set_boolean_member (change_password, "enabled", FALSE);
+  for (guint v = 1; v <= 11; v++)
+    {
+      g_autofree char *name = g_strdup_printf ("%u", v);
+
+      json_object_set_string_member (available, name, "stable");
+    }
+  json_object_set_string_member (room_versions, "default", HS_DEFAULT_ROOM_VERSION);
+  json_object_set_object_member (room_versions, "available", available);
+  json_object_set_object_member (capabilities, "m.change_password", change_password);
+  json_object_set_object_member (capabilities, "m.room_versions", room_versions);
+  json_object_set_object_member (response, "capabilities", capabilities);
+  hs_request_respond_json (req, 200, response);
+}
+
+/* Rooms and membership */
+
+static void
+handle_create_room (HsRequest *req)
+{
+  GError *error = NULL;
+  HsRoom *room = hs_create_room (req->self, req->token->user_id, req_body (req), &error);
+
+  if (!respond_if_error (req, room != NULL, error))
+    respond_string (req, "room_id", room->room_id);
+}
+
+static void
+handle_invite (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  const char *user_id = body_string (req, "user_id");
+  GError *error = NULL;
+
+  if (room == NULL)
+    return;
+  if (user_id == NULL)
+    {
+      hs_request_respond_error (req, 400, "M_MISSING_PARAM", "Missing user_id");
+      return;
+    }
+  if (!respond_if_error (req, hs_invite (req->self, room, req->token->user_id, user_id, FALSE,
+                                         body_string (req, "reason"), &error), error))
+    respond_empty (req);
+}
+
+static void
+join_room (HsRequest  *req,
+           const char *room_id_or_alias)
+{
+  HsRoom *room = req_room (req, room_id_or_alias);
+  GError *error = NULL;
+
+  if (room != NULL &&
+      !respond_if_error (req, hs_join (req->self, room, req->token->user_id, &error), error))
+    respond_string (req, "room_id", room->room_id);
+}
+
+static void
+handle_room_join (HsRequest *req)
+{
+  join_room (req, ARG (req, 1));
+}
+
+static void
+handle_join_alias (HsRequest *req)
+{
+  join_room (req, ARG (req, 1));
+}
+
+static void
+handle_leave (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  GError *error = NULL;
+
+  if (room != NULL &&
+      !respond_if_error (req, hs_leave (req->self, room, req->token->user_id, &error), error))
+    respond_empty (req);
+}
+
+static void
+handle_forget (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  GError *error = NULL;
+
+  if (room != NULL &&
+      !respond_if_error (req, hs_forget (req->self, room, req->token->user_id, &error), error))
+    respond_empty (req);
+}
+
+static void
+handle_upgrade (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  GError *error = NULL;
+  HsRoom *new_room;
+
+  if (room == NULL)
+    return;
+  new_room = hs_upgrade_room (req->self, room, req->token->user_id,
+                              body_string (req, "new_version"), &error);
+  if (!respond_if_error (req, new_room != NULL, error))
+    respond_string (req, "replacement_room", new_room->room_id);
+}
+
+static gboolean
+is_member_event (HsEvent *event)
+{
+  return g_str_equal (json_object_get_string_member (event->json, "type"), "m.room.member");
+}
+
+static const char *
+event_membership (HsEvent *event)
+{
+  JsonObject *content = json_object_get_object_member (event->json, "content");
+
+  return json_object_get_string_member_with_default (content, "membership", NULL);
+}
+
+static void
+handle_members (HsRequest *req)
+{
+  HsEvent *leave;
+  HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
+  const char *membership = query_param (req, "membership");
+  const char *not_membership = query_param (req, "not_membership");
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonArray *chunk = json_array_new ();
+  GHashTableIter iter;
+  HsEvent *event;
+
+  json_object_set_array_member (response, "chunk", chunk);
+  if (room == NULL)
+    return;
+  g_hash_table_iter_init (&iter, room->state);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &event))
+    {
+      if (!is_member_event (event))
+        continue;
+      if (membership != NULL && g_strcmp0 (event_membership (event), membership) != 0)
+        continue;
+      if (not_membership != NULL && g_strcmp0 (event_membership (event), not_membership) == 0)
+        continue;
+      json_array_add_object_element (chunk, hs_event_for_client (event, req->token));
+    }
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_joined_members (HsRequest *req)
+{
+  HsEvent *leave;
+  HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonObject *joined = json_object_new ();
+  GHashTableIter iter;
+  HsEvent *event;
+
+  json_object_set_object_member (response, "joined", joined);
+  if (room == NULL)
+    return;
+  g_hash_table_iter_init (&iter, room->state);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &event))
+    {
+      JsonObject *content = json_object_get_object_member (event->json, "content");
+      JsonObject *member;
+
+      if (!is_member_event (event) || g_strcmp0 (event_membership (event), "join") != 0)
+        continue;
+      member = json_object_new ();
+      if (json_object_has_member (content, "displayname"))
+        json_object_set_member (member, "display_name",
+                                json_node_copy (json_object_get_member (content, "displayname")));
+      if (json_object_has_member (content, "avatar_url"))
+        json_object_set_member (member, "avatar_url",
+                                json_node_copy (json_object_get_member (content, "avatar_url")));
+      json_object_set_object_member (joined, json_object_get_string_member (event->json, "state_key"),
+                                     member);
+    }
+  hs_request_respond_json (req, 200, response);
+}
+
+static gboolean
+parse_stream_token (const char *token,
+                    guint64     max,
+                    guint64    *out)
+{
+  char *end = NULL;
+
+  if (token == NULL || token[0] != 's' || !g_ascii_isdigit (token[1]))
+    return FALSE;
+  *out = g_ascii_strtoull (token + 1, &end, 10);
+  return *end == '\0' && *out <= max;
+}
+
+static void
+handle_messages (HsRequest *req)
+{
+  HsEvent *leave;
+  HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
+  gboolean backwards = g_strcmp0 (query_param (req, "dir"), "f") != 0;
+  const char *limit_param = query_param (req, "limit");
+  guint limit = limit_param ? (guint) CLAMP (g_ascii_strtoll (limit_param, NULL, 10), 1, 1000) : 10;
+  guint64 ceiling, from, to = 0;
+  g_autoptr(JsonObject) response = json_object_new ();
+  g_autoptr(GHashTable) senders = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *chunk = json_array_new ();
+  JsonArray *state = json_array_new ();
+  g_autofree char *start_token = NULL;
+  GHashTableIter iter;
+  const char *sender;
+  guint i, n = 0;
+
+  json_object_set_array_member (response, "chunk", chunk);
+  json_object_set_array_member (response, "state", state);
+  if (room == NULL)
+    return;
+
+  /* Someone who left reads up to their leave event. */
+  ceiling = leave ? leave->pos : req->self->stream_pos;
+  from = backwards ? ceiling : 0;
+  if ((query_param (req, "from") &&
+       !parse_stream_token (query_param (req, "from"), req->self->stream_pos, &from)) ||
+      (query_param (req, "to") &&
+       !parse_stream_token (query_param (req, "to"), req->self->stream_pos, &to)))
+    {
+      hs_request_respond_error (req, 400, "M_INVALID_PARAM", "Invalid pagination token");
+      return;
+    }
+  from = MIN (from, ceiling);
+  start_token = g_strdup_printf ("s%" G_GUINT64_FORMAT, from);
+  json_object_set_string_member (response, "start", start_token);
+
+  i = hs_room_first_after (room, from);
+  while (n < limit)
+    {
+      HsEvent *event;
+
+      if (backwards ? i == 0 : i >= room->events->len)
+        break;
+      event = room->events->pdata[backwards ? i - 1 : i];
+      if (backwards ? (to != 0 && event->pos <= to) : (event->pos > ceiling || (to != 0 && event->pos > to)))
+        break;
+      json_array_add_object_element (chunk, hs_event_for_client (event, req->token));
+      g_hash_table_add (senders, (gpointer) json_object_get_string_member (event->json, "sender"));
+      i = backwards ? i - 1 : i + 1;
+      n++;
+    }
+
+  /* "end" only while there is more to read. */
+  if (n == limit && (backwards ? i > 0 : i < room->events->len))
+    {
+      HsEvent *last = room->events->pdata[backwards ? i : i - 1];
+      g_autofree char *end = g_strdup_printf ("s%" G_GUINT64_FORMAT, backwards ? last->pos - 1 : last->pos);
+
+      json_object_set_string_member (response, "end", end);
+    }
+
+  g_hash_table_iter_init (&iter, senders);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &sender, NULL))
+    {
+      HsEvent *member = hs_room_state_event (room, "m.room.member", sender);
+
+      if (member != NULL)
+        json_array_add_object_element (state, hs_event_for_client (member, req->token));
+    }
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_get_all_state (HsRequest *req)
+{
+  HsEvent *leave;
+  HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
+  g_autoptr(JsonArray) events = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  GHashTableIter iter;
+  HsEvent *event;
+  char *text;
+
+  if (room == NULL)
+    return;
+  g_hash_table_iter_init (&iter, room->state);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &event))
+    json_array_add_object_element (events, hs_event_for_client (event, req->token));
+  json_node_set_array (node, events);
+  text = json_to_string (node, FALSE);
+  soup_server_message_set_status (req->msg, 200, NULL);
+  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+/* The state key is the segment after the type, or "" when the path stops
+ * at the type (with or without a trailing slash). */
+static const char *
+state_key_arg (HsRequest *req)
+{
+  return req->n_segs > 7 ? ARG (req, 4) : "";
+}
+
+static void
+handle_get_state (HsRequest *req)
+{
+  HsEvent *leave;
+  HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
+  HsEvent *event;
+
+  if (room == NULL)
+    return;
+  event = hs_room_state_event (room, ARG (req, 3), state_key_arg (req));
+  if (event == NULL)
+    {
+      hs_request_respond_error (req, 404, "M_NOT_FOUND", "Event not found");
+      return;
+    }
+  hs_request_respond_json (req, 200, json_object_get_object_member (event->json, "content"));
+}
+
+static gint64
+user_power_level (HsRoom     *room,
+                  const char *user_id)
+{
+  HsEvent *event = hs_room_state_event (room, "m.room.power_levels", "");
+  JsonObject *content, *users;
+
+  if (event == NULL)
+    return 0;
+  content = json_object_get_object_member (event->json, "content");
+  users = json_object_has_member (content, "users") ? json_object_get_object_member (content, "users") : NULL;
+  if (users != NULL && json_object_has_member (users, user_id))
+    return json_object_get_int_member (users, user_id);
+  return json_object_get_int_member_with_default (content, "users_default", 0);
+}
+
+static gint64
+required_power_level (HsRoom     *room,
+                      const char *type,
+                      gboolean    is_state)
+{
+  HsEvent *event = hs_room_state_event (room, "m.room.power_levels", "");
+  JsonObject *content, *events;
+
+  if (event == NULL)
+    return 0;
+  content = json_object_get_object_member (event->json, "content");
+  events = json_object_has_member (content, "events") ? json_object_get_object_member (content, "events") : NULL;
+  if (events != NULL && json_object_has_member (events, type))
+    return json_object_get_int_member (events, type);
+  return json_object_get_int_member_with_default (content, is_state ? "state_default" : "events_default",
+                                                  is_state ? 50 : 0);
+}
+
+static void
+send_event (HsRequest  *req,
+            const char *type,
+            const char *state_key,
+            const char *txn_id)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  g_autofree char *owner = g_strdup_printf ("%s\x1f%s", req->token->user_id, req->token->device_id);
+  GError *error = NULL;
+  HsEvent *event;
+
+  if (room == NULL)
+    return;
+  if (g_strcmp0 (hs_room_membership (room, req->token->user_id), "join") == 0 &&
+      user_power_level (room, req->token->user_id) < required_power_level (room, type, state_key != NULL))
+    {
+      hs_request_respond_error (req, 403, "M_FORBIDDEN", "Insufficient power level to send %s", type);
+      return;
+    }
+  event = hs_send (req->self, room, req->token->user_id, type, state_key, req_body (req),
+                   txn_id ? owner : NULL, txn_id, &error);
+  if (!respond_if_error (req, event != NULL, error))
+    respond_string (req, "event_id", json_object_get_string_member (event->json, "event_id"));
+}
+
+static void
+handle_put_state (HsRequest *req)
+{
+  send_event (req, ARG (req, 3), state_key_arg (req), NULL);
+}
+
+static void
+handle_send (HsRequest *req)
+{
+  send_event (req, ARG (req, 3), NULL, ARG (req, 4));
+}
+
+static void
+handle_get_event (HsRequest *req)
+{
+  HsEvent *leave;
+  HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
+  HsEvent *event;
+  g_autoptr(JsonObject) object = NULL;
+
+  if (room == NULL)
+    return;
+  event = g_hash_table_lookup (room->event_ids, ARG (req, 3));
+  if (event == NULL || (leave != NULL && event->pos > leave->pos))
+    {
+      hs_request_respond_error (req, 404, "M_NOT_FOUND", "Event not found");
+      return;
+    }
+  object = hs_event_for_client (event, req->token);
+  hs_request_respond_json (req, 200, object);
+}
+
+static void
+handle_receipt (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  GError *error = NULL;
+
+  if (room != NULL &&
+      !respond_if_error (req, hs_set_receipt (req->self, room, req->token->user_id,
+                                              ARG (req, 3), ARG (req, 4), &error), error))
+    respond_empty (req);
+}
+
+static void
+handle_read_markers (HsRequest *req)
+{
+  static const char * const types[] = { "m.fully_read", "m.read", "m.read.private" };
+  HsRoom *room = req_room (req, ARG (req, 1));
+
+  if (room == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      const char *event_id = body_string (req, types[i]);
+      GError *error = NULL;
+
+      if (event_id != NULL &&
+          respond_if_error (req, hs_set_receipt (req->self, room, req->token->user_id,
+                                                 types[i], event_id, &error), error))
+        return;
+    }
+  respond_empty (req);
+}
+
+static void
+handle_typing (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 1));
+  JsonNode *typing = json_object_get_member (req_body (req), "typing");
+
+  if (room == NULL || !req_is_own_user (req, ARG (req, 3)))
+    return;
+  if (typing == NULL || !JSON_NODE_HOLDS_VALUE (typing) || json_node_get_value_type (typing) != G_TYPE_BOOLEAN)
+    {
+      hs_request_respond_error (req, 400, "M_BAD_JSON", "Missing boolean typing");
+      return;
+    }
+  if (g_strcmp0 (hs_room_membership (room, req->token->user_id), "join") != 0)
+    {
+      hs_request_respond_error (req, 403, "M_FORBIDDEN", "Not in room");
+      return;
+    }
+  hs_set_typing (req->self, room, req->token->user_id, json_node_get_boolean (typing),
+                 json_object_get_int_member_with_default (req_body (req), "timeout", 30000));
+  respond_empty (req);
+}
+
+static void
+handle_joined_rooms (HsRequest *req)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonArray *joined = json_array_new ();
+  GHashTableIter iter;
+  HsRoom *room;
+
+  g_hash_table_iter_init (&iter, req->self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (g_strcmp0 (hs_room_membership (room, req->token->user_id), "join") == 0)
+      json_array_add_string_element (joined, room->room_id);
+  json_object_set_array_member (response, "joined_rooms", joined);
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_resolve_alias (HsRequest *req)
+{
+  HsRoom *room = req_room (req, ARG (req, 2));
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonArray *servers = json_array_new ();
+
+  json_object_set_array_member (response, "servers", servers);
+  if (room == NULL)
+    return;
+  json_array_add_string_element (servers, HS_SERVER_NAME);
+  json_object_set_string_member (response, "room_id", room->room_id);
+  hs_request_respond_json (req, 200, response);
+}
+
+/* Account data and filters */
+
+static void
+account_data (HsRequest  *req,
+              const char *room_id,
+              const char *type)
+{
+  HsUser *user = g_hash_table_lookup (req->self->users, req->token->user_id);
+  HsAccountData *data;
+
+  if (user == NULL)
+    {
+      hs_request_respond_error (req, 403, "M_FORBIDDEN", "Not a local user");
+      return;
+    }
+  if (room_id != NULL && req_room (req, room_id) == NULL)
+    return;
+  if (g_str_equal (req->method, "PUT"))
+    {
+      hs_set_account_data (req->self, user, room_id, type, req_body (req));
+      respond_empty (req);
+      return;
+    }
+  data = hs_get_account_data (user, room_id, type);
+  if (data == NULL)
+    hs_request_respond_error (req, 404, "M_NOT_FOUND", "Account data not found");
+  else
+    hs_request_respond_json (req, 200, data->content);
+}
+
+static void
+handle_account_data (HsRequest *req)
+{
+  if (req_is_own_user (req, ARG (req, 1)))
+    account_data (req, NULL, ARG (req, 3));
+}
+
+static void
+handle_room_account_data (HsRequest *req)
+{
+  if (req_is_own_user (req, ARG (req, 1)))
+    account_data (req, ARG (req, 3), ARG (req, 5));
+}
+
+static void
+handle_post_filter (HsRequest *req)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  char *filter_id = g_strdup_printf ("%u", g_hash_table_size (req->self->filters) + 1);
+
+  if (!req_is_own_user (req, ARG (req, 1)))
+    {
+      g_free (filter_id);
+      return;
+    }
+  json_node_set_object (node, req_body (req));
+  g_hash_table_insert (req->self->filters, filter_id, json_to_string (node, FALSE));
+  respond_string (req, "filter_id", filter_id);
+}
+
+static void
+handle_get_filter (HsRequest *req)
+{
+  const char *text = g_hash_table_lookup (req->self->filters, ARG (req, 3));
+
+  if (!req_is_own_user (req, ARG (req, 1)))
+    return;
+  if (text == NULL)
+    {
+      hs_request_respond_error (req, 404, "M_NOT_FOUND", "No such filter");
+      return;
+    }
+  soup_server_message_set_status (req->msg, 200, NULL);
+  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+/* Profiles and the user directory */
+
+static HsUser *
+req_user (HsRequest  *req,
+          const char *user_id)
+{
+  HsUser *user = g_hash_table_lookup (req->self->users, user_id);
+
+  if (user == NULL)
+    hs_request_respond_error (req, 404, "M_NOT_FOUND", "Profile not found");
+  return user;
+}
+
+static void
+set_profile_fields (JsonObject *object,
+                    HsUser     *user,
+                    const char *only)
+{
+  if (user->displayname != NULL && (only == NULL || g_str_equal (only, "displayname")))
+    json_object_set_string_member (object, "displayname", user->displayname);
+  if (user->avatar_url != NULL && (only == NULL || g_str_equal (only, "avatar_url")))
+    json_object_set_string_member (object, "avatar_url", user->avatar_url);
+}
+
+static void
+handle_get_profile (HsRequest *req)
+{
+  HsUser *user = req_user (req, ARG (req, 1));
+  g_autoptr(JsonObject) response = json_object_new ();
+
+  if (user == NULL)
+    return;
+  set_profile_fields (response, user, NULL);
+  hs_request_respond_json (req, 200, response);
+}
+
+static gboolean
+is_profile_field (HsRequest *req)
+{
+  if (g_str_equal (ARG (req, 2), "displayname") || g_str_equal (ARG (req, 2), "avatar_url"))
+    return TRUE;
+  hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unknown profile field");
+  return FALSE;
+}
+
+static void
+handle_get_profile_field (HsRequest *req)
+{
+  HsUser *user;
+  g_autoptr(JsonObject) response = json_object_new ();
+
+  if (!is_profile_field (req) || (user = req_user (req, ARG (req, 1))) == NULL)
+    return;
+  set_profile_fields (response, user, ARG (req, 2));
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_put_profile_field (HsRequest *req)
+{
+  HsUser *user;
+
+  if (!is_profile_field (req) || !req_is_own_user (req, ARG (req, 1)) ||
+      (user = req_user (req, ARG (req, 1))) == NULL)
+    return;
+  hs_set_profile (req->self, user, ARG (req, 2), body_string (req, ARG (req, 2)));
+  respond_empty (req);
+}
+
+static gboolean
+user_matches (HsUser     *user,
+              const char *folded_term)
+{
+  g_autofree char *id = g_utf8_casefold (user->user_id, -1);
+  g_autofree char *name = user->displayname ? g_utf8_casefold (user->displayname, -1) : NULL;
+
+  return strstr (id, folded_term) != NULL || (name != NULL && strstr (name, folded_term) != NULL);
+}
+
+static int
+compare_users (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 ((*(HsUser * const *) a)->user_id, (*(HsUser * const *) b)->user_id);
+}
+
+static void
+handle_user_directory (HsRequest *req)
+{
+  const char *term = body_string (req, "search_term");
+  guint limit = CLAMP (json_object_get_int_member_with_default (req_body (req), "limit", 10), 1, 1000);
+  g_autofree char *folded = NULL;
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonArray *results = json_array_new ();
+  GHashTableIter iter;
+  HsUser *user;
+
+  json_object_set_array_member (response, "results", results);
+  if (term == NULL)
+    {
+      hs_request_respond_error (req, 400, "M_MISSING_PARAM", "Missing search_term");
+      return;
+    }
+  folded = g_utf8_casefold (term, -1);
+  /* Every local user is searchable, except the one searching. */
+  g_hash_table_iter_init (&iter, req->self->users);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &user))
+    if (!g_str_equal (user->user_id, req->token->user_id) && user_matches (user, folded))
+      g_ptr_array_add (matches, user);
+  g_ptr_array_sort (matches, compare_users);
+
+  for (guint i = 0; i < matches->len && i < limit; i++)
+    {
+      JsonObject *result = json_object_new ();
+
+      user = matches->pdata[i];
+      json_object_set_string_member (result, "user_id", user->user_id);
+      if (user->displayname != NULL)
+        json_object_set_string_member (result, "display_name", user->displayname);
+      if (user->avatar_url != NULL)
+        json_object_set_string_member (result, "avatar_url", user->avatar_url);
+      json_array_add_object_element (results, result);
+    }
+  json_object_set_boolean_member (response, "limited", matches->len > limit);
+  hs_request_respond_json (req, 200, response);
+}
+
+/* Media: segs = _matrix, client, v1, media, download, server, id  or
+ *        segs = _matrix, media, v3, download, server, id */
+
+static void
+serve_media (HsRequest  *req,
+             const char *server,
+             const char *media_id)
+{
+  HsMedia *media = g_hash_table_lookup (req->self->media, media_id);
+  gsize size;
+  gconstpointer data;
+
+  if (!g_str_equal (server, HS_SERVER_NAME) || media == NULL)
+    {
+      hs_request_respond_error (req, 404, "M_NOT_FOUND", "Media not found");
+      return;
+    }
+  data = g_bytes_get_data (media->data, &size);
+  soup_server_message_set_status (req->msg, 200, NULL);
+  soup_server_message_set_response (req->msg, media->content_type, SOUP_MEMORY_COPY, data, size);
+  if (media->filename != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (media->filename, NULL, FALSE);
+      g_autofree char *disposition = g_strdup_printf ("inline; filename*=utf-8''%s", escaped);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Content-Disposition", disposition);
+    }
+}
+
+static void
+handle_media_v1 (HsRequest *req)
+{
+  if (!req->self->authenticated_media)
+    {
+      hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unrecognized request");
+      return;
+    }
+  serve_media (req, req->segs[5], req->segs[6]);
+}
+
+static void
+handle_media_legacy (HsRequest *req)
+{
+  serve_media (req, req->segs[4], req->segs[5]);
+}
+
+static void
+handle_media_config (HsRequest *req)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+
+  if (g_str_equal (req->segs[1], "client") && !req->self->authenticated_media)
+    {
+      hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unrecognized request");
+      return;
+    }
+  json_object_set_int_member (response, "m.upload.size", 50 * 1024 * 1024);
+  hs_request_respond_json (req, 200, response);
+}
+
+static void
+handle_upload (HsRequest *req)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
+  g_autoptr(GBytes) data = soup_message_body_flatten (body);
+  const char *content_type = soup_message_headers_get_content_type (
+    soup_server_message_get_request_headers (req->msg), NULL);
+  g_autofree char *uri = duet_test_homeserver_add_media (req->self, data, content_type);
+  HsMedia *media = g_hash_table_lookup (req->self->media, strrchr (uri, '/') + 1);
+
+  media->filename = g_strdup (query_param (req, "filename"));
+  respond_string (req, "content_uri", uri);
+}
+
+static const HsRoute routes[] = {
+  { "GET", "_matrix/client/versions", 0, handle_versions },
+  { "GET", ".well-known/matrix/client", 0, handle_well_known },
+  { "GET", "_matrix/client/C/login", 0, handle_login_flows },
+  { "POST", "_matrix/client/C/login", 0, handle_login },
+  { "POST", "_matrix/client/C/logout", ROUTE_AUTH, handle_logout },
+  { "POST", "_matrix/client/C/logout/all", ROUTE_AUTH, handle_logout_all },
+  { "GET", "_matrix/client/C/account/whoami", ROUTE_AUTH, handle_whoami },
+  { "GET", "_matrix/client/C/capabilities", ROUTE_AUTH, handle_capabilities },
+  { "GET", "_matrix/client/C/sync", ROUTE_AUTH, hs_handle_sync },
+  { "POST", "_matrix/client/C/createRoom", ROUTE_AUTH, handle_create_room },
+  { "GET", "_matrix/client/C/joined_rooms", ROUTE_AUTH, handle_joined_rooms },
+  { "POST", "_matrix/client/C/join/*", ROUTE_AUTH, handle_join_alias },
+  { "GET", "_matrix/client/C/directory/room/*", ROUTE_AUTH, handle_resolve_alias },
+  { "POST", "_matrix/client/C/rooms/*/invite", ROUTE_AUTH, handle_invite },
+  { "POST", "_matrix/client/C/rooms/*/join", ROUTE_AUTH, handle_room_join },
+  { "POST", "_matrix/client/C/rooms/*/leave", ROUTE_AUTH, handle_leave },
+  { "POST", "_matrix/client/C/rooms/*/forget", ROUTE_AUTH, handle_forget },
+  { "POST", "_matrix/client/C/rooms/*/upgrade", ROUTE_AUTH, handle_upgrade },
+  { "GET", "_matrix/client/C/rooms/*/members", ROUTE_AUTH, handle_members },
+  { "GET", "_matrix/client/C/rooms/*/joined_members", ROUTE_AUTH, handle_joined_members },
+  { "GET", "_matrix/client/C/rooms/*/messages", ROUTE_AUTH, handle_messages },
+  { "GET", "_matrix/client/C/rooms/*/state", ROUTE_AUTH, handle_get_all_state },
+  { "GET", "_matrix/client/C/rooms/*/state/*", ROUTE_AUTH, handle_get_state },
+  { "GET", "_matrix/client/C/rooms/*/state/*/*", ROUTE_AUTH, handle_get_state },
+  { "PUT", "_matrix/client/C/rooms/*/state/*", ROUTE_AUTH, handle_put_state },
+  { "PUT", "_matrix/client/C/rooms/*/state/*/*", ROUTE_AUTH, handle_put_state },
+  { "GET", "_matrix/client/C/rooms/*/event/*", ROUTE_AUTH, handle_get_event },
+  { "PUT", "_matrix/client/C/rooms/*/send/*/*", ROUTE_AUTH, handle_send },
+  { "POST", "_matrix/client/C/rooms/*/receipt/*/*", ROUTE_AUTH, handle_receipt },
+  { "POST", "_matrix/client/C/rooms/*/read_markers", ROUTE_AUTH, handle_read_markers },
+  { "PUT", "_matrix/client/C/rooms/*/typing/*", ROUTE_AUTH, handle_typing },
+  { "GET", "_matrix/client/C/user/*/account_data/*", ROUTE_AUTH, handle_account_data },
+  { "PUT", "_matrix/client/C/user/*/account_data/*", ROUTE_AUTH, handle_account_data },
+  { "GET", "_matrix/client/C/user/*/rooms/*/account_data/*", ROUTE_AUTH, handle_room_account_data },
+  { "PUT", "_matrix/client/C/user/*/rooms/*/account_data/*", ROUTE_AUTH, handle_room_account_data },
+  { "POST", "_matrix/client/C/user/*/filter", ROUTE_AUTH, handle_post_filter },
+  { "GET", "_matrix/client/C/user/*/filter/*", ROUTE_AUTH, handle_get_filter },
+  { "GET", "_matrix/client/C/profile/*", 0, handle_get_profile },
+  { "GET", "_matrix/client/C/profile/*/*", 0, handle_get_profile_field },
+  { "PUT", "_matrix/client/C/profile/*/*", ROUTE_AUTH, handle_put_profile_field },
+  { "POST", "_matrix/client/C/user_directory/search", ROUTE_AUTH, handle_user_directory },
+  { "GET", "_matrix/client/v1/media/config", ROUTE_AUTH, handle_media_config },
+  { "GET", "_matrix/client/v1/media/download/*/*", ROUTE_AUTH, handle_media_v1 },
+  { "GET", "_matrix/client/v1/media/download/*/*/*", ROUTE_AUTH, handle_media_v1 },
+  { "GET", "_matrix/client/v1/media/thumbnail/*/*", ROUTE_AUTH, handle_media_v1 },
+  { "GET", "_matrix/media/v3/config", ROUTE_AUTH, handle_media_config },
+  { "GET", "_matrix/media/v3/download/*/*", 0, handle_media_legacy },
+  { "GET", "_matrix/media/v3/download/*/*/*", 0, handle_media_legacy },
+  { "GET", "_matrix/media/v3/thumbnail/*/*", 0, handle_media_legacy },
+  { "POST", "_matrix/media/v3/upload", ROUTE_AUTH | ROUTE_RAW_BODY, handle_upload },
+};
+
+static gboolean
+route_matches (const char *pattern,
+               HsRequest  *req)
+{
+  const char *p = pattern;
+  guint i = 0;
+
+  while (*p != '\0')
+    {
+      const char *slash = strchr (p, '/');
+      gsize len = slash ? (gsize) (slash - p) : strlen (p);
+      const char *seg = i < req->n_segs ? req->segs[i] : NULL;
+
+      if (seg == NULL)
+        return FALSE;
+      if (len == 1 && p[0] == 'C')
+        {
+          if (!g_str_equal (seg, "v3") && !g_str_equal (seg, "r0"))
+            return FALSE;
+        }
+      else if (!(len == 1 && p[0] == '*') && (strlen (seg) != len || strncmp (seg, p, len) != 0))
+        return FALSE;
+      i++;
+      p = slash ? slash + 1 : p + len;
+    }
+  return i == req->n_segs;
+}
+
+static const char *
+access_token (HsRequest *req)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                     "Authorization");
+
+  if (header != NULL && g_ascii_strncasecmp (header, "Bearer ", 7) == 0)
+    return header + 7;
+  return query_param (req, "access_token");
+}
+
+static gboolean
+authenticate (HsRequest *req)
+{
+  const char *secret = access_token (req);
+  HsToken *token;
+  g_autoptr(JsonObject) body = NULL;
+
+  if (secret == NULL)
+    {
+      hs_request_respond_error (req, 401, "M_MISSING_TOKEN", "Missing access token");
+      return FALSE;
+    }
+  token = g_hash_table_lookup (req->self->tokens, secret);
+  if (token != NULL && token->valid)
+    {
+      req->token = token;
+      return TRUE;
+    }
+  body = json_object_new ();
+  json_object_set_string_member (body, "errcode", "M_UNKNOWN_TOKEN");
+  json_object_set_string_member (body, "error", "Unknown or expired access token");
+  if (token != NULL && token->soft_logout)
+    json_object_set_boolean_member (body, "soft_logout", TRUE);
+  hs_request_respond_json (req, 401, body);
+  return FALSE;
+}
+
+/* Every JSON endpoint takes an object; an empty body counts as {}. */
+static gboolean
+parse_body (HsRequest *req)
+{
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
+  g_autoptr(JsonParser) parser = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (size == 0)
+    {
+      req->body = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (req->body, json_object_new ());
+      return TRUE;
+    }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, size, NULL) || json_parser_get_root (parser) == NULL)
+    {
+      hs_request_respond_error (req, 400, "M_NOT_JSON", "Content not JSON");
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      hs_request_respond_error (req, 400, "M_BAD_JSON", "Content must be a JSON object");
+      return FALSE;
+    }
+  req->body = json_parser_steal_root (parser);
+  return TRUE;
+}
+
+void
+hs_dispatch (HsRequest *req)
+{
+  gboolean path_known = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      const HsRoute *route = &routes[i];
+
+      if (!route_matches (route->pattern, req))
+        continue;
+      path_known = TRUE;
+      if (!g_str_equal (route->method, req->method))
+        continue;
+
+      if ((route->flags & ROUTE_AUTH) && !authenticate (req))
+        return;
+      if (!(route->flags & ROUTE_RAW_BODY) && !parse_body (req))
+        return;
+      route->handler (req);
+      return;
+    }
+
+  if (path_known)
+    hs_request_respond_error (req, 405, "M_UNRECOGNIZED", "Unsupported method %s", req->method);
+  else
+    hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unrecognized request");
+}

@@ -1,0 +1,1049 @@
+/* duet-test-homeserver.c: the object, its public API, request entry and faults
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "duet-test-homeserver-private.h"
+
+#include <string.h>
+
+G_DEFINE_TYPE (DuetTestHomeserver, duet_test_homeserver, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (duet-test-homeserver-error-quark, hs_error)
+
+static const struct {
+  guint       status;
+  const char *errcode;
+} hs_error_table[] = {
+  [HS_ERROR_FORBIDDEN] = { 403, "M_FORBIDDEN" },
+  [HS_ERROR_NOT_FOUND] = { 404, "M_NOT_FOUND" },
+  [HS_ERROR_BAD_JSON] = { 400, "M_BAD_JSON" },
+  [HS_ERROR_NOT_JSON] = { 400, "M_NOT_JSON" },
+  [HS_ERROR_INVALID_PARAM] = { 400, "M_INVALID_PARAM" },
+  [HS_ERROR_MISSING_PARAM] = { 400, "M_MISSING_PARAM" },
+  [HS_ERROR_ROOM_IN_USE] = { 400, "M_ROOM_IN_USE" },
+  [HS_ERROR_UNSUPPORTED_ROOM_VERSION] = { 400, "M_UNSUPPORTED_ROOM_VERSION" },
+};
+
+static const char * const default_versions[] = {
+  "r0.6.1", "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6",
+  "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", NULL
+};
+
+static void run_request (HsRequest *req);
+
+/* Helpers shared by every file */
+
+char *
+hs_random_string (guint length)
+{
+  static const char alphabet[] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  GString *s = g_string_sized_new (length);
+
+  for (guint i = 0; i < length; i++)
+    g_string_append_c (s, alphabet[g_random_int_range (0, sizeof alphabet - 1)]);
+  return g_string_free (s, FALSE);
+}
+
+static JsonNode *
+json_node_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      copy = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (copy, hs_json_object_copy (json_node_get_object (node)));
+      return copy;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        JsonArray *new_array = json_array_sized_new (json_array_get_length (array));
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (new_array,
+                                  json_node_deep_copy (json_array_get_element (array, i)));
+        copy = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (copy, new_array);
+        return copy;
+      }
+
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
+/* json_node_copy() shares nested containers; stored state must not change
+ * when a test mutates the object it passed in (or got back), so copy deeply. */
+JsonObject *
+hs_json_object_copy (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &node))
+    json_object_set_member (copy, name, json_node_deep_copy (node));
+  return copy;
+}
+
+gboolean
+hs_is_user_id (const char *user_id)
+{
+  const char *colon;
+
+  if (user_id == NULL || user_id[0] != '@')
+    return FALSE;
+  colon = strchr (user_id, ':');
+  return colon != NULL && colon > user_id + 1 && colon[1] != '\0';
+}
+
+/* Answering */
+
+void
+hs_request_respond_json (HsRequest  *req,
+                         guint       status,
+                         JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  char *text;
+
+  json_node_set_object (node, object);
+  text = json_to_string (node, FALSE);
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json",
+                                    SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+void
+hs_request_respond_error (HsRequest  *req,
+                          guint       status,
+                          const char *errcode,
+                          const char *format,
+                          ...)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  json_object_set_string_member (body, "errcode", errcode);
+  json_object_set_string_member (body, "error", message);
+  hs_request_respond_json (req, status, body);
+}
+
+void
+hs_request_respond_gerror (HsRequest    *req,
+                           const GError *error)
+{
+  if (error->domain == HS_ERROR && (guint) error->code < G_N_ELEMENTS (hs_error_table))
+    hs_request_respond_error (req, hs_error_table[error->code].status,
+                              hs_error_table[error->code].errcode, "%s", error->message);
+  else
+    hs_request_respond_error (req, 500, "M_UNKNOWN", "%s", error->message);
+}
+
+/* Request life cycle */
+
+static void
+hs_request_free (HsRequest *req)
+{
+  g_clear_handle_id (&req->timeout_id, g_source_remove);
+  g_clear_object (&req->msg);
+  g_free (req->method);
+  g_free (req->path);
+  g_strfreev (req->segs);
+  g_clear_pointer (&req->query, g_hash_table_unref);
+  g_clear_pointer (&req->body, json_node_unref);
+  g_free (req);
+}
+
+/* Split the raw (still percent-encoded) path on '/' before decoding, so
+ * that an encoded "/" inside a state key or an id stays inside its segment. */
+static gboolean
+hs_request_parse_path (HsRequest  *req,
+                       const char *raw_path)
+{
+  g_auto(GStrv) raw = g_strsplit (raw_path[0] == '/' ? raw_path + 1 : raw_path, "/", -1);
+  guint n = g_strv_length (raw);
+
+  req->segs = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      req->segs[i] = g_uri_unescape_string (raw[i], NULL);
+      if (req->segs[i] == NULL)
+        return FALSE;
+      req->n_segs++;
+    }
+  req->path = g_uri_unescape_string (raw_path, NULL);
+  return req->path != NULL;
+}
+
+static HsRequest *
+hs_request_new (DuetTestHomeserver *self,
+                SoupServerMessage  *msg,
+                gboolean           *path_ok)
+{
+  HsRequest *req = g_new0 (HsRequest, 1);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+
+  req->self = self;
+  req->msg = g_object_ref (msg);
+  req->method = g_strdup (soup_server_message_get_method (msg));
+  if (query != NULL)
+    req->query = soup_form_decode (query);
+  *path_ok = hs_request_parse_path (req, g_uri_get_path (uri));
+  if (req->path == NULL)
+    req->path = g_strdup (g_uri_get_path (uri));
+  return req;
+}
+
+static void
+hs_request_pause (HsRequest *req)
+{
+  if (!req->paused)
+    soup_server_message_pause (req->msg);
+  req->paused = TRUE;
+}
+
+/* Keep the request alive after its handler returned: the answer comes later
+ * from a timeout, a sync wake-up or a fault. */
+void
+hs_request_park (HsRequest *req)
+{
+  hs_request_pause (req);
+  if (!req->parked)
+    req->self->pending = g_list_prepend (req->self->pending, req);
+  req->parked = TRUE;
+}
+
+static void
+hs_request_drop_connection (HsRequest *req)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (req->msg);
+
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+/* Send (or, for DROP_AFTER, throw away) the answer of a request whose
+ * handler has run, and free it. */
+static void
+hs_request_finish (HsRequest *req)
+{
+  if (req->drop_after)
+    hs_request_drop_connection (req);
+  else if (req->paused)
+    soup_server_message_unpause (req->msg);
+  hs_request_free (req);
+}
+
+void
+hs_request_complete (HsRequest *req)
+{
+  if (req->parked)
+    req->self->pending = g_list_remove (req->self->pending, req);
+  req->parked = FALSE;
+  req->waiting_sync = FALSE;
+  g_clear_handle_id (&req->timeout_id, g_source_remove);
+  hs_request_finish (req);
+}
+
+/* Faults */
+
+static void
+hs_fault_free (gpointer data)
+{
+  HsFault *fault = data;
+
+  g_free (fault->method);
+  g_free (fault->path_prefix);
+  g_free (fault->body);
+  g_free (fault);
+}
+
+/* The first queued fault that matches, with one use taken; the caller owns a
+ * copy so that the queue can drop exhausted entries right away. */
+static HsFault *
+hs_take_fault (DuetTestHomeserver *self,
+               HsRequest          *req)
+{
+  const char *raw_path = g_uri_get_path (soup_server_message_get_uri (req->msg));
+
+  for (GList *l = self->faults.head; l != NULL; l = l->next)
+    {
+      HsFault *fault = l->data;
+      HsFault *copy;
+
+      if (fault->method != NULL && g_strcmp0 (fault->method, req->method) != 0)
+        continue;
+      if (!g_str_has_prefix (req->path, fault->path_prefix) &&
+          !g_str_has_prefix (raw_path, fault->path_prefix))
+        continue;
+
+      copy = g_memdup2 (fault, sizeof *fault);
+      copy->method = g_strdup (fault->method);
+      copy->path_prefix = g_strdup (fault->path_prefix);
+      copy->body = g_strdup (fault->body);
+      if (--fault->remaining == 0)
+        {
+          g_queue_delete_link (&self->faults, l);
+          hs_fault_free (fault);
+        }
+      return copy;
+    }
+  return NULL;
+}
+
+static const char *
+errcode_for_status (guint status)
+{
+  switch (status)
+    {
+    case 400: return "M_BAD_JSON";
+    case 401: return "M_UNKNOWN_TOKEN";
+    case 403: return "M_FORBIDDEN";
+    case 404: return "M_NOT_FOUND";
+    case 429: return "M_LIMIT_EXCEEDED";
+    default: return "M_UNKNOWN";
+    }
+}
+
+static gboolean
+hang_done_cb (gpointer data)
+{
+  HsRequest *req = data;
+
+  req->timeout_id = 0;
+  req->self->pending = g_list_remove (req->self->pending, req);
+  req->parked = FALSE;
+  run_request (req);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+drop_cb (gpointer data)
+{
+  HsRequest *req = data;
+
+  req->timeout_id = 0;
+  req->drop_after = TRUE;
+  hs_request_complete (req);
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns TRUE when the fault has taken over the request. */
+static gboolean
+hs_apply_fault (HsRequest *req,
+                HsFault   *fault)
+{
+  g_autoptr(JsonObject) body = NULL;
+
+  switch (fault->kind)
+    {
+    case DUET_FAULT_STATUS:
+      if (fault->body != NULL)
+        {
+          soup_server_message_set_status (req->msg, fault->status, NULL);
+          soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY,
+                                            fault->body, strlen (fault->body));
+        }
+      else
+        hs_request_respond_error (req, fault->status, errcode_for_status (fault->status),
+                                  "Injected fault");
+      return TRUE;
+
+    case DUET_FAULT_BODY:
+      soup_server_message_set_status (req->msg, fault->status ? fault->status : 200, NULL);
+      soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY,
+                                        fault->body ? fault->body : "",
+                                        fault->body ? strlen (fault->body) : 0);
+      return TRUE;
+
+    case DUET_FAULT_RATE_LIMIT:
+      body = json_object_new ();
+      json_object_set_string_member (body, "errcode", "M_LIMIT_EXCEEDED");
+      json_object_set_string_member (body, "error", "Too many requests (injected)");
+      json_object_set_int_member (body, "retry_after_ms", fault->delay_ms);
+      hs_request_respond_json (req, 429, body);
+      return TRUE;
+
+    case DUET_FAULT_RETRY_AFTER:
+      {
+        g_autofree char *seconds = g_strdup_printf ("%u", fault->delay_ms / 1000);
+
+        soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                      "Retry-After", seconds);
+        hs_request_respond_error (req, 429, "M_LIMIT_EXCEEDED", "Too many requests (injected)");
+        return TRUE;
+      }
+
+    case DUET_FAULT_DROP:
+      /* Steal the connection outside the handler, where libsoup no longer
+       * looks at the message. */
+      hs_request_park (req);
+      req->timeout_id = g_idle_add (drop_cb, req);
+      return TRUE;
+
+    case DUET_FAULT_DROP_AFTER:
+      req->drop_after = TRUE;
+      return FALSE;
+
+    case DUET_FAULT_HANG:
+      hs_request_park (req);
+      req->timeout_id = g_timeout_add (fault->delay_ms, hang_done_cb, req);
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+run_request (HsRequest *req)
+{
+  hs_dispatch (req);
+  if (req->parked)
+    return;
+  if (req->drop_after)
+    {
+      /* The effect has happened; lose the answer, as a dying proxy would. */
+      hs_request_park (req);
+      req->timeout_id = g_idle_add (drop_cb, req);
+      return;
+    }
+  hs_request_finish (req);
+}
+
+static void
+hs_count_request (DuetTestHomeserver *self,
+                  HsRequest          *req)
+{
+  char *key = g_strdup_printf ("%s %s", req->method, req->path);
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, key));
+
+  g_hash_table_insert (self->counts, key, GUINT_TO_POINTER (count + 1));
+}
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  DuetTestHomeserver *self = user_data;
+  gboolean path_ok;
+  HsRequest *req = hs_request_new (self, msg, &path_ok);
+  g_autofree HsFault *fault = NULL;
+
+  hs_count_request (self, req);
+
+  fault = hs_take_fault (self, req);
+  if (fault != NULL)
+    {
+      gboolean taken = hs_apply_fault (req, fault);
+
+      g_free (fault->method);
+      g_free (fault->path_prefix);
+      g_free (fault->body);
+      if (taken)
+        {
+          if (!req->parked)
+            hs_request_free (req);
+          return;
+        }
+    }
+
+  if (!path_ok)
+    {
+      hs_request_respond_error (req, 400, "M_UNRECOGNIZED", "Invalid percent-encoding in path");
+      hs_request_free (req);
+      return;
+    }
+
+  run_request (req);
+}
+
+/* Every change of the global stream comes through here, so that long-polling
+ * /sync requests get a look at it once the current operation is complete. */
+static gboolean
+wake_cb (gpointer data)
+{
+  DuetTestHomeserver *self = data;
+
+  self->wake_id = 0;
+  hs_wake_sync_waiters (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hs_stream_changed (DuetTestHomeserver *self)
+{
+  if (self->wake_id == 0 && self->pending != NULL)
+    self->wake_id = g_idle_add (wake_cb, self);
+}
+
+/* GObject */
+
+static void
+duet_test_homeserver_dispose (GObject *object)
+{
+  DuetTestHomeserver *self = DUET_TEST_HOMESERVER (object);
+
+  /* Close the connections first, then drop our references to the paused
+   * messages: nothing can be answered any more. */
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  while (self->pending != NULL)
+    {
+      HsRequest *req = self->pending->data;
+
+      self->pending = g_list_delete_link (self->pending, self->pending);
+      hs_request_free (req);
+    }
+  g_list_free_full (g_steal_pointer (&self->bot_tasks), hs_bot_task_free);
+  g_clear_handle_id (&self->wake_id, g_source_remove);
+  g_clear_object (&self->soup);
+  /* Rooms own typing timeouts. */
+  g_hash_table_remove_all (self->rooms);
+
+  G_OBJECT_CLASS (duet_test_homeserver_parent_class)->dispose (object);
+}
+
+static void
+duet_test_homeserver_finalize (GObject *object)
+{
+  DuetTestHomeserver *self = DUET_TEST_HOMESERVER (object);
+
+  g_free (self->url);
+  g_hash_table_unref (self->users);
+  g_hash_table_unref (self->tokens);
+  g_hash_table_unref (self->rooms);
+  g_hash_table_unref (self->aliases);
+  g_hash_table_unref (self->media);
+  g_hash_table_unref (self->txns);
+  g_hash_table_unref (self->filters);
+  g_hash_table_unref (self->counts);
+  g_hash_table_unref (self->bots);
+  g_queue_clear_full (&self->faults, hs_fault_free);
+  g_strfreev (self->versions);
+  g_free (self->well_known);
+
+  G_OBJECT_CLASS (duet_test_homeserver_parent_class)->finalize (object);
+}
+
+static void
+duet_test_homeserver_class_init (DuetTestHomeserverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = duet_test_homeserver_dispose;
+  object_class->finalize = duet_test_homeserver_finalize;
+}
+
+static void
+duet_test_homeserver_init (DuetTestHomeserver *self)
+{
+  self->users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hs_user_free);
+  self->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hs_token_free);
+  self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, hs_room_free);
+  self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, hs_media_free);
+  self->txns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->bots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->faults);
+  self->authenticated_media = TRUE;
+  self->versions = g_strdupv ((char **) default_versions);
+}
+
+/* Public API */
+
+DuetTestHomeserver *
+duet_test_homeserver_new (guint    port,
+                          GError **error)
+{
+  g_autoptr(DuetTestHomeserver) self = g_object_new (DUET_TYPE_TEST_HOMESERVER, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  GSList *uris;
+
+  self->soup = soup_server_new ("server-header", "duet-test-homeserver", NULL);
+  soup_server_add_handler (self->soup, NULL, server_cb, self, NULL);
+  if (!soup_server_listen (self->soup, address, 0, error))
+    return NULL;
+
+  uris = soup_server_get_uris (self->soup);
+  g_assert (uris != NULL);
+  self->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+duet_test_homeserver_get_url (DuetTestHomeserver *self)
+{
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+  return self->url;
+}
+
+guint
+duet_test_homeserver_get_port (DuetTestHomeserver *self)
+{
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), 0);
+  return self->port;
+}
+
+const char *
+duet_test_homeserver_get_server_name (DuetTestHomeserver *self)
+{
+  return HS_SERVER_NAME;
+}
+
+char *
+duet_test_homeserver_add_user (DuetTestHomeserver *self,
+                               const char         *localpart,
+                               const char         *password,
+                               const char         *display_name)
+{
+  HsUser *user;
+
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+  g_return_val_if_fail (localpart != NULL, NULL);
+
+  user = hs_add_user (self, localpart, password, display_name);
+  return g_strdup (user->user_id);
+}
+
+char *
+duet_test_homeserver_login_token (DuetTestHomeserver *self,
+                                  const char         *user_id,
+                                  const char         *device_id)
+{
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+  g_return_val_if_fail (g_hash_table_contains (self->users, user_id), NULL);
+
+  return g_strdup (hs_new_token (self, user_id, device_id)->token);
+}
+
+void
+duet_test_homeserver_expire_tokens (DuetTestHomeserver *self,
+                                    const char         *user_id,
+                                    gboolean            soft)
+{
+  GHashTableIter iter;
+  HsToken *token;
+
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+
+  g_hash_table_iter_init (&iter, self->tokens);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &token))
+    {
+      if (g_strcmp0 (token->user_id, user_id) != 0 || !token->valid)
+        continue;
+      token->valid = FALSE;
+      token->soft_logout = soft;
+    }
+}
+
+static HsRoom *
+lookup_room_or_warn (DuetTestHomeserver *self,
+                     const char         *room_id)
+{
+  HsRoom *room = hs_lookup_room (self, room_id);
+
+  if (room == NULL)
+    g_warning ("Test homeserver: no room %s", room_id);
+  return room;
+}
+
+static gboolean
+check_op (gboolean  ok,
+          GError   *error)
+{
+  if (!ok)
+    {
+      g_warning ("Test homeserver: %s", error->message);
+      g_error_free (error);
+    }
+  return ok;
+}
+
+char *
+duet_test_homeserver_create_room (DuetTestHomeserver *self,
+                                  const char         *creator,
+                                  const char         *preset,
+                                  const char * const *invite,
+                                  gboolean            is_direct)
+{
+  g_autoptr(JsonObject) request = json_object_new ();
+  JsonArray *invites = json_array_new ();
+  GError *error = NULL;
+  HsRoom *room;
+
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+
+  for (guint i = 0; invite != NULL && invite[i] != NULL; i++)
+    json_array_add_string_element (invites, invite[i]);
+  json_object_set_array_member (request, "invite", invites);
+  if (preset != NULL)
+    json_object_set_string_member (request, "preset", preset);
+  json_object_set_boolean_member (request, "is_direct", is_direct);
+
+  room = hs_create_room (self, creator, request, &error);
+  if (!check_op (room != NULL, error))
+    return NULL;
+  return g_strdup (room->room_id);
+}
+
+void
+duet_test_homeserver_invite (DuetTestHomeserver *self,
+                             const char         *room_id,
+                             const char         *sender,
+                             const char         *user_id,
+                             gboolean            is_direct)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  GError *error = NULL;
+
+  if (room != NULL)
+    check_op (hs_invite (self, room, sender, user_id, is_direct, NULL, &error), error);
+}
+
+void
+duet_test_homeserver_join (DuetTestHomeserver *self,
+                           const char         *room_id,
+                           const char         *user_id)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  GError *error = NULL;
+
+  if (room != NULL)
+    check_op (hs_join (self, room, user_id, &error), error);
+}
+
+void
+duet_test_homeserver_leave (DuetTestHomeserver *self,
+                            const char         *room_id,
+                            const char         *user_id)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  GError *error = NULL;
+
+  if (room != NULL)
+    check_op (hs_leave (self, room, user_id, &error), error);
+}
+
+char *
+duet_test_homeserver_send_event (DuetTestHomeserver *self,
+                                 const char         *room_id,
+                                 const char         *sender,
+                                 const char         *event_type,
+                                 const char         *state_key,
+                                 JsonObject         *content)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  GError *error = NULL;
+  HsEvent *event;
+
+  if (room == NULL)
+    return NULL;
+  event = hs_send (self, room, sender, event_type, state_key, content, NULL, NULL, &error);
+  if (!check_op (event != NULL, error))
+    return NULL;
+  return g_strdup (json_object_get_string_member (event->json, "event_id"));
+}
+
+char *
+duet_test_homeserver_send_message (DuetTestHomeserver *self,
+                                   const char         *room_id,
+                                   const char         *sender,
+                                   const char         *body)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", body);
+  return duet_test_homeserver_send_event (self, room_id, sender, "m.room.message", NULL, content);
+}
+
+char *
+duet_test_homeserver_upgrade_room (DuetTestHomeserver *self,
+                                   const char         *old_room_id,
+                                   const char         *sender)
+{
+  HsRoom *room = lookup_room_or_warn (self, old_room_id);
+  GError *error = NULL;
+  HsRoom *new_room;
+
+  if (room == NULL)
+    return NULL;
+  new_room = hs_upgrade_room (self, room, sender, NULL, &error);
+  if (!check_op (new_room != NULL, error))
+    return NULL;
+  return g_strdup (new_room->room_id);
+}
+
+void
+duet_test_homeserver_set_account_data (DuetTestHomeserver *self,
+                                       const char         *user_id,
+                                       const char         *event_type,
+                                       JsonObject         *content)
+{
+  HsUser *user;
+
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  user = g_hash_table_lookup (self->users, user_id);
+  g_return_if_fail (user != NULL);
+
+  hs_set_account_data (self, user, NULL, event_type, content);
+}
+
+JsonObject *
+duet_test_homeserver_get_account_data (DuetTestHomeserver *self,
+                                       const char         *user_id,
+                                       const char         *event_type)
+{
+  HsUser *user;
+  HsAccountData *data;
+
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+  user = g_hash_table_lookup (self->users, user_id);
+  if (user == NULL)
+    return NULL;
+  data = hs_get_account_data (user, NULL, event_type);
+  return data != NULL ? hs_json_object_copy (data->content) : NULL;
+}
+
+const char *
+duet_test_homeserver_get_membership (DuetTestHomeserver *self,
+                                     const char         *room_id,
+                                     const char         *user_id)
+{
+  HsRoom *room = hs_lookup_room (self, room_id);
+
+  return room != NULL ? hs_room_membership (room, user_id) : NULL;
+}
+
+JsonObject *
+duet_test_homeserver_get_state (DuetTestHomeserver *self,
+                                const char         *room_id,
+                                const char         *event_type,
+                                const char         *state_key)
+{
+  HsRoom *room = hs_lookup_room (self, room_id);
+  HsEvent *event;
+
+  if (room == NULL)
+    return NULL;
+  event = hs_room_state_event (room, event_type, state_key ? state_key : "");
+  if (event == NULL)
+    return NULL;
+  return hs_json_object_copy (json_object_get_object_member (event->json, "content"));
+}
+
+static int
+compare_rooms_newest_first (gconstpointer a,
+                            gconstpointer b)
+{
+  const HsRoom *ra = *(HsRoom * const *) a;
+  const HsRoom *rb = *(HsRoom * const *) b;
+
+  return ra->created_seq < rb->created_seq ? 1 : ra->created_seq > rb->created_seq ? -1 : 0;
+}
+
+GPtrArray *
+duet_test_homeserver_list_rooms (DuetTestHomeserver *self,
+                                 const char         *user_id)
+{
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new ();
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  HsRoom *room;
+
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (hs_room_membership (room, user_id) != NULL)
+      g_ptr_array_add (rooms, room);
+  g_ptr_array_sort (rooms, compare_rooms_newest_first);
+  for (guint i = 0; i < rooms->len; i++)
+    g_ptr_array_add (ids, g_strdup (((HsRoom *) rooms->pdata[i])->room_id));
+  return ids;
+}
+
+guint
+duet_test_homeserver_count_rooms (DuetTestHomeserver *self)
+{
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), 0);
+  return g_hash_table_size (self->rooms);
+}
+
+JsonArray *
+duet_test_homeserver_get_timeline (DuetTestHomeserver *self,
+                                   const char         *room_id)
+{
+  HsRoom *room = hs_lookup_room (self, room_id);
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; room != NULL && i < room->events->len; i++)
+    {
+      HsEvent *event = room->events->pdata[i];
+
+      json_array_add_object_element (array, hs_json_object_copy (event->json));
+    }
+  return array;
+}
+
+const char *
+duet_test_homeserver_get_receipt (DuetTestHomeserver *self,
+                                  const char         *room_id,
+                                  const char         *user_id,
+                                  const char         *receipt_type)
+{
+  HsRoom *room = hs_lookup_room (self, room_id);
+  g_autofree char *key = g_strdup_printf ("%s\x1f%s", receipt_type, user_id);
+  HsReceipt *receipt;
+
+  if (room == NULL)
+    return NULL;
+  receipt = g_hash_table_lookup (room->receipts, key);
+  return receipt != NULL ? receipt->event_id : NULL;
+}
+
+gboolean
+duet_test_homeserver_get_typing (DuetTestHomeserver *self,
+                                 const char         *room_id,
+                                 const char         *user_id)
+{
+  HsRoom *room = hs_lookup_room (self, room_id);
+
+  return room != NULL && g_hash_table_contains (room->typing, user_id);
+}
+
+char *
+duet_test_homeserver_add_media (DuetTestHomeserver *self,
+                                GBytes             *data,
+                                const char         *content_type)
+{
+  HsMedia *media = g_new0 (HsMedia, 1);
+  char *media_id = hs_random_string (24);
+
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), NULL);
+
+  media->data = g_bytes_ref (data);
+  media->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  g_hash_table_insert (self->media, media_id, media);
+  return g_strdup_printf ("mxc://%s/%s", HS_SERVER_NAME, media_id);
+}
+
+void
+duet_test_homeserver_set_authenticated_media (DuetTestHomeserver *self,
+                                              gboolean            enabled)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  self->authenticated_media = enabled;
+}
+
+void
+duet_test_homeserver_set_versions (DuetTestHomeserver *self,
+                                   const char * const *versions)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  g_strfreev (self->versions);
+  self->versions = g_strdupv ((char **) (versions ? versions : default_versions));
+}
+
+void
+duet_test_homeserver_set_well_known (DuetTestHomeserver *self,
+                                     const char         *body)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  g_free (self->well_known);
+  self->well_known = g_strdup (body);
+}
+
+guint
+duet_test_homeserver_count_requests (DuetTestHomeserver *self,
+                                     const char         *method,
+                                     const char         *path)
+{
+  g_autofree char *decoded = g_uri_unescape_string (path, NULL);
+  GHashTableIter iter;
+  const char *key;
+  gpointer value;
+  guint total = 0;
+
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), 0);
+
+  /* Counted under the decoded path; a NULL method sums every method. */
+  g_hash_table_iter_init (&iter, self->counts);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, &value))
+    {
+      const char *space = strchr (key, ' ');
+
+      if (method != NULL && (strncmp (key, method, space - key) != 0 ||
+                             (gsize) (space - key) != strlen (method)))
+        continue;
+      if (g_strcmp0 (space + 1, decoded ? decoded : path) == 0)
+        total += GPOINTER_TO_UINT (value);
+    }
+  return total;
+}
+
+void
+duet_test_homeserver_reset_counts (DuetTestHomeserver *self)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  g_hash_table_remove_all (self->counts);
+}
+
+void
+duet_test_homeserver_add_fault (DuetTestHomeserver *self,
+                                const char         *method,
+                                const char         *path_prefix,
+                                guint               count,
+                                DuetFaultKind       kind,
+                                guint               status,
+                                guint               delay_ms,
+                                const char         *body)
+{
+  HsFault *fault;
+
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  g_return_if_fail (path_prefix != NULL);
+
+  if (count == 0)
+    return;
+  fault = g_new0 (HsFault, 1);
+  fault->method = g_strdup (method);
+  fault->path_prefix = g_strdup (path_prefix);
+  fault->remaining = count;
+  fault->kind = kind;
+  fault->status = status;
+  fault->delay_ms = delay_ms;
+  fault->body = g_strdup (body);
+  g_queue_push_tail (&self->faults, fault);
+}
+
+void
+duet_test_homeserver_clear_faults (DuetTestHomeserver *self)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  g_queue_clear_full (&self->faults, hs_fault_free);
+}
