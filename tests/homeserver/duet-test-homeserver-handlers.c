@@ -71,15 +71,17 @@ respond_string (HsRequest  *req,
   hs_request_respond_json (req, 200, object);
 }
 
+/* @error is a pointer so that it is read after the call that sets it,
+ * whatever order the arguments are evaluated in. */
 static gboolean
-respond_if_error (HsRequest *req,
-                  gboolean   ok,
-                  GError    *error)
+respond_if_error (HsRequest  *req,
+                  gboolean    ok,
+                  GError    **error)
 {
   if (!ok)
     {
-      hs_request_respond_gerror (req, error);
-      g_error_free (error);
+      hs_request_respond_gerror (req, *error);
+      g_clear_error (error);
     }
   return !ok;
 }
@@ -160,9 +162,8 @@ handle_well_known (HsRequest *req)
       hs_request_respond_error (req, 404, "M_NOT_FOUND", "No .well-known here");
       return;
     }
-  soup_server_message_set_status (req->msg, 200, NULL);
-  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY,
-                                    req->self->well_known, strlen (req->self->well_known));
+  hs_request_respond_raw (req, 200, "application/json",
+                          req->self->well_known, strlen (req->self->well_known));
 }
 
 static void
@@ -294,7 +295,7 @@ handle_create_room (HsRequest *req)
   GError *error = NULL;
   HsRoom *room = hs_create_room (req->self, req->token->user_id, req_body (req), &error);
 
-  if (!respond_if_error (req, room != NULL, error))
+  if (!respond_if_error (req, room != NULL, &error))
     respond_string (req, "room_id", room->room_id);
 }
 
@@ -313,7 +314,7 @@ handle_invite (HsRequest *req)
       return;
     }
   if (!respond_if_error (req, hs_invite (req->self, room, req->token->user_id, user_id, FALSE,
-                                         body_string (req, "reason"), &error), error))
+                                         body_string (req, "reason"), &error), &error))
     respond_empty (req);
 }
 
@@ -325,7 +326,7 @@ join_room (HsRequest  *req,
   GError *error = NULL;
 
   if (room != NULL &&
-      !respond_if_error (req, hs_join (req->self, room, req->token->user_id, &error), error))
+      !respond_if_error (req, hs_join (req->self, room, req->token->user_id, &error), &error))
     respond_string (req, "room_id", room->room_id);
 }
 
@@ -348,7 +349,7 @@ handle_leave (HsRequest *req)
   GError *error = NULL;
 
   if (room != NULL &&
-      !respond_if_error (req, hs_leave (req->self, room, req->token->user_id, &error), error))
+      !respond_if_error (req, hs_leave (req->self, room, req->token->user_id, &error), &error))
     respond_empty (req);
 }
 
@@ -359,7 +360,7 @@ handle_forget (HsRequest *req)
   GError *error = NULL;
 
   if (room != NULL &&
-      !respond_if_error (req, hs_forget (req->self, room, req->token->user_id, &error), error))
+      !respond_if_error (req, hs_forget (req->self, room, req->token->user_id, &error), &error))
     respond_empty (req);
 }
 
@@ -374,7 +375,7 @@ handle_upgrade (HsRequest *req)
     return;
   new_room = hs_upgrade_room (req->self, room, req->token->user_id,
                               body_string (req, "new_version"), &error);
-  if (!respond_if_error (req, new_room != NULL, error))
+  if (!respond_if_error (req, new_room != NULL, &error))
     respond_string (req, "replacement_room", new_room->room_id);
 }
 
@@ -551,7 +552,7 @@ handle_get_all_state (HsRequest *req)
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
   GHashTableIter iter;
   HsEvent *event;
-  char *text;
+  g_autofree char *text = NULL;
 
   if (room == NULL)
     return;
@@ -560,8 +561,7 @@ handle_get_all_state (HsRequest *req)
     json_array_add_object_element (events, hs_event_for_client (event, req->token));
   json_node_set_array (node, events);
   text = json_to_string (node, FALSE);
-  soup_server_message_set_status (req->msg, 200, NULL);
-  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
+  hs_request_respond_raw (req, 200, "application/json", text, strlen (text));
 }
 
 /* The state key is the segment after the type, or "" when the path stops
@@ -645,7 +645,7 @@ send_event (HsRequest  *req,
     }
   event = hs_send (req->self, room, req->token->user_id, type, state_key, req_body (req),
                    txn_id ? owner : NULL, txn_id, &error);
-  if (!respond_if_error (req, event != NULL, error))
+  if (!respond_if_error (req, event != NULL, &error))
     respond_string (req, "event_id", json_object_get_string_member (event->json, "event_id"));
 }
 
@@ -689,7 +689,7 @@ handle_receipt (HsRequest *req)
 
   if (room != NULL &&
       !respond_if_error (req, hs_set_receipt (req->self, room, req->token->user_id,
-                                              ARG (req, 3), ARG (req, 4), &error), error))
+                                              ARG (req, 3), ARG (req, 4), &error), &error))
     respond_empty (req);
 }
 
@@ -708,7 +708,7 @@ handle_read_markers (HsRequest *req)
 
       if (event_id != NULL &&
           respond_if_error (req, hs_set_receipt (req->self, room, req->token->user_id,
-                                                 types[i], event_id, &error), error))
+                                                 types[i], event_id, &error), &error))
         return;
     }
   respond_empty (req);
@@ -840,8 +840,7 @@ handle_get_filter (HsRequest *req)
       hs_request_respond_error (req, 404, "M_NOT_FOUND", "No such filter");
       return;
     }
-  soup_server_message_set_status (req->msg, 200, NULL);
-  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+  hs_request_respond_raw (req, 200, "application/json", text, strlen (text));
 }
 
 /* Profiles and the user directory */
@@ -990,8 +989,7 @@ serve_media (HsRequest  *req,
       return;
     }
   data = g_bytes_get_data (media->data, &size);
-  soup_server_message_set_status (req->msg, 200, NULL);
-  soup_server_message_set_response (req->msg, media->content_type, SOUP_MEMORY_COPY, data, size);
+  hs_request_respond_raw (req, 200, media->content_type, data, size);
   if (media->filename != NULL)
     {
       g_autofree char *escaped = g_uri_escape_string (media->filename, NULL, FALSE);

@@ -173,6 +173,11 @@ struct _DuetTestHomeserver {
 };
 
 /* duet-test-homeserver.c */
+void        hs_request_respond_raw    (HsRequest   *req,
+                                       guint        status,
+                                       const char  *content_type,
+                                       gconstpointer data,
+                                       gsize        size);
 void        hs_request_respond_json   (HsRequest   *req,
                                        guint        status,
                                        JsonObject  *object);

@@ -489,6 +489,7 @@ hs_handle_sync (HsRequest *req)
   const char *full_state = req->query ? g_hash_table_lookup (req->query, "full_state") : NULL;
   SyncParams params = { req->token, 0, 0, g_strcmp0 (full_state, "true") == 0 };
   guint timeout_ms = timeout ? (guint) CLAMP (g_ascii_strtoll (timeout, NULL, 10), 0, MAX_SYNC_TIMEOUT_MS) : 0;
+  g_autoptr(JsonObject) response = NULL;
   gboolean has_content;
 
   if (!parse_since (self, since, &params.since))
@@ -502,9 +503,12 @@ hs_handle_sync (HsRequest *req)
       return;
     }
 
-  respond_sync (req, &params, &has_content);
+  response = build_sync (self, &params, &has_content);
   if (has_content || since == NULL || timeout_ms == 0 || req->drop_after)
-    return;
+    {
+      hs_request_respond_json (req, 200, response);
+      return;
+    }
 
   /* Nothing new: hold the request until something happens or time is up. */
   req->since = params.since;
