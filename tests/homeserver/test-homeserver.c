@@ -186,7 +186,8 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_object (&f->session);
-  g_assert_finalize_object (f->server);
+  if (f->server != NULL)
+    g_assert_finalize_object (f->server);
   g_free (f->alice);
   g_free (f->bob);
   g_free (f->alice_token);
@@ -818,6 +819,37 @@ test_profile_and_directory (Fixture       *f,
   g_assert_false (json_object_get_boolean_member (reply_object (&reply), "limited"));
 }
 
+/* Unreffing the server with a long-poll and a hanging request in flight
+ * frees them and closes their connections: the client gets an error. */
+static void
+test_finalize_with_pending (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *initial_path = sync_path (NULL, 0, NULL);
+  g_autofree char *poll_path = NULL;
+  const char *whoami = "/_matrix/client/v3/account/whoami";
+  g_auto(Reply) initial = { 0 }, poll = { 0 }, hang = { 0 };
+  DuetTestHomeserver *server = f->server;
+  gint64 start = g_get_monotonic_time ();
+
+  request (f, "GET", initial_path, f->alice_token, NULL, &initial);
+  poll_path = sync_path (sync_next_batch (&initial), 30000, NULL);
+  duet_test_homeserver_add_fault (server, NULL, whoami, 1, DUET_FAULT_HANG, 0, 30000, NULL);
+  start_request (f, "GET", poll_path, f->alice_token, NULL, &poll);
+  start_request (f, "GET", whoami, f->alice_token, NULL, &hang);
+  while (duet_test_homeserver_count_requests (server, "GET", whoami) == 0 ||
+         duet_test_homeserver_count_requests (server, "GET", "/_matrix/client/v3/sync") < 2)
+    g_main_context_iteration (NULL, TRUE);
+
+  f->server = NULL;
+  g_assert_finalize_object (server);
+  wait_reply (&poll);
+  wait_reply (&hang);
+  g_assert_nonnull (poll.error);
+  g_assert_nonnull (hang.error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
 static gboolean
 echo_answered (DuetTestHomeserver *server,
                const char         *room_id)
@@ -889,6 +921,7 @@ main (int   argc,
   ADD ("fault-drop", test_fault_drop);
   ADD ("upgrade", test_upgrade);
   ADD ("profile-and-directory", test_profile_and_directory);
+  ADD ("finalize-with-pending", test_finalize_with_pending);
 #undef ADD
   g_test_add_func ("/homeserver/demo-seed", test_demo_seed);
 
