@@ -25,45 +25,42 @@ typedef struct {
   HsHandler   handler;
 } HsRoute;
 
-/* Client API paths: segs[0..2] = "_matrix", "client", "v3". */
-#define ARG(req, i) ((req)->segs[3 + (i)])
-
-static JsonObject *
-req_body (HsRequest *req)
+JsonObject *
+hs_req_body (HsRequest *req)
 {
   return json_node_get_object (req->body);
 }
 
-static const char *
-body_string (HsRequest  *req,
-             const char *name)
+const char *
+hs_body_string (HsRequest  *req,
+                const char *name)
 {
-  JsonNode *node = json_object_get_member (req_body (req), name);
+  JsonNode *node = json_object_get_member (hs_req_body (req), name);
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
 }
 
-static const char *
-query_param (HsRequest  *req,
-             const char *name)
+const char *
+hs_query_param (HsRequest  *req,
+                const char *name)
 {
   return req->query ? g_hash_table_lookup (req->query, name) : NULL;
 }
 
-static void
-respond_empty (HsRequest *req)
+void
+hs_respond_empty (HsRequest *req)
 {
   g_autoptr(JsonObject) empty = json_object_new ();
 
   hs_request_respond_json (req, 200, empty);
 }
 
-static void
-respond_string (HsRequest  *req,
-                const char *key,
-                const char *value)
+void
+hs_respond_string (HsRequest  *req,
+                   const char *key,
+                   const char *value)
 {
   g_autoptr(JsonObject) object = json_object_new ();
 
@@ -86,9 +83,9 @@ respond_if_error (HsRequest  *req,
   return !ok;
 }
 
-static HsRoom *
-req_room (HsRequest  *req,
-          const char *room_id)
+HsRoom *
+hs_req_room (HsRequest  *req,
+             const char *room_id)
 {
   HsRoom *room = hs_lookup_room (req->self, room_id);
 
@@ -103,7 +100,7 @@ req_visible_room (HsRequest  *req,
                   const char *room_id,
                   HsEvent   **leave)
 {
-  HsRoom *room = req_room (req, room_id);
+  HsRoom *room = hs_req_room (req, room_id);
   const char *membership;
 
   *leave = NULL;
@@ -122,9 +119,9 @@ req_visible_room (HsRequest  *req,
   return NULL;
 }
 
-static gboolean
-req_is_own_user (HsRequest  *req,
-                 const char *user_id)
+gboolean
+hs_req_is_own_user (HsRequest  *req,
+                    const char *user_id)
 {
   if (g_strcmp0 (user_id, req->token->user_id) == 0)
     return TRUE;
@@ -182,11 +179,11 @@ handle_login_flows (HsRequest *req)
 static const char *
 login_user_name (HsRequest *req)
 {
-  JsonNode *node = json_object_get_member (req_body (req), "identifier");
+  JsonNode *node = json_object_get_member (hs_req_body (req), "identifier");
   JsonObject *identifier;
 
   if (node == NULL)
-    return body_string (req, "user");  /* the deprecated form */
+    return hs_body_string (req, "user");  /* the deprecated form */
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   identifier = json_node_get_object (node);
@@ -198,9 +195,9 @@ login_user_name (HsRequest *req)
 static void
 handle_login (HsRequest *req)
 {
-  const char *type = body_string (req, "type");
+  const char *type = hs_body_string (req, "type");
   const char *name = login_user_name (req);
-  const char *password = body_string (req, "password");
+  const char *password = hs_body_string (req, "password");
   g_autofree char *user_id = NULL;
   g_autoptr(JsonObject) response = json_object_new ();
   HsUser *user;
@@ -224,7 +221,7 @@ handle_login (HsRequest *req)
       return;
     }
 
-  token = hs_new_token (req->self, user->user_id, body_string (req, "device_id"));
+  token = hs_new_token (req->self, user->user_id, hs_body_string (req, "device_id"));
   json_object_set_string_member (response, "user_id", token->user_id);
   json_object_set_string_member (response, "access_token", token->token);
   json_object_set_string_member (response, "device_id", token->device_id);
@@ -237,7 +234,7 @@ handle_logout (HsRequest *req)
 {
   req->token->valid = FALSE;
   req->token->soft_logout = FALSE;
-  respond_empty (req);
+  hs_respond_empty (req);
 }
 
 static void
@@ -250,7 +247,7 @@ handle_logout_all (HsRequest *req)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &token))
     if (g_str_equal (token->user_id, req->token->user_id))
       token->valid = FALSE, token->soft_logout = FALSE;
-  respond_empty (req);
+  hs_respond_empty (req);
 }
 
 static void
@@ -293,17 +290,17 @@ static void
 handle_create_room (HsRequest *req)
 {
   GError *error = NULL;
-  HsRoom *room = hs_create_room (req->self, req->token->user_id, req_body (req), &error);
+  HsRoom *room = hs_create_room (req->self, req->token->user_id, hs_req_body (req), &error);
 
   if (!respond_if_error (req, room != NULL, &error))
-    respond_string (req, "room_id", room->room_id);
+    hs_respond_string (req, "room_id", room->room_id);
 }
 
 static void
 handle_invite (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
-  const char *user_id = body_string (req, "user_id");
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
+  const char *user_id = hs_body_string (req, "user_id");
   GError *error = NULL;
 
   if (room == NULL)
@@ -314,20 +311,20 @@ handle_invite (HsRequest *req)
       return;
     }
   if (!respond_if_error (req, hs_invite (req->self, room, req->token->user_id, user_id, FALSE,
-                                         body_string (req, "reason"), &error), &error))
-    respond_empty (req);
+                                         hs_body_string (req, "reason"), &error), &error))
+    hs_respond_empty (req);
 }
 
 static void
 join_room (HsRequest  *req,
            const char *room_id_or_alias)
 {
-  HsRoom *room = req_room (req, room_id_or_alias);
+  HsRoom *room = hs_req_room (req, room_id_or_alias);
   GError *error = NULL;
 
   if (room != NULL &&
       !respond_if_error (req, hs_join (req->self, room, req->token->user_id, &error), &error))
-    respond_string (req, "room_id", room->room_id);
+    hs_respond_string (req, "room_id", room->room_id);
 }
 
 static void
@@ -345,38 +342,38 @@ handle_join_alias (HsRequest *req)
 static void
 handle_leave (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
   GError *error = NULL;
 
   if (room != NULL &&
       !respond_if_error (req, hs_leave (req->self, room, req->token->user_id, &error), &error))
-    respond_empty (req);
+    hs_respond_empty (req);
 }
 
 static void
 handle_forget (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
   GError *error = NULL;
 
   if (room != NULL &&
       !respond_if_error (req, hs_forget (req->self, room, req->token->user_id, &error), &error))
-    respond_empty (req);
+    hs_respond_empty (req);
 }
 
 static void
 handle_upgrade (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
   GError *error = NULL;
   HsRoom *new_room;
 
   if (room == NULL)
     return;
   new_room = hs_upgrade_room (req->self, room, req->token->user_id,
-                              body_string (req, "new_version"), &error);
+                              hs_body_string (req, "new_version"), &error);
   if (!respond_if_error (req, new_room != NULL, &error))
-    respond_string (req, "replacement_room", new_room->room_id);
+    hs_respond_string (req, "replacement_room", new_room->room_id);
 }
 
 static gboolean
@@ -398,8 +395,8 @@ handle_members (HsRequest *req)
 {
   HsEvent *leave;
   HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
-  const char *membership = query_param (req, "membership");
-  const char *not_membership = query_param (req, "not_membership");
+  const char *membership = hs_query_param (req, "membership");
+  const char *not_membership = hs_query_param (req, "not_membership");
   g_autoptr(JsonObject) response = json_object_new ();
   JsonArray *chunk = json_array_new ();
   GHashTableIter iter;
@@ -474,8 +471,8 @@ handle_messages (HsRequest *req)
 {
   HsEvent *leave;
   HsRoom *room = req_visible_room (req, ARG (req, 1), &leave);
-  gboolean backwards = g_strcmp0 (query_param (req, "dir"), "f") != 0;
-  const char *limit_param = query_param (req, "limit");
+  gboolean backwards = g_strcmp0 (hs_query_param (req, "dir"), "f") != 0;
+  const char *limit_param = hs_query_param (req, "limit");
   guint limit = limit_param ? (guint) CLAMP (g_ascii_strtoll (limit_param, NULL, 10), 1, 1000) : 10;
   guint64 ceiling, from, to = 0;
   g_autoptr(JsonObject) response = json_object_new ();
@@ -495,10 +492,10 @@ handle_messages (HsRequest *req)
   /* Someone who left reads up to their leave event. */
   ceiling = leave ? leave->pos : req->self->stream_pos;
   from = backwards ? ceiling : 0;
-  if ((query_param (req, "from") &&
-       !parse_stream_token (query_param (req, "from"), req->self->stream_pos, &from)) ||
-      (query_param (req, "to") &&
-       !parse_stream_token (query_param (req, "to"), req->self->stream_pos, &to)))
+  if ((hs_query_param (req, "from") &&
+       !parse_stream_token (hs_query_param (req, "from"), req->self->stream_pos, &from)) ||
+      (hs_query_param (req, "to") &&
+       !parse_stream_token (hs_query_param (req, "to"), req->self->stream_pos, &to)))
     {
       hs_request_respond_error (req, 400, "M_INVALID_PARAM", "Invalid pagination token");
       return;
@@ -630,7 +627,7 @@ send_event (HsRequest  *req,
             const char *state_key,
             const char *txn_id)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
   g_autofree char *owner = g_strdup_printf ("%s\x1f%s", req->token->user_id, req->token->device_id);
   GError *error = NULL;
   HsEvent *event;
@@ -643,10 +640,10 @@ send_event (HsRequest  *req,
       hs_request_respond_error (req, 403, "M_FORBIDDEN", "Insufficient power level to send %s", type);
       return;
     }
-  event = hs_send (req->self, room, req->token->user_id, type, state_key, req_body (req),
+  event = hs_send (req->self, room, req->token->user_id, type, state_key, hs_req_body (req),
                    txn_id ? owner : NULL, txn_id, &error);
   if (!respond_if_error (req, event != NULL, &error))
-    respond_string (req, "event_id", json_object_get_string_member (event->json, "event_id"));
+    hs_respond_string (req, "event_id", json_object_get_string_member (event->json, "event_id"));
 }
 
 static void
@@ -684,26 +681,26 @@ handle_get_event (HsRequest *req)
 static void
 handle_receipt (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
   GError *error = NULL;
 
   if (room != NULL &&
       !respond_if_error (req, hs_set_receipt (req->self, room, req->token->user_id,
                                               ARG (req, 3), ARG (req, 4), &error), &error))
-    respond_empty (req);
+    hs_respond_empty (req);
 }
 
 static void
 handle_read_markers (HsRequest *req)
 {
   static const char * const types[] = { "m.fully_read", "m.read", "m.read.private" };
-  HsRoom *room = req_room (req, ARG (req, 1));
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
 
   if (room == NULL)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
-      const char *event_id = body_string (req, types[i]);
+      const char *event_id = hs_body_string (req, types[i]);
       GError *error = NULL;
 
       if (event_id != NULL &&
@@ -711,16 +708,16 @@ handle_read_markers (HsRequest *req)
                                                  types[i], event_id, &error), &error))
         return;
     }
-  respond_empty (req);
+  hs_respond_empty (req);
 }
 
 static void
 handle_typing (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 1));
-  JsonNode *typing = json_object_get_member (req_body (req), "typing");
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
+  JsonNode *typing = json_object_get_member (hs_req_body (req), "typing");
 
-  if (room == NULL || !req_is_own_user (req, ARG (req, 3)))
+  if (room == NULL || !hs_req_is_own_user (req, ARG (req, 3)))
     return;
   if (typing == NULL || !JSON_NODE_HOLDS_VALUE (typing) || json_node_get_value_type (typing) != G_TYPE_BOOLEAN)
     {
@@ -733,8 +730,8 @@ handle_typing (HsRequest *req)
       return;
     }
   hs_set_typing (req->self, room, req->token->user_id, json_node_get_boolean (typing),
-                 json_object_get_int_member_with_default (req_body (req), "timeout", 30000));
-  respond_empty (req);
+                 json_object_get_int_member_with_default (hs_req_body (req), "timeout", 30000));
+  hs_respond_empty (req);
 }
 
 static void
@@ -756,7 +753,7 @@ handle_joined_rooms (HsRequest *req)
 static void
 handle_resolve_alias (HsRequest *req)
 {
-  HsRoom *room = req_room (req, ARG (req, 2));
+  HsRoom *room = hs_req_room (req, ARG (req, 2));
   g_autoptr(JsonObject) response = json_object_new ();
   JsonArray *servers = json_array_new ();
 
@@ -766,283 +763,6 @@ handle_resolve_alias (HsRequest *req)
   json_array_add_string_element (servers, HS_SERVER_NAME);
   json_object_set_string_member (response, "room_id", room->room_id);
   hs_request_respond_json (req, 200, response);
-}
-
-/* Account data and filters */
-
-static void
-account_data (HsRequest  *req,
-              const char *room_id,
-              const char *type)
-{
-  HsUser *user = g_hash_table_lookup (req->self->users, req->token->user_id);
-  HsAccountData *data;
-
-  if (user == NULL)
-    {
-      hs_request_respond_error (req, 403, "M_FORBIDDEN", "Not a local user");
-      return;
-    }
-  if (room_id != NULL && req_room (req, room_id) == NULL)
-    return;
-  if (g_str_equal (req->method, "PUT"))
-    {
-      hs_set_account_data (req->self, user, room_id, type, req_body (req));
-      respond_empty (req);
-      return;
-    }
-  data = hs_get_account_data (user, room_id, type);
-  if (data == NULL)
-    hs_request_respond_error (req, 404, "M_NOT_FOUND", "Account data not found");
-  else
-    hs_request_respond_json (req, 200, data->content);
-}
-
-static void
-handle_account_data (HsRequest *req)
-{
-  if (req_is_own_user (req, ARG (req, 1)))
-    account_data (req, NULL, ARG (req, 3));
-}
-
-static void
-handle_room_account_data (HsRequest *req)
-{
-  if (req_is_own_user (req, ARG (req, 1)))
-    account_data (req, ARG (req, 3), ARG (req, 5));
-}
-
-static void
-handle_post_filter (HsRequest *req)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  char *filter_id = g_strdup_printf ("%u", g_hash_table_size (req->self->filters) + 1);
-
-  if (!req_is_own_user (req, ARG (req, 1)))
-    {
-      g_free (filter_id);
-      return;
-    }
-  json_node_set_object (node, req_body (req));
-  g_hash_table_insert (req->self->filters, filter_id, json_to_string (node, FALSE));
-  respond_string (req, "filter_id", filter_id);
-}
-
-static void
-handle_get_filter (HsRequest *req)
-{
-  const char *text = g_hash_table_lookup (req->self->filters, ARG (req, 3));
-
-  if (!req_is_own_user (req, ARG (req, 1)))
-    return;
-  if (text == NULL)
-    {
-      hs_request_respond_error (req, 404, "M_NOT_FOUND", "No such filter");
-      return;
-    }
-  hs_request_respond_raw (req, 200, "application/json", text, strlen (text));
-}
-
-/* Profiles and the user directory */
-
-static HsUser *
-req_user (HsRequest  *req,
-          const char *user_id)
-{
-  HsUser *user = g_hash_table_lookup (req->self->users, user_id);
-
-  if (user == NULL)
-    hs_request_respond_error (req, 404, "M_NOT_FOUND", "Profile not found");
-  return user;
-}
-
-static void
-set_profile_fields (JsonObject *object,
-                    HsUser     *user,
-                    const char *only)
-{
-  if (user->displayname != NULL && (only == NULL || g_str_equal (only, "displayname")))
-    json_object_set_string_member (object, "displayname", user->displayname);
-  if (user->avatar_url != NULL && (only == NULL || g_str_equal (only, "avatar_url")))
-    json_object_set_string_member (object, "avatar_url", user->avatar_url);
-}
-
-static void
-handle_get_profile (HsRequest *req)
-{
-  HsUser *user = req_user (req, ARG (req, 1));
-  g_autoptr(JsonObject) response = json_object_new ();
-
-  if (user == NULL)
-    return;
-  set_profile_fields (response, user, NULL);
-  hs_request_respond_json (req, 200, response);
-}
-
-static gboolean
-is_profile_field (HsRequest *req)
-{
-  if (g_str_equal (ARG (req, 2), "displayname") || g_str_equal (ARG (req, 2), "avatar_url"))
-    return TRUE;
-  hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unknown profile field");
-  return FALSE;
-}
-
-static void
-handle_get_profile_field (HsRequest *req)
-{
-  HsUser *user;
-  g_autoptr(JsonObject) response = json_object_new ();
-
-  if (!is_profile_field (req) || (user = req_user (req, ARG (req, 1))) == NULL)
-    return;
-  set_profile_fields (response, user, ARG (req, 2));
-  hs_request_respond_json (req, 200, response);
-}
-
-static void
-handle_put_profile_field (HsRequest *req)
-{
-  HsUser *user;
-
-  if (!is_profile_field (req) || !req_is_own_user (req, ARG (req, 1)) ||
-      (user = req_user (req, ARG (req, 1))) == NULL)
-    return;
-  hs_set_profile (req->self, user, ARG (req, 2), body_string (req, ARG (req, 2)));
-  respond_empty (req);
-}
-
-static gboolean
-user_matches (HsUser     *user,
-              const char *folded_term)
-{
-  g_autofree char *id = g_utf8_casefold (user->user_id, -1);
-  g_autofree char *name = user->displayname ? g_utf8_casefold (user->displayname, -1) : NULL;
-
-  return strstr (id, folded_term) != NULL || (name != NULL && strstr (name, folded_term) != NULL);
-}
-
-static int
-compare_users (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 ((*(HsUser * const *) a)->user_id, (*(HsUser * const *) b)->user_id);
-}
-
-static void
-handle_user_directory (HsRequest *req)
-{
-  const char *term = body_string (req, "search_term");
-  guint limit = CLAMP (json_object_get_int_member_with_default (req_body (req), "limit", 10), 1, 1000);
-  g_autofree char *folded = NULL;
-  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
-  g_autoptr(JsonObject) response = json_object_new ();
-  JsonArray *results = json_array_new ();
-  GHashTableIter iter;
-  HsUser *user;
-
-  json_object_set_array_member (response, "results", results);
-  if (term == NULL)
-    {
-      hs_request_respond_error (req, 400, "M_MISSING_PARAM", "Missing search_term");
-      return;
-    }
-  folded = g_utf8_casefold (term, -1);
-  /* Every local user is searchable, except the one searching. */
-  g_hash_table_iter_init (&iter, req->self->users);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &user))
-    if (!g_str_equal (user->user_id, req->token->user_id) && user_matches (user, folded))
-      g_ptr_array_add (matches, user);
-  g_ptr_array_sort (matches, compare_users);
-
-  for (guint i = 0; i < matches->len && i < limit; i++)
-    {
-      JsonObject *result = json_object_new ();
-
-      user = matches->pdata[i];
-      json_object_set_string_member (result, "user_id", user->user_id);
-      if (user->displayname != NULL)
-        json_object_set_string_member (result, "display_name", user->displayname);
-      if (user->avatar_url != NULL)
-        json_object_set_string_member (result, "avatar_url", user->avatar_url);
-      json_array_add_object_element (results, result);
-    }
-  json_object_set_boolean_member (response, "limited", matches->len > limit);
-  hs_request_respond_json (req, 200, response);
-}
-
-/* Media: segs = _matrix, client, v1, media, download, server, id  or
- *        segs = _matrix, media, v3, download, server, id */
-
-static void
-serve_media (HsRequest  *req,
-             const char *server,
-             const char *media_id)
-{
-  HsMedia *media = g_hash_table_lookup (req->self->media, media_id);
-  gsize size;
-  gconstpointer data;
-
-  if (!g_str_equal (server, HS_SERVER_NAME) || media == NULL)
-    {
-      hs_request_respond_error (req, 404, "M_NOT_FOUND", "Media not found");
-      return;
-    }
-  data = g_bytes_get_data (media->data, &size);
-  hs_request_respond_raw (req, 200, media->content_type, data, size);
-  if (media->filename != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (media->filename, NULL, FALSE);
-      g_autofree char *disposition = g_strdup_printf ("inline; filename*=utf-8''%s", escaped);
-
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                    "Content-Disposition", disposition);
-    }
-}
-
-static void
-handle_media_v1 (HsRequest *req)
-{
-  if (!req->self->authenticated_media)
-    {
-      hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unrecognized request");
-      return;
-    }
-  serve_media (req, req->segs[5], req->segs[6]);
-}
-
-static void
-handle_media_legacy (HsRequest *req)
-{
-  serve_media (req, req->segs[4], req->segs[5]);
-}
-
-static void
-handle_media_config (HsRequest *req)
-{
-  g_autoptr(JsonObject) response = json_object_new ();
-
-  if (g_str_equal (req->segs[1], "client") && !req->self->authenticated_media)
-    {
-      hs_request_respond_error (req, 404, "M_UNRECOGNIZED", "Unrecognized request");
-      return;
-    }
-  json_object_set_int_member (response, "m.upload.size", 50 * 1024 * 1024);
-  hs_request_respond_json (req, 200, response);
-}
-
-static void
-handle_upload (HsRequest *req)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
-  g_autoptr(GBytes) data = soup_message_body_flatten (body);
-  const char *content_type = soup_message_headers_get_content_type (
-    soup_server_message_get_request_headers (req->msg), NULL);
-  g_autofree char *uri = duet_test_homeserver_add_media (req->self, data, content_type);
-  HsMedia *media = g_hash_table_lookup (req->self->media, strrchr (uri, '/') + 1);
-
-  media->filename = g_strdup (query_param (req, "filename"));
-  respond_string (req, "content_uri", uri);
 }
 
 static const HsRoute routes[] = {
@@ -1077,25 +797,25 @@ static const HsRoute routes[] = {
   { "POST", "_matrix/client/C/rooms/*/receipt/*/*", ROUTE_AUTH, handle_receipt },
   { "POST", "_matrix/client/C/rooms/*/read_markers", ROUTE_AUTH, handle_read_markers },
   { "PUT", "_matrix/client/C/rooms/*/typing/*", ROUTE_AUTH, handle_typing },
-  { "GET", "_matrix/client/C/user/*/account_data/*", ROUTE_AUTH, handle_account_data },
-  { "PUT", "_matrix/client/C/user/*/account_data/*", ROUTE_AUTH, handle_account_data },
-  { "GET", "_matrix/client/C/user/*/rooms/*/account_data/*", ROUTE_AUTH, handle_room_account_data },
-  { "PUT", "_matrix/client/C/user/*/rooms/*/account_data/*", ROUTE_AUTH, handle_room_account_data },
-  { "POST", "_matrix/client/C/user/*/filter", ROUTE_AUTH, handle_post_filter },
-  { "GET", "_matrix/client/C/user/*/filter/*", ROUTE_AUTH, handle_get_filter },
-  { "GET", "_matrix/client/C/profile/*", 0, handle_get_profile },
-  { "GET", "_matrix/client/C/profile/*/*", 0, handle_get_profile_field },
-  { "PUT", "_matrix/client/C/profile/*/*", ROUTE_AUTH, handle_put_profile_field },
-  { "POST", "_matrix/client/C/user_directory/search", ROUTE_AUTH, handle_user_directory },
-  { "GET", "_matrix/client/v1/media/config", ROUTE_AUTH, handle_media_config },
-  { "GET", "_matrix/client/v1/media/download/*/*", ROUTE_AUTH, handle_media_v1 },
-  { "GET", "_matrix/client/v1/media/download/*/*/*", ROUTE_AUTH, handle_media_v1 },
-  { "GET", "_matrix/client/v1/media/thumbnail/*/*", ROUTE_AUTH, handle_media_v1 },
-  { "GET", "_matrix/media/v3/config", ROUTE_AUTH, handle_media_config },
-  { "GET", "_matrix/media/v3/download/*/*", 0, handle_media_legacy },
-  { "GET", "_matrix/media/v3/download/*/*/*", 0, handle_media_legacy },
-  { "GET", "_matrix/media/v3/thumbnail/*/*", 0, handle_media_legacy },
-  { "POST", "_matrix/media/v3/upload", ROUTE_AUTH | ROUTE_RAW_BODY, handle_upload },
+  { "GET", "_matrix/client/C/user/*/account_data/*", ROUTE_AUTH, hs_handle_account_data },
+  { "PUT", "_matrix/client/C/user/*/account_data/*", ROUTE_AUTH, hs_handle_account_data },
+  { "GET", "_matrix/client/C/user/*/rooms/*/account_data/*", ROUTE_AUTH, hs_handle_room_account_data },
+  { "PUT", "_matrix/client/C/user/*/rooms/*/account_data/*", ROUTE_AUTH, hs_handle_room_account_data },
+  { "POST", "_matrix/client/C/user/*/filter", ROUTE_AUTH, hs_handle_post_filter },
+  { "GET", "_matrix/client/C/user/*/filter/*", ROUTE_AUTH, hs_handle_get_filter },
+  { "GET", "_matrix/client/C/profile/*", 0, hs_handle_get_profile },
+  { "GET", "_matrix/client/C/profile/*/*", 0, hs_handle_get_profile_field },
+  { "PUT", "_matrix/client/C/profile/*/*", ROUTE_AUTH, hs_handle_put_profile_field },
+  { "POST", "_matrix/client/C/user_directory/search", ROUTE_AUTH, hs_handle_user_directory },
+  { "GET", "_matrix/client/v1/media/config", ROUTE_AUTH, hs_handle_media_config },
+  { "GET", "_matrix/client/v1/media/download/*/*", ROUTE_AUTH, hs_handle_media_v1 },
+  { "GET", "_matrix/client/v1/media/download/*/*/*", ROUTE_AUTH, hs_handle_media_v1 },
+  { "GET", "_matrix/client/v1/media/thumbnail/*/*", ROUTE_AUTH, hs_handle_media_v1 },
+  { "GET", "_matrix/media/v3/config", ROUTE_AUTH, hs_handle_media_config },
+  { "GET", "_matrix/media/v3/download/*/*", 0, hs_handle_media_legacy },
+  { "GET", "_matrix/media/v3/download/*/*/*", 0, hs_handle_media_legacy },
+  { "GET", "_matrix/media/v3/thumbnail/*/*", 0, hs_handle_media_legacy },
+  { "POST", "_matrix/media/v3/upload", ROUTE_AUTH | ROUTE_RAW_BODY, hs_handle_upload },
 };
 
 static gboolean
@@ -1134,7 +854,7 @@ access_token (HsRequest *req)
 
   if (header != NULL && g_ascii_strncasecmp (header, "Bearer ", 7) == 0)
     return header + 7;
-  return query_param (req, "access_token");
+  return hs_query_param (req, "access_token");
 }
 
 static gboolean

@@ -6,7 +6,8 @@
  *   duet-test-homeserver.c           object, public API, request entry, faults
  *   duet-test-homeserver-rooms.c     users, rooms, events, membership, account data
  *   duet-test-homeserver-sync.c      /sync responses and long-poll waiters
- *   duet-test-homeserver-handlers.c  HTTP routing and endpoint handlers
+ *   duet-test-homeserver-handlers.c  HTTP routing, login, room endpoints
+ *   duet-test-homeserver-handlers-user.c  account data, profiles, directory, media
  *   duet-test-homeserver-demo.c      demo seeding and the echo bot
  */
 #pragma once
@@ -287,6 +288,37 @@ void        hs_wake_sync_waiters      (DuetTestHomeserver *self);
 
 /* duet-test-homeserver-handlers.c */
 void        hs_dispatch               (HsRequest   *req);
+
+/* Client API paths: segs[0..2] = "_matrix", "client", "v3". */
+#define ARG(req, i) ((req)->segs[3 + (i)])
+
+JsonObject *hs_req_body               (HsRequest   *req);
+const char *hs_body_string            (HsRequest   *req,
+                                       const char  *name);
+const char *hs_query_param            (HsRequest   *req,
+                                       const char  *name);
+void        hs_respond_empty          (HsRequest   *req);
+void        hs_respond_string         (HsRequest   *req,
+                                       const char  *key,
+                                       const char  *value);
+HsRoom     *hs_req_room               (HsRequest   *req,
+                                       const char  *room_id);
+gboolean    hs_req_is_own_user        (HsRequest   *req,
+                                       const char  *user_id);
+
+/* duet-test-homeserver-handlers-user.c */
+void        hs_handle_account_data    (HsRequest   *req);
+void        hs_handle_room_account_data (HsRequest   *req);
+void        hs_handle_post_filter     (HsRequest   *req);
+void        hs_handle_get_filter      (HsRequest   *req);
+void        hs_handle_get_profile     (HsRequest   *req);
+void        hs_handle_get_profile_field (HsRequest   *req);
+void        hs_handle_put_profile_field (HsRequest   *req);
+void        hs_handle_user_directory  (HsRequest   *req);
+void        hs_handle_media_v1        (HsRequest   *req);
+void        hs_handle_media_legacy    (HsRequest   *req);
+void        hs_handle_media_config    (HsRequest   *req);
+void        hs_handle_upload          (HsRequest   *req);
 
 /* duet-test-homeserver-demo.c */
 void        hs_bot_on_event           (DuetTestHomeserver *self,
