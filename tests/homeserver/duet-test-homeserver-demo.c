@@ -83,7 +83,7 @@ hs_bot_on_event (DuetTestHomeserver *self,
       const char *target = json_object_get_string_member (json, "state_key");
 
       if (g_hash_table_contains (self->bots, target) &&
-          g_strcmp0 (json_object_get_string_member_with_default (content, "membership", NULL), "invite") == 0)
+          g_strcmp0 (hs_json_get_string (content, "membership"), "invite") == 0)
         schedule_bot_task (self, room, target, NULL);
       return;
     }
@@ -91,14 +91,14 @@ hs_bot_on_event (DuetTestHomeserver *self,
   /* Bots never answer bots (or notices), so two of them cannot loop. */
   if (!g_str_equal (type, "m.room.message") || json_object_has_member (json, "state_key") ||
       g_hash_table_contains (self->bots, sender) ||
-      g_strcmp0 (json_object_get_string_member_with_default (content, "msgtype", NULL), "m.notice") == 0 ||
-      json_object_get_string_member_with_default (content, "body", NULL) == NULL)
+      g_strcmp0 (hs_json_get_string (content, "msgtype"), "m.notice") == 0 ||
+      hs_json_get_string (content, "body") == NULL)
     return;
 
   g_hash_table_iter_init (&iter, self->bots);
   while (g_hash_table_iter_next (&iter, (gpointer *) &bot, NULL))
     if (g_strcmp0 (hs_room_membership (room, bot), "join") == 0)
-      schedule_bot_task (self, room, bot, json_object_get_string_member (content, "body"));
+      schedule_bot_task (self, room, bot, hs_json_get_string (content, "body"));
 }
 
 void

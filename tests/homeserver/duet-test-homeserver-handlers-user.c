@@ -174,7 +174,7 @@ void
 hs_handle_user_directory (HsRequest *req)
 {
   const char *term = hs_body_string (req, "search_term");
-  guint limit = CLAMP (json_object_get_int_member_with_default (hs_req_body (req), "limit", 10), 1, 1000);
+  guint limit = CLAMP (hs_json_get_int (hs_req_body (req), "limit", 10), 1, 1000);
   g_autofree char *folded = NULL;
   g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   g_autoptr(JsonObject) response = json_object_new ();

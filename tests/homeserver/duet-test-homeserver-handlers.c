@@ -187,9 +187,9 @@ login_user_name (HsRequest *req)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   identifier = json_node_get_object (node);
-  if (g_strcmp0 (json_object_get_string_member_with_default (identifier, "type", NULL), "m.id.user") != 0)
+  if (g_strcmp0 (hs_json_get_string (identifier, "type"), "m.id.user") != 0)
     return NULL;
-  return json_object_get_string_member_with_default (identifier, "user", NULL);
+  return hs_json_get_string (identifier, "user");
 }
 
 static void
@@ -385,9 +385,7 @@ is_member_event (HsEvent *event)
 static const char *
 event_membership (HsEvent *event)
 {
-  JsonObject *content = json_object_get_object_member (event->json, "content");
-
-  return json_object_get_string_member_with_default (content, "membership", NULL);
+  return hs_json_get_string (hs_json_get_object (event->json, "content"), "membership");
 }
 
 static void
@@ -596,11 +594,9 @@ user_power_level (HsRoom     *room,
 
   if (event == NULL)
     return 0;
-  content = json_object_get_object_member (event->json, "content");
-  users = json_object_has_member (content, "users") ? json_object_get_object_member (content, "users") : NULL;
-  if (users != NULL && json_object_has_member (users, user_id))
-    return json_object_get_int_member (users, user_id);
-  return json_object_get_int_member_with_default (content, "users_default", 0);
+  content = hs_json_get_object (event->json, "content");
+  users = hs_json_get_object (content, "users");
+  return hs_json_get_int (users, user_id, hs_json_get_int (content, "users_default", 0));
 }
 
 static gint64
@@ -613,12 +609,11 @@ required_power_level (HsRoom     *room,
 
   if (event == NULL)
     return 0;
-  content = json_object_get_object_member (event->json, "content");
-  events = json_object_has_member (content, "events") ? json_object_get_object_member (content, "events") : NULL;
-  if (events != NULL && json_object_has_member (events, type))
-    return json_object_get_int_member (events, type);
-  return json_object_get_int_member_with_default (content, is_state ? "state_default" : "events_default",
-                                                  is_state ? 50 : 0);
+  content = hs_json_get_object (event->json, "content");
+  events = hs_json_get_object (content, "events");
+  return hs_json_get_int (events, type,
+                          hs_json_get_int (content, is_state ? "state_default" : "events_default",
+                                           is_state ? 50 : 0));
 }
 
 static void
@@ -730,7 +725,7 @@ handle_typing (HsRequest *req)
       return;
     }
   hs_set_typing (req->self, room, req->token->user_id, json_node_get_boolean (typing),
-                 json_object_get_int_member_with_default (hs_req_body (req), "timeout", 30000));
+                 hs_json_get_int (hs_req_body (req), "timeout", 30000));
   hs_respond_empty (req);
 }
 

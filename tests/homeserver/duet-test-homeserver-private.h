@@ -194,6 +194,18 @@ void        hs_request_complete       (HsRequest   *req);
 char       *hs_random_string          (guint        length);
 JsonObject *hs_json_object_copy       (JsonObject  *object);
 gboolean    hs_is_user_id             (const char  *user_id);
+JsonObject *hs_json_get_object        (JsonObject  *object,
+                                       const char  *name);
+JsonArray  *hs_json_get_array         (JsonObject  *object,
+                                       const char  *name);
+const char *hs_json_get_string        (JsonObject  *object,
+                                       const char  *name);
+gint64      hs_json_get_int           (JsonObject  *object,
+                                       const char  *name,
+                                       gint64       default_value);
+gboolean    hs_json_get_bool          (JsonObject  *object,
+                                       const char  *name,
+                                       gboolean     default_value);
 
 /* duet-test-homeserver-rooms.c */
 void        hs_user_free              (gpointer     data);

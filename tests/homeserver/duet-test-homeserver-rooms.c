@@ -200,10 +200,8 @@ event_content_string (HsEvent    *event,
 
   if (event == NULL)
     return NULL;
-  content = json_object_get_object_member (event->json, "content");
-  if (content == NULL || !json_object_has_member (content, member))
-    return NULL;
-  return json_object_get_string_member_with_default (content, member, NULL);
+  content = hs_json_get_object (event->json, "content");
+  return hs_json_get_string (content, member);
 }
 
 const char *
@@ -404,8 +402,7 @@ validate_create_request (DuetTestHomeserver *self,
                          JsonArray          *invites,
                          GError            **error)
 {
-  const char *version = json_object_get_string_member_with_default (request, "room_version",
-                                                                     HS_DEFAULT_ROOM_VERSION);
+  const char *version = hs_json_get_string (request, "room_version");
   static const char * const versions[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", NULL };
   static const char * const presets[] = { "private_chat", "trusted_private_chat", "public_chat", NULL };
 
@@ -413,6 +410,8 @@ validate_create_request (DuetTestHomeserver *self,
     return g_set_error (error, HS_ERROR, HS_ERROR_FORBIDDEN, "Unknown user %s", creator), FALSE;
   if (!g_strv_contains (presets, preset))
     return g_set_error (error, HS_ERROR, HS_ERROR_INVALID_PARAM, "Unknown preset %s", preset), FALSE;
+  if (version == NULL)
+    version = HS_DEFAULT_ROOM_VERSION;
   if (!g_strv_contains (versions, version))
     return g_set_error (error, HS_ERROR, HS_ERROR_UNSUPPORTED_ROOM_VERSION,
                         "Unsupported room version %s", version), FALSE;
@@ -442,31 +441,13 @@ apply_initial_state (DuetTestHomeserver *self,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       event = json_node_get_object (node);
-      content = json_object_get_object_member (event, "content");
-      if (!json_object_has_member (event, "type") || content == NULL)
+      content = hs_json_get_object (event, "content");
+      if (hs_json_get_string (event, "type") == NULL || content == NULL)
         continue;
-      room_append (self, room, json_object_get_string_member (event, "type"), creator,
-                   json_object_get_string_member_with_default (event, "state_key", ""),
+      room_append (self, room, hs_json_get_string (event, "type"), creator,
+                   hs_json_get_string (event, "state_key") ? hs_json_get_string (event, "state_key") : "",
                    hs_json_object_copy (content));
     }
-}
-
-static JsonArray *
-get_array_member (JsonObject *object,
-                  const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-get_object_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 HsRoom *
@@ -475,18 +456,22 @@ hs_create_room (DuetTestHomeserver *self,
                 JsonObject         *request,
                 GError            **error)
 {
-  const char *visibility = json_object_get_string_member_with_default (request, "visibility", "private");
-  const char *preset = json_object_get_string_member_with_default (
-    request, "preset", g_strcmp0 (visibility, "public") == 0 ? "public_chat" : "private_chat");
-  JsonArray *invites = get_array_member (request, "invite");
-  JsonObject *creation = get_object_member (request, "creation_content");
-  JsonObject *pl_override = get_object_member (request, "power_level_content_override");
-  const char *alias_name = json_object_get_string_member_with_default (request, "room_alias_name", NULL);
+  const char *visibility = hs_json_get_string (request, "visibility");
+  const char *preset = hs_json_get_string (request, "preset");
+  const char *version = hs_json_get_string (request, "room_version");
+  const char *name = hs_json_get_string (request, "name");
+  const char *topic = hs_json_get_string (request, "topic");
+  JsonArray *invites = hs_json_get_array (request, "invite");
+  JsonObject *creation = hs_json_get_object (request, "creation_content");
+  JsonObject *pl_override = hs_json_get_object (request, "power_level_content_override");
+  const char *alias_name = hs_json_get_string (request, "room_alias_name");
   g_autofree char *alias = NULL;
-  gboolean is_direct = json_object_get_boolean_member_with_default (request, "is_direct", FALSE);
+  gboolean is_direct = hs_json_get_bool (request, "is_direct", FALSE);
   JsonObject *create_content, *pl;
   HsRoom *room;
 
+  if (preset == NULL)
+    preset = g_strcmp0 (visibility, "public") == 0 ? "public_chat" : "private_chat";
   if (!validate_create_request (self, creator, request, preset, invites, error))
     return NULL;
   if (alias_name != NULL)
@@ -500,9 +485,7 @@ hs_create_room (DuetTestHomeserver *self,
 
   create_content = creation ? hs_json_object_copy (creation) : json_object_new ();
   json_object_set_string_member (create_content, "creator", creator);
-  json_object_set_string_member (create_content, "room_version",
-                                 json_object_get_string_member_with_default (request, "room_version",
-                                                                             HS_DEFAULT_ROOM_VERSION));
+  json_object_set_string_member (create_content, "room_version", version ? version : HS_DEFAULT_ROOM_VERSION);
   room_append (self, room, "m.room.create", creator, "", create_content);
   room_append (self, room, "m.room.member", creator, creator, member_content (self, creator, "join"));
 
@@ -513,12 +496,12 @@ hs_create_room (DuetTestHomeserver *self,
        * keeps the request and the stored event from sharing nodes. */
       g_autoptr(JsonObject) override = hs_json_object_copy (pl_override);
       JsonObjectIter iter;
-      const char *name;
+      const char *key;
       JsonNode *node;
 
       json_object_iter_init (&iter, override);
-      while (json_object_iter_next (&iter, &name, &node))
-        json_object_set_member (pl, name, json_node_copy (node));
+      while (json_object_iter_next (&iter, &key, &node))
+        json_object_set_member (pl, key, json_node_copy (node));
     }
   room_append (self, room, "m.room.power_levels", creator, "", pl);
 
@@ -534,13 +517,11 @@ hs_create_room (DuetTestHomeserver *self,
   if (!g_str_equal (preset, "public_chat"))
     room_append (self, room, "m.room.guest_access", creator, "",
                  string_content ("guest_access", "can_join"));
-  apply_initial_state (self, room, creator, get_array_member (request, "initial_state"));
-  if (json_object_has_member (request, "name"))
-    room_append (self, room, "m.room.name", creator, "",
-                 string_content ("name", json_object_get_string_member_with_default (request, "name", "")));
-  if (json_object_has_member (request, "topic"))
-    room_append (self, room, "m.room.topic", creator, "",
-                 string_content ("topic", json_object_get_string_member_with_default (request, "topic", "")));
+  apply_initial_state (self, room, creator, hs_json_get_array (request, "initial_state"));
+  if (name != NULL)
+    room_append (self, room, "m.room.name", creator, "", string_content ("name", name));
+  if (topic != NULL)
+    room_append (self, room, "m.room.topic", creator, "", string_content ("topic", topic));
 
   for (guint i = 0; invites != NULL && i < json_array_get_length (invites); i++)
     hs_invite (self, room, creator, json_array_get_string_element (invites, i), is_direct, NULL, NULL);
@@ -770,7 +751,7 @@ hs_upgrade_room (DuetTestHomeserver *self,
   if (pl_event != NULL)
     {
       JsonObject *pl = hs_json_object_copy (json_object_get_object_member (pl_event->json, "content"));
-      JsonObject *users = get_object_member (pl, "users");
+      JsonObject *users = hs_json_get_object (pl, "users");
 
       if (users != NULL)
         json_object_set_int_member (users, sender, 100);

@@ -310,10 +310,8 @@ left_room (HsRoom           *room,
            HsEvent          *leave)
 {
   JsonObject *object = json_object_new ();
-  JsonObject *unsigned_ = json_object_get_object_member (leave->json, "unsigned");
-  JsonObject *prev = unsigned_ ? json_object_get_object_member (unsigned_, "prev_content") : NULL;
-  gboolean was_joined = prev != NULL &&
-    g_strcmp0 (json_object_get_string_member_with_default (prev, "membership", NULL), "join") == 0;
+  JsonObject *prev = hs_json_get_object (hs_json_get_object (leave->json, "unsigned"), "prev_content");
+  gboolean was_joined = g_strcmp0 (hs_json_get_string (prev, "membership"), "join") == 0;
   guint upto = leave->index + 1;
   /* Someone who never joined (a rejected invite) sees only their leave. */
   guint from = was_joined ? MIN (hs_room_first_after (room, params->since), upto) : leave->index;
@@ -420,11 +418,9 @@ parse_filter (DuetTestHomeserver *self,
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return FALSE;
-  room = json_object_get_object_member (json_node_get_object (root), "room");
-  timeline = room && json_object_has_member (room, "timeline")
-    ? json_object_get_object_member (room, "timeline") : NULL;
-  if (timeline != NULL && json_object_has_member (timeline, "limit"))
-    *limit = CLAMP (json_object_get_int_member (timeline, "limit"), 0, 1000);
+  room = hs_json_get_object (json_node_get_object (root), "room");
+  timeline = hs_json_get_object (room, "timeline");
+  *limit = CLAMP (hs_json_get_int (timeline, "limit", DEFAULT_TIMELINE_LIMIT), 0, 1000);
   return TRUE;
 }
 

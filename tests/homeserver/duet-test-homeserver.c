@@ -93,6 +93,71 @@ hs_json_object_copy (JsonObject *object)
   return copy;
 }
 
+/* Typed member getters that answer NULL (or the default) for a missing
+ * member or one of another type: json-glib's own getters warn then, and
+ * request bodies and event contents come from clients. */
+static JsonNode *
+member_of_type (JsonObject   *object,
+                const char   *name,
+                JsonNodeType  type,
+                GType         value_type)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || JSON_NODE_TYPE (node) != type)
+    return NULL;
+  if (type == JSON_NODE_VALUE && json_node_get_value_type (node) != value_type)
+    return NULL;
+  return node;
+}
+
+JsonObject *
+hs_json_get_object (JsonObject *object,
+                    const char *name)
+{
+  JsonNode *node = member_of_type (object, name, JSON_NODE_OBJECT, G_TYPE_INVALID);
+
+  return node != NULL ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+hs_json_get_array (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = member_of_type (object, name, JSON_NODE_ARRAY, G_TYPE_INVALID);
+
+  return node != NULL ? json_node_get_array (node) : NULL;
+}
+
+const char *
+hs_json_get_string (JsonObject *object,
+                    const char *name)
+{
+  JsonNode *node = member_of_type (object, name, JSON_NODE_VALUE, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+gint64
+hs_json_get_int (JsonObject *object,
+                 const char *name,
+                 gint64      default_value)
+{
+  JsonNode *node = member_of_type (object, name, JSON_NODE_VALUE, G_TYPE_INT64);
+
+  return node != NULL ? json_node_get_int (node) : default_value;
+}
+
+gboolean
+hs_json_get_bool (JsonObject *object,
+                  const char *name,
+                  gboolean    default_value)
+{
+  JsonNode *node = member_of_type (object, name, JSON_NODE_VALUE, G_TYPE_BOOLEAN);
+
+  return node != NULL ? json_node_get_boolean (node) : default_value;
+}
+
 gboolean
 hs_is_user_id (const char *user_id)
 {

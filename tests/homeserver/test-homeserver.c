@@ -302,6 +302,12 @@ test_errors (Fixture       *f,
   reply_clear (&reply);
   request (f, "GET", "/_matrix/client/v3/sync?since=bogus", f->alice_token, NULL, &reply);
   assert_error (&reply, 400, "M_INVALID_PARAM");
+  reply_clear (&reply);
+  /* Members of the wrong type are ignored, never a warning (fatal here). */
+  request (f, "POST", "/_matrix/client/v3/createRoom", f->alice_token,
+           "{\"preset\":{},\"name\":5,\"is_direct\":\"yes\",\"invite\":\"@bob:localhost\","
+           "\"initial_state\":[1,{\"type\":[]},{\"type\":\"m.room.topic\",\"content\":7}]}", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
 }
 
 static JsonObject *
