@@ -169,6 +169,7 @@ struct _DuetTestHomeserver {
   guint       wake_id;            /* idle that re-checks sync waiters */
 
   gboolean    authenticated_media;
+  gboolean    keep_alive;
   char      **versions;
   char       *well_known;
 };

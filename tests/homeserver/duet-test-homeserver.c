@@ -279,6 +279,8 @@ hs_request_new (DuetTestHomeserver *self,
   req->method = g_strdup (soup_server_message_get_method (msg));
   if (query != NULL)
     req->query = soup_form_decode (query);
+  if (!self->keep_alive)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
   *path_ok = hs_request_parse_path (req, g_uri_get_path (uri));
   if (req->path == NULL)
     req->path = g_strdup (g_uri_get_path (uri));
@@ -732,6 +734,8 @@ duet_test_homeserver_expire_tokens (DuetTestHomeserver *self,
       token->valid = FALSE;
       token->soft_logout = soft;
     }
+  /* Long-polling syncs of that user answer 401 now. */
+  hs_stream_changed (self);
 }
 
 static HsRoom *
@@ -1122,4 +1126,12 @@ duet_test_homeserver_clear_faults (DuetTestHomeserver *self)
 {
   g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
   g_queue_clear_full (&self->faults, hs_fault_free);
+}
+
+void
+duet_test_homeserver_set_keep_alive (DuetTestHomeserver *self,
+                                     gboolean            keep_alive)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  self->keep_alive = keep_alive;
 }

@@ -134,7 +134,8 @@ void                duet_test_homeserver_set_well_known (DuetTestHomeserver  *se
                                                          const char          *body);
 
 /* Requests seen per path ("POST /_matrix/client/v3/createRoom"), counting
- * those answered by a fault too.  Method + space + path without query. */
+ * those answered by a fault too.  Method + space + path without query.
+ * Paths compare percent-decoded; a NULL @method counts every method. */
 guint               duet_test_homeserver_count_requests (DuetTestHomeserver  *self,
                                                          const char          *method,
                                                          const char          *path);
@@ -151,6 +152,12 @@ void                duet_test_homeserver_add_fault      (DuetTestHomeserver  *se
                                                          guint                delay_ms,
                                                          const char          *body);
 void                duet_test_homeserver_clear_faults   (DuetTestHomeserver  *self);
+/* Keep connections alive between requests (default FALSE: every answer says
+ * "Connection: close").  libsoup silently resends an idempotent request
+ * (GET, PUT) whose kept-alive connection closed before any answer, which
+ * would hide DROP faults from the client; with fresh connections it cannot. */
+void                duet_test_homeserver_set_keep_alive (DuetTestHomeserver  *self,
+                                                         gboolean             keep_alive);
 
 /* Demo seeding: people, direct chats, an is_direct invite for @demo, and a
  * bot ("@echo:localhost") that answers messages in rooms it is in. */

@@ -745,6 +745,7 @@ test_fault_drop (Fixture       *f,
                  gconstpointer  data)
 {
   const char *create = "/_matrix/client/v3/createRoom";
+  const char *whoami = "/_matrix/client/v3/account/whoami";
   g_auto(Reply) reply = { 0 };
   guint rooms = duet_test_homeserver_count_rooms (f->server);
 
@@ -767,6 +768,17 @@ test_fault_drop (Fixture       *f,
   g_assert_cmpuint (reply.status, ==, 200);
   g_assert_cmpuint (duet_test_homeserver_count_rooms (f->server), ==, rooms + 2);
   g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "POST", create), ==, 3);
+  reply_clear (&reply);
+
+  /* A GET right after another request: the drop must reach the client
+   * (no silent resend on a kept-alive connection). */
+  request (f, "GET", whoami, f->alice_token, NULL, &reply);
+  reply_clear (&reply);
+  duet_test_homeserver_add_fault (f->server, "GET", whoami, 1, DUET_FAULT_DROP, 0, 0, NULL);
+  start_request (f, "GET", whoami, f->alice_token, NULL, &reply);
+  wait_reply (&reply);
+  g_assert_nonnull (reply.error);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "GET", whoami), ==, 2);
 }
 
 static void
