@@ -118,7 +118,15 @@ export "${DUET_SESSION_ENV[@]}"
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 duet_session_unlock_keyring
 
+port_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+}
+
 say "Starting the demo homeserver on $url"
+if port_answers; then
+  echo "run-demo.sh: port $port is already taken; choose another with --port" >&2
+  exit 1
+fi
 # Background jobs of a script ignore Ctrl+C; the EXIT trap ends it.
 "$homeserver_bin" --port "$port" &
 homeserver_pid=$!
@@ -129,12 +137,12 @@ for _ in $(seq 100); do
     echo "run-demo.sh: the demo homeserver stopped (is port $port taken? try --port)" >&2
     exit 1
   fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  if port_answers; then
     break
   fi
   sleep 0.1
 done
-if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+if ! port_answers; then
   echo "run-demo.sh: the demo homeserver does not answer on port $port yet; carrying on" >&2
 fi
 
@@ -142,8 +150,13 @@ stay() {
   echo
   echo "The demo homeserver keeps running at $url (user $demo_user, password $demo_password)."
   echo "Press Ctrl+C to stop it and remove the throwaway session."
-  wait "$homeserver_pid" || true
+  local status=0
+  wait "$homeserver_pid" || status=$?
   homeserver_pid=
+  if [ "$status" -ne 0 ]; then
+    echo "run-demo.sh: the demo homeserver stopped (status $status)" >&2
+  fi
+  exit "$status"
 }
 
 if [ ! -x "$app_bin" ]; then
