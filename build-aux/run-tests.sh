@@ -120,6 +120,13 @@ if [ "$sanitize" != none ]; then
   test_args+=(--timeout-multiplier 3)
   # GLib 2.74 still has its own slice allocator; let the sanitizer see every block.
   export G_SLICE=${G_SLICE:-always-malloc}
+  # The same defaults as .ci/run, unless the caller chose otherwise. Full
+  # unwinding: the suppressions name frames inside system libraries.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:fast_unwind_on_malloc=0}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  if [ -z "${LSAN_OPTIONS:-}" ] && [ -f build-aux/lsan.supp ]; then
+    export LSAN_OPTIONS=suppressions=$srcdir/build-aux/lsan.supp:print_suppressions=0
+  fi
 fi
 
 step "Testing"
