@@ -1,8 +1,8 @@
 #!/bin/bash
-# Runs ONE test program in a world of its own: a temporary HOME (and XDG
-# folders inside it), a private D-Bus session and a gnome-keyring unlocked with
-# a known password, so that no test touches a developer's real keyring or
-# settings. meson.build uses it as the exe_wrapper of the default test setup:
+# Runs ONE test program in a world of its own: a temporary HOME (with the XDG
+# folders and TMPDIR inside it), a private D-Bus session and a gnome-keyring
+# unlocked with a known password, so that no test touches a developer's real
+# keyring or settings. meson.build uses it as the exe_wrapper of the default test setup:
 #
 #   build-aux/test-env.sh PROGRAM [ARGS...]
 #
@@ -28,6 +28,9 @@ for tool in dbus-run-session gnome-keyring-daemon; do
 done
 
 duet_session_make_home duet-test
+# Temporary files of the test (g_dir_make_tmp and friends) go with the rest.
+mkdir -m 700 "$DUET_SESSION_HOME/tmp"
+DUET_SESSION_ENV+=("TMPDIR=$DUET_SESSION_HOME/tmp")
 
 # shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
