@@ -74,6 +74,9 @@ duet_test_fixture_teardown (DuetTestFixture *f,
   if (f->client != NULL)
     duet_test_finalize (g_steal_pointer (&f->client));
 
+  /* Let the server see its connections close before it goes. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_clear_object (&f->server);
   remove_recursively (f->cache_dir);
   g_clear_pointer (&f->cache_dir, g_free);
