@@ -688,6 +688,31 @@ test_state_get (DuetTestFixture *f,
   g_assert_null (topic);
 }
 
+/* URI normalization removes "." and ".." segments however they are
+ * escaped, which would send the request somewhere else: refused. */
+static void
+test_state_dot_segments (DuetTestFixture *f,
+                         gconstpointer    data)
+{
+  g_autofree char *room_id = server_room (f, f->alice, TRUE);
+  static const char *keys[] = { ".", ".." };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) state = get_state (f, room_id, "m.room.member", keys[i], &error);
+
+      g_assert_null (state);
+      g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_ARGUMENT);
+      /* Refused before any request: the server never saw it. */
+      g_assert_nonnull (strstr (error->message, "“.” or “..”"));
+      g_clear_error (&error);
+      state = get_state (f, room_id, keys[i], "", &error);
+      g_assert_null (state);
+      g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_ARGUMENT);
+    }
+}
+
 static void
 test_state_send (DuetTestFixture *f,
                  gconstpointer    data)
@@ -984,6 +1009,7 @@ main (int   argc,
   TEST ("/rooms/messages/bad-reply", test_messages_bad_reply);
   TEST ("/rooms/messages/not-member", test_messages_not_member);
   TEST ("/rooms/state/get", test_state_get);
+  TEST ("/rooms/state/dot-segments", test_state_dot_segments);
   TEST ("/rooms/state/send", test_state_send);
   TEST ("/rooms/state/invalid-room", test_state_invalid_room);
   TEST ("/rooms/send/same-txn-id", test_send_same_txn);

@@ -107,6 +107,57 @@ test_bounds_depth_limit (void)
   }
 }
 
+/* json-glib accepts comments and single-quoted strings; a quote inside
+ * either must not hide a nesting bomb (json-glib would crash on it). */
+static void
+test_bounds_not_json_quotes (void)
+{
+  static const char *prefixes[] = { "/*\"*/", "['\"',", "// \"\n" };
+  g_autofree char *brackets = g_strnfill (100000, '[');
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      g_autofree char *body = g_strconcat (prefixes[i], brackets, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = duet_json_parse (body, -1, DUET_JSON_MAX_SIZE, &error);
+
+      g_assert_null (node);
+      g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE);
+      g_clear_error (&error);
+      g_assert_false (duet_json_check_round_trip (body, strlen (body), &error));
+      g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE);
+    }
+}
+
+static void
+test_round_trip (void)
+{
+  static const struct {
+    const char *json;
+    gboolean    ok;
+  } cases[] = {
+    { "{\"a\": [1, -2, 3.5, 1e10, -9223372036854775808, 9223372036854775807]}", TRUE },
+    { "{\"a\": \"1e400 and \\\\u0000 are text here\"}", TRUE },
+    { "{\"a\": 9223372036854775808}", FALSE },
+    { "{\"a\": 1e400}", FALSE },
+    { "{\"a\": -1e400}", FALSE },
+    { "{\"a\": 1e-400}", FALSE },
+    { "{\"a\\u0000b\": 1}", FALSE },
+    { "{\"a\": \"x\\u0000y\"}", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", cases[i].json);
+      g_assert_cmpint (duet_json_check_round_trip (cases[i].json, strlen (cases[i].json), &error),
+                       ==, cases[i].ok);
+      if (!cases[i].ok)
+        g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT);
+    }
+}
+
 static void
 test_bounds_strings (void)
 {
@@ -411,6 +462,10 @@ test_loopback (void)
     { "example.org", FALSE },
     { "10.0.0.1", FALSE },
     { "localhost.example.org", FALSE },
+    /* Names that look like loopback addresses are remote hosts. */
+    { "127.example.net", FALSE },
+    { "127.0.0.1.nip.io", FALSE },
+    { "[::1].example.org", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -663,6 +718,8 @@ main (int   argc,
   g_test_add_func ("/json/bounds/nesting-bomb", test_bounds_nesting_bomb);
   g_test_add_func ("/json/bounds/depth-limit", test_bounds_depth_limit);
   g_test_add_func ("/json/bounds/strings", test_bounds_strings);
+  g_test_add_func ("/json/bounds/not-json-quotes", test_bounds_not_json_quotes);
+  g_test_add_func ("/json/round-trip", test_round_trip);
   g_test_add_func ("/json/bounds/size", test_bounds_size);
   g_test_add_func ("/json/parse/invalid", test_parse_invalid);
   g_test_add_func ("/json/require", test_require);

@@ -27,7 +27,7 @@ typedef enum {
   DUET_API_ERROR_ROOM_IN_USE,         /* M_ROOM_IN_USE */
   DUET_API_ERROR_UNRECOGNIZED,        /* M_UNRECOGNIZED: endpoint not supported */
   DUET_API_ERROR_INVALID_PARAM,       /* M_INVALID_PARAM / M_MISSING_PARAM */
-  DUET_API_ERROR_HTTP,                /* an error status with no Matrix body */
+  DUET_API_ERROR_HTTP,                /* an error status with no Matrix body, or a 5xx with M_UNKNOWN */
   DUET_API_ERROR_INVALID_RESPONSE,    /* local: not JSON, wrong type, missing field */
   DUET_API_ERROR_TOO_LARGE,           /* local: body over the size cap */
   DUET_API_ERROR_TOO_DEEP,            /* local: JSON nested deeper than the limit */
@@ -36,7 +36,8 @@ typedef enum {
   DUET_API_ERROR_INVALID_ARGUMENT,    /* local: bad user id, room id, mxc URI ... */
   DUET_API_ERROR_DISCOVERY,           /* local: .well-known present but unusable */
   DUET_API_ERROR_NOT_SIGNED_IN,       /* local: a call that needs a token without one */
-  DUET_API_ERROR_UNSAFE_NUMBER,       /* local: a number json-glib cannot write back unchanged */
+  DUET_API_ERROR_UNSAFE_CONTENT,      /* local: a number or string json-glib cannot write back unchanged */
+  DUET_API_ERROR_HTTP_NOT_FOUND,      /* a 404 with no Matrix body (not M_NOT_FOUND) */
 } DuetApiError;
 
 GQuark       duet_api_error_quark          (void);

@@ -19,6 +19,7 @@
 typedef struct {
   DuetClient *probe;
   char       *base_url;
+  char       *fallback_url;  /* the server name as a URL, for a 404 */
 } DiscoverData;
 
 static void
@@ -26,6 +27,7 @@ discover_data_free (DiscoverData *data)
 {
   g_clear_object (&data->probe);
   g_free (data->base_url);
+  g_free (data->fallback_url);
   g_free (data);
 }
 
@@ -119,10 +121,14 @@ well_known_cb (GObject      *object,
     {
       /* 404: the server name itself is the homeserver.  Any other
        * failure is an error, not a reason to guess. */
-      if (g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_NOT_FOUND))
+      if (g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_NOT_FOUND) ||
+          g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_HTTP_NOT_FOUND))
         {
+          DiscoverData *data = g_task_get_task_data (task);
+          g_autofree char *fallback = g_strdup (data->fallback_url);
+
           g_clear_error (&error);
-          check_versions (task, duet_client_get_homeserver (DUET_CLIENT (object)));
+          check_versions (task, fallback);
           return;
         }
 
@@ -197,6 +203,7 @@ duet_client_discover_async (const char          *server,
   {
     g_autofree char *host = NULL;
     const char *colon;
+    const char *scheme;
 
     if (trimmed[0] == '[')
       host = g_strndup (trimmed, strchr (trimmed, ']') - trimmed + 1);
@@ -205,8 +212,16 @@ duet_client_discover_async (const char          *server,
     else
       host = g_strdup (trimmed);
 
-    server_url = g_strconcat (duet_matrix_is_loopback_host (host) ? "http://" : "https://",
-                              trimmed, NULL);
+    scheme = duet_matrix_is_loopback_host (host) ? "http://" : "https://";
+    data->fallback_url = g_strconcat (scheme, trimmed, NULL);
+
+    /* The spec looks up https://<hostname>/.well-known, without the port.
+     * A loopback server (tests, the demo) has no standard port to fall
+     * back on, so there the port stays. */
+    if (duet_matrix_is_loopback_host (host))
+      server_url = g_strdup (data->fallback_url);
+    else
+      server_url = g_strconcat (scheme, host, NULL);
   }
 
   data->probe = duet_client_new (server_url);

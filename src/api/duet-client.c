@@ -431,26 +431,31 @@ duet_client_new_txn_id (DuetClient *self)
 }
 
 /* Builds "prefix/seg1/seg2..." with every segment escaped, so that an id
- * holding '/' or '?' can never change the request's target. */
+ * holding '/' or '?' can never change the request's target.  A segment of
+ * "." or ".." would be removed by URI normalization (here or in a proxy)
+ * whatever its escaping, so such a path is refused: NULL. */
 char *
 _duet_client_build_path (const char *prefix,
                          ...)
 {
-  GString *path = g_string_new (prefix);
+  g_autoptr(GString) path = g_string_new (prefix);
   const char *segment;
   va_list args;
+  gboolean valid = TRUE;
 
   va_start (args, prefix);
   while ((segment = va_arg (args, const char *)) != NULL)
     {
       g_autofree char *escaped = g_uri_escape_string (segment, NULL, FALSE);
 
+      if (g_str_equal (segment, ".") || g_str_equal (segment, ".."))
+        valid = FALSE;
       g_string_append_c (path, '/');
       g_string_append (path, escaped);
     }
   va_end (args);
 
-  return g_string_free (path, FALSE);
+  return valid ? g_string_free (g_steal_pointer (&path), FALSE) : NULL;
 }
 
 /* --- Errors ------------------------------------------------------------- */
@@ -471,9 +476,10 @@ error_from_response (guint       status,
   errcode = duet_json_get_string (object, "errcode");
   text = duet_json_get_string (object, "error");
 
-  /* A bare 404 (a proxy, a static file server) still means "not there". */
+  /* A bare 404 (a proxy, a static file server) is not M_NOT_FOUND: only
+   * the latter says "this account data is unset". */
   if (errcode == NULL && status == SOUP_STATUS_NOT_FOUND)
-    return g_error_new (DUET_API_ERROR, DUET_API_ERROR_NOT_FOUND,
+    return g_error_new (DUET_API_ERROR, DUET_API_ERROR_HTTP_NOT_FOUND,
                         "The server answered %u %s", status,
                         reason != NULL ? reason : "");
 
@@ -483,6 +489,10 @@ error_from_response (guint       status,
                         reason != NULL ? reason : "");
 
   code = duet_api_error_from_errcode (errcode);
+  /* A server error with a generic errcode (Synapse's M_UNKNOWN) is still a
+   * server error: callers decide on retries by it. */
+  if (code == DUET_API_ERROR_UNKNOWN && status >= 500)
+    code = DUET_API_ERROR_HTTP;
   if (code == DUET_API_ERROR_UNKNOWN_TOKEN && duet_json_get_bool (object, "soft_logout", FALSE))
     code = DUET_API_ERROR_SOFT_LOGOUT;
 
@@ -668,7 +678,7 @@ handle_response (GTask  *task,
           JsonObject *object = NULL;
 
           if (!data->check_numbers ||
-              duet_json_check_numbers (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error))
+              duet_json_check_round_trip (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error))
             object = duet_json_parse_object (body, data->max_size, &error);
 
           if (object == NULL)
@@ -874,10 +884,18 @@ _duet_client_send_async (DuetClient          *self,
   RequestData *data;
 
   g_return_if_fail (DUET_IS_CLIENT (self));
-  g_return_if_fail (request != NULL && request->method != NULL && request->path != NULL);
+  g_return_if_fail (request != NULL && request->method != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, _duet_client_send_async);
+
+  /* _duet_client_build_path() refused an identifier. */
+  if (request->path == NULL)
+    {
+      g_task_return_new_error (task, DUET_API_ERROR, DUET_API_ERROR_INVALID_ARGUMENT,
+                               "An identifier in the request is “.” or “..”");
+      return;
+    }
 
   data = g_new0 (RequestData, 1);
   data->method = g_strdup (request->method);

@@ -248,7 +248,7 @@ char        *duet_client_send_event_finish      (DuetClient           *self,
 
 /* Global account data.  A missing type fails with DUET_API_ERROR_NOT_FOUND.
  * The read is meant for read-modify-write: content holding a number that
- * json-glib cannot write back unchanged fails with DUET_API_ERROR_UNSAFE_NUMBER. */
+ * json-glib cannot write back unchanged fails with DUET_API_ERROR_UNSAFE_CONTENT. */
 void         duet_client_get_account_data_async (DuetClient           *self,
                                                  const char           *event_type,
                                                  GCancellable         *cancellable,
@@ -257,6 +257,7 @@ void         duet_client_get_account_data_async (DuetClient           *self,
 JsonObject  *duet_client_get_account_data_finish (DuetClient          *self,
                                                  GAsyncResult         *result,
                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Sent once, never repeated (see DuetDirectMap for why and what instead). */
 void         duet_client_put_account_data_async (DuetClient           *self,
                                                  const char           *event_type,
                                                  JsonObject           *content,

@@ -50,6 +50,13 @@ duet_json_check_bounds (const char  *data,
         case '"':
           in_string = TRUE;
           break;
+        case '/':
+        case '\'':
+          /* json-glib also takes comments and single-quoted strings; a
+           * quote inside either would blind this scan, and neither is JSON. */
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                               "The body is not JSON: it holds a comment or a single-quoted string");
+          return FALSE;
         case '[':
         case '{':
           if (++depth > max_depth)
@@ -91,9 +98,9 @@ number_round_trips (const char *token)
 }
 
 gboolean
-duet_json_check_numbers (const char  *data,
-                         gsize        length,
-                         GError     **error)
+duet_json_check_round_trip (const char  *data,
+                            gsize        length,
+                            GError     **error)
 {
   gboolean in_string = FALSE;
 
@@ -105,6 +112,13 @@ duet_json_check_numbers (const char  *data,
 
       if (in_string)
         {
+          /* json-glib cuts a string (or a member name) at U+0000. */
+          if (c == '\\' && i + 5 < length && memcmp (data + i + 1, "u0000", 5) == 0)
+            {
+              g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT,
+                                   "The content holds a NUL character, which Duet cannot write back unchanged");
+              return FALSE;
+            }
           if (c == '\\')
             i++;
           else if (c == '"')
@@ -118,6 +132,13 @@ duet_json_check_numbers (const char  *data,
           continue;
         }
 
+      if (c == '/' || c == '\'')
+        {
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                               "The body is not JSON: it holds a comment or a single-quoted string");
+          return FALSE;
+        }
+
       if (c != '-' && !g_ascii_isdigit (c))
         continue;
 
@@ -129,7 +150,7 @@ duet_json_check_numbers (const char  *data,
 
       if (!number_round_trips (token))
         {
-          g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_NUMBER,
+          g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT,
                        "The content holds the number %.40s, which Duet cannot write back unchanged",
                        token);
           return FALSE;

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "duet-api-error.h"
 #include "duet-matrix-id.h"
 
@@ -134,16 +136,29 @@ duet_matrix_is_valid_event_id (const char *event_id)
   return is_valid_sigil_id (event_id, '$', FALSE);
 }
 
+/* Only "localhost" and loopback address literals: a name like
+ * "127.example.net" is an ordinary, remote host. */
 gboolean
 duet_matrix_is_loopback_host (const char *host)
 {
+  g_autofree char *literal = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  gsize len;
+
   if (host == NULL)
     return FALSE;
 
-  return g_ascii_strcasecmp (host, "localhost") == 0 ||
-         g_str_has_prefix (host, "127.") ||
-         g_str_equal (host, "::1") ||
-         g_str_equal (host, "[::1]");
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  len = strlen (host);
+  if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+    literal = g_strndup (host + 1, len - 2);
+  else
+    literal = g_strdup (host);
+
+  address = g_inet_address_new_from_string (literal);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 gboolean
