@@ -226,11 +226,15 @@ test_direct_map_refuses_unsafe_content (DuetTestFixture *f,
     int code;
   } cases[] = {
     /* json-glib would write these back as "inf.0" / -1: refuse. */
-    { "{\"@bob:localhost\": [\"!a:localhost\"], \"n\": 1e400}", DUET_API_ERROR_UNSAFE_NUMBER },
-    { "{\"@bob:localhost\": [\"!a:localhost\"], \"n\": 99999999999999999999}", DUET_API_ERROR_UNSAFE_NUMBER },
+    { "{\"@bob:localhost\": [\"!a:localhost\"], \"n\": 1e400}", DUET_API_ERROR_UNSAFE_CONTENT },
+    { "{\"@bob:localhost\": [\"!a:localhost\"], \"n\": 99999999999999999999}", DUET_API_ERROR_UNSAFE_CONTENT },
     /* Content that is not an object is not ours to replace. */
     { "[\"@bob:localhost\"]", DUET_API_ERROR_INVALID_RESPONSE },
     { "\"m.direct\"", DUET_API_ERROR_INVALID_RESPONSE },
+    /* json-glib cuts strings at U+0000: the key would change. */
+    { "{\"@bob:localhost\": [\"!a:localhost\"], \"a\\u0000b\": [\"!c:localhost\"]}", DUET_API_ERROR_UNSAFE_CONTENT },
+    /* A comment (json-glib takes them) is not JSON. */
+    { "/* \" */ {\"@bob:localhost\": [\"!a:localhost\"]}", DUET_API_ERROR_INVALID_RESPONSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -363,6 +367,140 @@ test_direct_map_rejects_bad_ids (DuetTestFixture *f,
   duet_test_finalize (g_steal_pointer (&map));
 }
 
+static void
+test_direct_map_bare_404_is_not_empty (DuetTestFixture *f,
+                                       gconstpointer    data)
+{
+  g_autoptr(DuetDirectMap) map = duet_direct_map_new (f->client);
+  g_autoptr(GError) error = NULL;
+
+  /* A proxy's 404 without M_NOT_FOUND says nothing about m.direct: writing
+   * only our change would wipe everyone else's entries. */
+  set_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"]}");
+  duet_test_homeserver_add_fault (f->server, "GET", M_DIRECT_PATH, 1, DUET_FAULT_BODY, 404, 0,
+                                  "<html>Not Found</html>");
+
+  g_assert_false (add_room (map, f->bob, "!b:localhost", &error));
+  g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_HTTP_NOT_FOUND);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 0);
+  assert_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"]}");
+  duet_test_finalize (g_steal_pointer (&map));
+}
+
+static void
+test_direct_map_lost_put_reply_not_written_twice (DuetTestFixture *f,
+                                                  gconstpointer    data)
+{
+  g_autoptr(DuetDirectMap) map = duet_direct_map_new (f->client);
+  g_autoptr(GError) error = NULL;
+
+  /* The PUT lands but its answer is lost: the retry reads afresh, sees
+   * our room there, and writes nothing more. */
+  duet_test_homeserver_add_fault (f->server, "PUT", M_DIRECT_PATH, 1, DUET_FAULT_DROP_AFTER, 0, 0, NULL);
+
+  g_assert_true (add_room (map, f->bob, "!b:localhost", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 1);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "GET", M_DIRECT_PATH), ==, 2);
+  assert_server_content (f, "{\"@bob:localhost\": [\"!b:localhost\"]}");
+  duet_test_finalize (g_steal_pointer (&map));
+}
+
+static void
+test_direct_map_retry_reads_afresh (DuetTestFixture *f,
+                                    gconstpointer    data)
+{
+  g_autoptr(DuetDirectMap) map = duet_direct_map_new (f->client);
+  g_autoptr(GError) error = NULL;
+
+  /* The first PUT fails with 502; meanwhile another device adds Erin.
+   * The retry must keep Erin: it starts from a fresh read, not from the
+   * content of the failed PUT. */
+  set_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"]}");
+  duet_test_homeserver_add_fault (f->server, "PUT", M_DIRECT_PATH, 1, DUET_FAULT_STATUS, 502, 0, NULL);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    duet_direct_map_add_room_async (map, f->bob, "!b:localhost", NULL, duet_test_result_cb, &result);
+    /* Let the first GET and the failing PUT happen, then write as Erin's device. */
+    while (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH) == 0)
+      g_main_context_iteration (NULL, TRUE);
+    set_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"], \"@erin:localhost\": [\"!e:localhost\"]}");
+    g_assert_true (duet_direct_map_add_room_finish (map, duet_test_wait (&result), &error));
+    g_assert_no_error (error);
+  }
+
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 2);
+  assert_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"], \"@erin:localhost\": [\"!e:localhost\"],"
+                            " \"@bob:localhost\": [\"!b:localhost\"]}");
+  duet_test_finalize (g_steal_pointer (&map));
+}
+
+static void
+remove_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Burst *burst = user_data;
+
+  if (!duet_direct_map_remove_room_finish (DUET_DIRECT_MAP (source), result, NULL))
+    burst->failed++;
+  burst->pending--;
+}
+
+static void
+test_direct_map_cancelling_deltas_write_nothing (DuetTestFixture *f,
+                                                 gconstpointer    data)
+{
+  g_autoptr(DuetDirectMap) map = duet_direct_map_new (f->client);
+  Burst burst = { 0, 0 };
+
+  set_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"]}");
+
+  /* The first change occupies the writer; the next two merge into one
+   * batch that adds and removes the same room: nothing to write. */
+  burst.pending = 3;
+  duet_direct_map_add_room_async (map, "@carol:localhost", "!c:localhost", NULL, burst_cb, &burst);
+  duet_direct_map_add_room_async (map, f->bob, "!b:localhost", NULL, burst_cb, &burst);
+  duet_direct_map_remove_room_async (map, "!b:localhost", NULL, remove_cb, &burst);
+
+  g_assert_true (duet_test_wait_until (burst_done, &burst, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (burst.failed, ==, 0);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 0);
+  assert_server_content (f, "{\"@carol:localhost\": [\"!c:localhost\"]}");
+  duet_test_finalize (g_steal_pointer (&map));
+}
+
+static void
+test_direct_map_cancelled_before_write (DuetTestFixture *f,
+                                        gconstpointer    data)
+{
+  g_autoptr(DuetDirectMap) map = duet_direct_map_new (f->client);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The second change waits behind the first and is cancelled there: it
+   * is dropped, and says so. */
+  duet_direct_map_add_room_async (map, f->bob, "!b:localhost", NULL, duet_test_result_cb, &first);
+  duet_direct_map_add_room_async (map, f->bob, "!cancelled:localhost", cancellable,
+                                  duet_test_result_cb, &second);
+  g_cancellable_cancel (cancellable);
+
+  g_assert_true (duet_direct_map_add_room_finish (map, duet_test_wait (&first), &error));
+  g_assert_no_error (error);
+  g_assert_false (duet_direct_map_add_room_finish (map, duet_test_wait (&second), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 1);
+  assert_server_content (f, "{\"@bob:localhost\": [\"!b:localhost\"]}");
+  g_clear_object (&first);
+  g_clear_object (&second);
+  duet_test_finalize (g_steal_pointer (&map));
+}
+
 #define ADD(path, func) \
   g_test_add ("/direct-map/" path, DuetTestFixture, NULL, \
               duet_test_fixture_setup, func, duet_test_fixture_teardown)
@@ -384,6 +522,11 @@ main (int   argc,
   ADD ("remove-everywhere", test_direct_map_remove_everywhere);
   ADD ("coalesces-bursts", test_direct_map_coalesces_bursts);
   ADD ("rejects-bad-ids", test_direct_map_rejects_bad_ids);
+  ADD ("bare-404-is-not-empty", test_direct_map_bare_404_is_not_empty);
+  ADD ("lost-put-reply-not-written-twice", test_direct_map_lost_put_reply_not_written_twice);
+  ADD ("retry-reads-afresh", test_direct_map_retry_reads_afresh);
+  ADD ("cancelling-deltas-write-nothing", test_direct_map_cancelling_deltas_write_nothing);
+  ADD ("cancelled-before-write", test_direct_map_cancelled_before_write);
 
   return g_test_run ();
 }

@@ -156,7 +156,10 @@ duet_client_put_account_data_async (DuetClient          *self,
   GTask *task;
   g_autofree char *path = NULL;
   g_autoptr(GBytes) body = NULL;
-  DuetRequest request = { .method = "PUT", .flags = DUET_REQUEST_IDEMPOTENT };
+  /* Not repeated here: a repeat would write content read before another
+   * device's write in between.  The read-modify-write above retries from a
+   * fresh read instead. */
+  DuetRequest request = { .method = "PUT", .max_attempts = 1 };
 
   g_return_if_fail (DUET_IS_CLIENT (self));
   g_return_if_fail (event_type != NULL && content != NULL);

@@ -20,6 +20,10 @@
 
 #define M_DIRECT "m.direct"
 
+/* A write that failed for a passing reason is tried again from a fresh
+ * read, at most this many times in all. */
+#define MAX_WRITE_ATTEMPTS 4
+
 typedef enum {
   DELTA_ADD,
   DELTA_REMOVE,
@@ -45,6 +49,8 @@ struct _DuetDirectMap
   GPtrArray   *writing;   /* Delta: in the write in flight, or NULL */
   JsonObject  *to_put;    /* the content of the PUT in flight */
   guint        write_count;
+  guint        failed_attempts;  /* of the batch in `writing` */
+  guint        retry_source;
 };
 
 G_DEFINE_FINAL_TYPE (DuetDirectMap, duet_direct_map, G_TYPE_OBJECT)
@@ -339,17 +345,27 @@ apply_remove (JsonObject *content,
 
 /* A mutable copy of @fresh with the batch applied; members we do not touch
  * are carried over as the same values. */
+static gboolean
+objects_equal (JsonObject *a,
+               JsonObject *b)
+{
+  g_autoptr(JsonNode) node_a = json_node_init_object (json_node_alloc (), a);
+  g_autoptr(JsonNode) node_b = json_node_init_object (json_node_alloc (), b);
+
+  return json_node_equal (node_a, node_b);
+}
+
 static JsonObject *
 apply_batch (JsonObject *fresh,
              GPtrArray  *batch,
              gboolean   *changed)
 {
   JsonObject *content = json_object_new ();
+  g_autoptr(JsonObject) empty = json_object_new ();
   JsonObjectIter iter;
   const char *member;
   JsonNode *value;
 
-  *changed = FALSE;
   if (fresh != NULL)
     {
       json_object_iter_init (&iter, fresh);
@@ -362,11 +378,13 @@ apply_batch (JsonObject *fresh,
       Delta *delta = batch->pdata[i];
 
       if (delta->kind == DELTA_ADD)
-        *changed |= apply_add (content, delta);
+        apply_add (content, delta);
       else
-        *changed |= apply_remove (content, delta);
+        apply_remove (content, delta);
     }
 
+  /* Deltas can cancel out (add then remove), so compare the result. */
+  *changed = !objects_equal (fresh != NULL ? fresh : empty, content);
   return content;
 }
 
@@ -377,6 +395,7 @@ finish_batch (DuetDirectMap *self,
   g_autoptr(GPtrArray) batch = g_steal_pointer (&self->writing);
 
   g_clear_pointer (&self->to_put, json_object_unref);
+  self->failed_attempts = 0;
 
   for (guint i = 0; i < batch->len; i++)
     {
@@ -393,6 +412,45 @@ finish_batch (DuetDirectMap *self,
   start_write (self);
 }
 
+/* Network trouble, a server error or a rate limit pass; a refusal does not. */
+static gboolean
+is_passing_failure (const GError *error)
+{
+  if (error->domain == G_IO_ERROR)
+    return error->code != G_IO_ERROR_CANCELLED;
+  return g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_HTTP) ||
+         g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_LIMIT_EXCEEDED);
+}
+
+static gboolean
+retry_write_cb (gpointer user_data)
+{
+  DuetDirectMap *self = user_data;
+
+  self->retry_source = 0;
+  start_write (self);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Puts the batch back in front of the queue, to be read and applied anew:
+ * if the failed PUT did land, the fresh read shows it and nothing is
+ * written twice. */
+static void
+retry_batch_later (DuetDirectMap *self)
+{
+  g_autoptr(GPtrArray) batch = g_steal_pointer (&self->writing);
+  guint delay = duet_client_next_backoff_ms (self->client, self->failed_attempts);
+
+  g_clear_pointer (&self->to_put, json_object_unref);
+  for (guint i = 0; i < batch->len; i++)
+    g_clear_error (&((Delta *) batch->pdata[i])->error);
+  g_ptr_array_extend_and_steal (batch, g_steal_pointer (&self->pending));
+  self->pending = g_steal_pointer (&batch);
+
+  self->retry_source = g_timeout_add (delay, retry_write_cb, g_object_ref (self));
+}
+
 static void
 put_cb (GObject      *object,
         GAsyncResult *result,
@@ -403,6 +461,12 @@ put_cb (GObject      *object,
 
   if (!duet_client_put_account_data_finish (DUET_CLIENT (object), result, &error))
     {
+      if (is_passing_failure (error) && ++self->failed_attempts < MAX_WRITE_ATTEMPTS)
+        {
+          g_debug ("Writing m.direct failed (%s), trying again from a fresh read", error->message);
+          retry_batch_later (self);
+          return;
+        }
       finish_batch (self, error);
       return;
     }
@@ -430,6 +494,12 @@ get_cb (GObject      *object,
        * failure means we do not know what is there, so we write nothing. */
       if (!g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_NOT_FOUND))
         {
+          if (is_passing_failure (error) && ++self->failed_attempts < MAX_WRITE_ATTEMPTS)
+            {
+              retry_batch_later (self);
+              return;
+            }
+
           g_autoptr(GError) wrapped =
             g_error_new (error->domain, error->code,
                          "Could not read the direct chat list: %s", error->message);
@@ -454,7 +524,19 @@ get_cb (GObject      *object,
 static void
 start_write (DuetDirectMap *self)
 {
-  if (self->writing != NULL || self->pending->len == 0)
+  if (self->writing != NULL || self->retry_source != 0)
+    return;
+
+  /* A change cancelled before its write began is dropped, not written. */
+  for (guint i = self->pending->len; i > 0; i--)
+    {
+      Delta *delta = self->pending->pdata[i - 1];
+
+      if (g_task_return_error_if_cancelled (delta->task))
+        g_ptr_array_remove_index (self->pending, i - 1);
+    }
+
+  if (self->pending->len == 0)
     return;
 
   self->writing = g_steal_pointer (&self->pending);
@@ -480,6 +562,8 @@ queue_delta (DuetDirectMap       *self,
   delta->room_id = g_strdup (room_id);
   delta->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (delta->task, source_tag);
+  /* Once its write has begun, a change may land: report what happened. */
+  g_task_set_check_cancellable (delta->task, FALSE);
 
   g_ptr_array_add (self->pending, delta);
   start_write (self);
@@ -560,8 +644,9 @@ duet_direct_map_finalize (GObject *object)
 {
   DuetDirectMap *self = DUET_DIRECT_MAP (object);
 
-  /* Writes hold a reference on the map, so none can be in flight here. */
+  /* Writes and their retries hold a reference on the map. */
   g_assert (self->writing == NULL);
+  g_assert (self->retry_source == 0);
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->rooms_by_user, g_hash_table_unref);
