@@ -435,6 +435,45 @@ test_stop_during_long_poll (SyncFixture   *f,
 }
 
 static void
+count_response_cb (DuetSyncLoop *loop,
+                   JsonObject   *response,
+                   guint        *count)
+{
+  (*count)++;
+}
+
+/* A request in flight holds no reference on its loop: dropping the last
+ * one disposes a running loop, which stops it, and it syncs no more. */
+static void
+test_unref_while_running (SyncFixture   *f,
+                          gconstpointer  data)
+{
+  DuetSyncLoop *loop = duet_sync_loop_new (f->base.client);
+  gpointer weak = loop;
+  guint responses = 0;
+  guint requests;
+
+  g_object_add_weak_pointer (G_OBJECT (loop), &weak);
+  duet_sync_loop_set_timeout (loop, LONG_POLL_MS);
+  g_signal_connect (loop, "response", G_CALLBACK (count_response_cb), &responses);
+  duet_sync_loop_start (loop);
+  while (responses == 0)
+    g_main_context_iteration (NULL, TRUE);
+  duet_test_run_for (50);
+
+  /* Long-polling now; drop it. */
+  g_assert_cmpint (duet_sync_loop_get_state (loop), ==, DUET_SYNC_STATE_LIVE);
+  g_object_unref (loop);
+  g_assert_null (weak);
+
+  requests = count_sync (f);
+  g_free (duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "unheard"));
+  duet_test_run_for (300);
+  g_assert_cmpuint (count_sync (f), ==, requests);
+  g_assert_cmpuint (responses, ==, 1);
+}
+
+static void
 test_restart_resumes (SyncFixture   *f,
                       gconstpointer  data)
 {
@@ -548,6 +587,7 @@ main (int   argc,
   TEST ("/sync-loop/stop-during-long-poll", test_stop_during_long_poll);
   TEST ("/sync-loop/stop-in-handler", test_stop_in_handler);
   TEST ("/sync-loop/restart-resumes", test_restart_resumes);
+  TEST ("/sync-loop/unref-while-running", test_unref_while_running);
   TEST ("/sync-loop/filter-limit", test_filter_limit);
   TEST ("/sync-loop/default-filter", test_default_filter);
 

@@ -98,12 +98,39 @@ retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What a request knows of its loop: a weak reference, so that dropping the
+ * last reference to a running loop still disposes (and stops) it, and the
+ * run it belongs to, so that a stop() and start() in a handler never leaves
+ * two runs going. */
+typedef struct {
+  GWeakRef      loop;
+  GCancellable *run;
+} RequestOwner;
+
+static void
+request_owner_free (RequestOwner *owner)
+{
+  g_weak_ref_clear (&owner->loop);
+  g_clear_object (&owner->run);
+  g_free (owner);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RequestOwner, request_owner_free)
+
+static gboolean
+is_current_run (DuetSyncLoop *self,
+                GCancellable *run)
+{
+  return self->cancellable == run && !g_cancellable_is_cancelled (run);
+}
+
 static void
 sync_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  g_autoptr(DuetSyncLoop) self = user_data;
+  g_autoptr(RequestOwner) owner = user_data;
+  g_autoptr(DuetSyncLoop) self = g_weak_ref_get (&owner->loop);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) response = NULL;
   const char *next_batch;
@@ -111,9 +138,8 @@ sync_cb (GObject      *object,
 
   response = duet_client_sync_finish (DUET_CLIENT (object), result, &error);
 
-  /* Stopped meanwhile: the loop is someone else's now, or no one's. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      self->state == DUET_SYNC_STATE_STOPPED)
+  /* Gone, stopped, or restarted meanwhile: this reply is no one's. */
+  if (self == NULL || !is_current_run (self, owner->run))
     return;
 
   if (response != NULL)
@@ -125,13 +151,9 @@ sync_cb (GObject      *object,
       self->failures = 0;
       set_state (self, DUET_SYNC_STATE_LIVE, 0);
       g_signal_emit (self, signals[SIGNAL_RESPONSE], 0, response);
-      if (self->state == DUET_SYNC_STATE_STOPPED)
-        {
-          duet_sync_loop_set_since (self, next);
-          return;
-        }
       duet_sync_loop_set_since (self, next);
-      sync_once (self);
+      if (is_current_run (self, owner->run))
+        sync_once (self);
       return;
     }
 
@@ -148,7 +170,7 @@ sync_cb (GObject      *object,
   set_state (self, DUET_SYNC_STATE_RETRYING, delay);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
 
-  if (self->state != DUET_SYNC_STATE_STOPPED && self->retry_source == 0)
+  if (is_current_run (self, owner->run) && self->retry_source == 0)
     self->retry_source = g_timeout_add (delay, retry_cb, self);
 }
 
@@ -158,8 +180,12 @@ sync_once (DuetSyncLoop *self)
   /* The first request of a fresh account answers at once: nothing to wait for. */
   guint timeout = self->since != NULL ? self->timeout_ms : 0;
 
+  RequestOwner *owner = g_new0 (RequestOwner, 1);
+
+  g_weak_ref_init (&owner->loop, self);
+  owner->run = g_object_ref (self->cancellable);
   duet_client_sync_async (self->client, self->since, self->filter, timeout,
-                          self->cancellable, sync_cb, g_object_ref (self));
+                          self->cancellable, sync_cb, owner);
 }
 
 static void
