@@ -1,0 +1,23 @@
+/* duet-session-private.h: what the session's sibling files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "duet-session.h"
+
+G_BEGIN_DECLS
+
+/* State of the direct-chat operations (duet-session-chats.c): in-flight
+ * creations per user and the like.  Created with the session, freed in its
+ * dispose. */
+typedef struct _DuetSessionChats DuetSessionChats;
+
+DuetSessionChats *_duet_session_chats_new   (DuetSession      *session);
+void              _duet_session_chats_free  (DuetSessionChats *chats);
+DuetSessionChats *_duet_session_get_chats   (DuetSession      *self);
+
+/* Our own user id (the client's). */
+const char       *_duet_session_get_user_id (DuetSession      *self);
+
+G_END_DECLS
