@@ -33,7 +33,8 @@ wait_for_result (GAsyncResult **slot)
 }
 
 static void
-save (const char *homeserver,
+save (const char *data_dir,
+      const char *homeserver,
       const char *user_id,
       const char *device_id,
       const char *token)
@@ -41,32 +42,32 @@ save (const char *homeserver,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  duet_secret_store_save_async (homeserver, user_id, device_id, token, NULL,
+  duet_secret_store_save_async (data_dir, homeserver, user_id, device_id, token, NULL,
                                 store_result_cb, &result);
   g_assert_true (duet_secret_store_save_finish (wait_for_result (&result), &error));
   g_assert_no_error (error);
 }
 
 static DuetStoredAccount *
-load (void)
+load (const char *data_dir)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   DuetStoredAccount *account;
 
-  duet_secret_store_load_async (NULL, store_result_cb, &result);
+  duet_secret_store_load_async (data_dir, NULL, store_result_cb, &result);
   account = duet_secret_store_load_finish (wait_for_result (&result), &error);
   g_assert_no_error (error);
   return account;
 }
 
 static void
-clear (const char *user_id)
+clear (const char *data_dir)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  duet_secret_store_clear_async (user_id, NULL, store_result_cb, &result);
+  duet_secret_store_clear_async (data_dir, NULL, store_result_cb, &result);
   g_assert_true (duet_secret_store_clear_finish (wait_for_result (&result), &error));
   g_assert_no_error (error);
 }
@@ -74,7 +75,7 @@ clear (const char *user_id)
 static void
 test_secret_store_empty (void)
 {
-  g_autoptr(DuetStoredAccount) account = load ();
+  g_autoptr(DuetStoredAccount) account = load ("/data/one");
 
   g_assert_null (account);
 }
@@ -85,20 +86,20 @@ test_secret_store_round_trip (void)
   g_autoptr(DuetStoredAccount) account = NULL;
   g_autoptr(DuetStoredAccount) after = NULL;
 
-  save ("https://matrix.example.org", "@alice:example.org", "DEVICEA", "syt_secret_token_1");
-  account = load ();
+  save ("/data/one", "https://matrix.example.org", "@alice:example.org", "DEVICEA", "syt_secret_token_1");
+  account = load ("/data/one");
   g_assert_nonnull (account);
   g_assert_cmpstr (account->homeserver, ==, "https://matrix.example.org");
   g_assert_cmpstr (account->user_id, ==, "@alice:example.org");
   g_assert_cmpstr (account->device_id, ==, "DEVICEA");
   g_assert_cmpstr (account->access_token, ==, "syt_secret_token_1");
 
-  clear ("@alice:example.org");
-  after = load ();
+  clear ("/data/one");
+  after = load ("/data/one");
   g_assert_null (after);
 
   /* Clearing again is not an error. */
-  clear ("@alice:example.org");
+  clear ("/data/one");
 }
 
 static void
@@ -106,15 +107,42 @@ test_secret_store_replaces_older_account (void)
 {
   g_autoptr(DuetStoredAccount) account = NULL;
 
-  save ("https://one.example", "@one:one.example", "D1", "token-one");
-  save ("http://127.0.0.1:8008", "@two:localhost", "D2", "token-two");
+  save ("/data/one", "https://one.example", "@one:one.example", "D1", "token-one");
+  save ("/data/one", "http://127.0.0.1:8008", "@two:localhost", "D2", "token-two");
 
-  account = load ();
+  account = load ("/data/one");
   g_assert_nonnull (account);
   g_assert_cmpstr (account->user_id, ==, "@two:localhost");
   g_assert_cmpstr (account->access_token, ==, "token-two");
 
-  clear ("@two:localhost");
+  clear ("/data/one");
+}
+
+static void
+test_secret_store_data_dirs_apart (void)
+{
+  g_autoptr(DuetStoredAccount) one = NULL;
+  g_autoptr(DuetStoredAccount) two = NULL;
+  g_autoptr(DuetStoredAccount) gone = NULL;
+  g_autoptr(DuetStoredAccount) kept = NULL;
+
+  save ("/data/one", "https://one.example", "@one:one.example", "D1", "token-one");
+  save ("/data/two", "https://two.example", "@two:two.example", "D2", "token-two");
+
+  one = load ("/data/one");
+  two = load ("/data/two");
+  g_assert_cmpstr (one->access_token, ==, "token-one");
+  g_assert_cmpstr (two->access_token, ==, "token-two");
+
+  /* Signing out of one folder leaves the other signed in. */
+  clear ("/data/one");
+  gone = load ("/data/one");
+  kept = load ("/data/two");
+  g_assert_null (gone);
+  g_assert_nonnull (kept);
+  g_assert_cmpstr (kept->user_id, ==, "@two:two.example");
+
+  clear ("/data/two");
 }
 
 int
@@ -126,6 +154,7 @@ main (int   argc,
   g_test_add_func ("/secret-store/empty", test_secret_store_empty);
   g_test_add_func ("/secret-store/round-trip", test_secret_store_round_trip);
   g_test_add_func ("/secret-store/replaces-older-account", test_secret_store_replaces_older_account);
+  g_test_add_func ("/secret-store/data-dirs-apart", test_secret_store_data_dirs_apart);
 
   return g_test_run ();
 }

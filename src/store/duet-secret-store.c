@@ -15,6 +15,7 @@ account_schema (void)
   static const SecretSchema schema = {
     "io.github.duet_chat.Duet.Account", SECRET_SCHEMA_NONE,
     {
+      { "data-dir", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { "device-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
@@ -55,17 +56,30 @@ store_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
 }
 
+typedef struct {
+  char              *data_dir;
+  DuetStoredAccount *account;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_free (data->data_dir);
+  duet_stored_account_free (data->account);
+  g_free (data);
+}
+
 static void
 clear_before_save_cb (GObject      *object,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
   GTask *task = user_data;
-  DuetStoredAccount *account = g_task_get_task_data (task);
+  SaveData *data = g_task_get_task_data (task);
+  DuetStoredAccount *account = data->account;
   g_autofree char *label = g_strdup_printf ("Duet: %s", account->user_id);
   GError *error = NULL;
 
-  /* One account at a time: an older one is replaced, not kept beside. */
   secret_password_clear_finish (result, &error);
   if (error != NULL)
     {
@@ -76,6 +90,7 @@ clear_before_save_cb (GObject      *object,
 
   secret_password_store (account_schema (), SECRET_COLLECTION_DEFAULT, label,
                          account->access_token, g_task_get_cancellable (task), store_cb, task,
+                         "data-dir", data->data_dir,
                          "homeserver", account->homeserver,
                          "user-id", account->user_id,
                          "device-id", account->device_id,
@@ -83,7 +98,8 @@ clear_before_save_cb (GObject      *object,
 }
 
 void
-duet_secret_store_save_async (const char          *homeserver,
+duet_secret_store_save_async (const char          *data_dir,
+                              const char          *homeserver,
                               const char          *user_id,
                               const char          *device_id,
                               const char          *access_token,
@@ -93,7 +109,9 @@ duet_secret_store_save_async (const char          *homeserver,
 {
   GTask *task;
   DuetStoredAccount *account;
+  SaveData *data;
 
+  g_return_if_fail (data_dir != NULL);
   g_return_if_fail (homeserver != NULL && user_id != NULL);
   g_return_if_fail (device_id != NULL && access_token != NULL);
 
@@ -104,9 +122,14 @@ duet_secret_store_save_async (const char          *homeserver,
   account->user_id = g_strdup (user_id);
   account->device_id = g_strdup (device_id);
   account->access_token = g_strdup (access_token);
-  g_task_set_task_data (task, account, (GDestroyNotify) duet_stored_account_free);
+  data = g_new0 (SaveData, 1);
+  data->data_dir = g_strdup (data_dir);
+  data->account = account;
+  g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
 
-  secret_password_clear (account_schema (), cancellable, clear_before_save_cb, task, NULL);
+  /* One account per data folder: an older one is replaced, not kept beside. */
+  secret_password_clear (account_schema (), cancellable, clear_before_save_cb, task,
+                         "data-dir", data_dir, NULL);
 }
 
 gboolean
@@ -185,15 +208,19 @@ search_cb (GObject      *object,
 }
 
 void
-duet_secret_store_load_async (GCancellable        *cancellable,
+duet_secret_store_load_async (const char          *data_dir,
+                              GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task;
 
+  g_return_if_fail (data_dir != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, duet_secret_store_load_async);
   secret_password_search (account_schema (), SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
-                          cancellable, search_cb, task, NULL);
+                          cancellable, search_cb, task, "data-dir", data_dir, NULL);
 }
 
 DuetStoredAccount *
@@ -221,19 +248,19 @@ clear_cb (GObject      *object,
 }
 
 void
-duet_secret_store_clear_async (const char          *user_id,
+duet_secret_store_clear_async (const char          *data_dir,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
   GTask *task;
 
-  g_return_if_fail (user_id != NULL);
+  g_return_if_fail (data_dir != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, duet_secret_store_clear_async);
   secret_password_clear (account_schema (), cancellable, clear_cb, task,
-                         "user-id", user_id, NULL);
+                         "data-dir", data_dir, NULL);
 }
 
 gboolean

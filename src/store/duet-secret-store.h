@@ -5,7 +5,9 @@
  * The token is the only secret Duet holds; it lives in the Secret Service
  * (the keyring, or the Secret portal in the Flatpak) and nowhere else: not in
  * a log, not in the SQLite cache.  The homeserver, user and device ids are
- * kept as the item's attributes so the app can open signed in.
+ * kept as the item's attributes so the app can open signed in.  One account
+ * per data folder: the folder is an attribute too, so `duetctl --data-dir`
+ * and tests keep apart from the app.
  */
 #pragma once
 
@@ -23,7 +25,8 @@ typedef struct {
 void               duet_stored_account_free        (DuetStoredAccount    *account);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetStoredAccount, duet_stored_account_free)
 
-void               duet_secret_store_save_async    (const char           *homeserver,
+void               duet_secret_store_save_async    (const char           *data_dir,
+                                                    const char           *homeserver,
                                                     const char           *user_id,
                                                     const char           *device_id,
                                                     const char           *access_token,
@@ -34,14 +37,15 @@ gboolean           duet_secret_store_save_finish   (GAsyncResult         *result
                                                     GError              **error);
 
 /* Resolves to the stored account, or NULL without an error when none is. */
-void               duet_secret_store_load_async    (GCancellable         *cancellable,
+void               duet_secret_store_load_async    (const char           *data_dir,
+                                                    GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
 DuetStoredAccount *duet_secret_store_load_finish   (GAsyncResult         *result,
                                                     GError              **error);
 
-/* Forgets @user_id's token (sign out); no error when there was none. */
-void               duet_secret_store_clear_async   (const char           *user_id,
+/* Forgets the data folder's account (sign out); no error when there was none. */
+void               duet_secret_store_clear_async   (const char           *data_dir,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
