@@ -20,4 +20,8 @@ DuetSessionChats *_duet_session_get_chats   (DuetSession      *self);
 /* Our own user id (the client's). */
 const char       *_duet_session_get_user_id (DuetSession      *self);
 
+/* Recomputes the contact list now (after a local change to a room that no
+ * sync carried, e.g. a read marker); ingest does it by itself. */
+void              _duet_session_update_contacts (DuetSession    *self);
+
 G_END_DECLS

@@ -1,0 +1,590 @@
+/* duet-session.c: one signed-in account
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The session runs the sync loop, turns its state into the account's
+ * (online, offline with a retry time, signed out), and feeds every
+ * response through duet_session_ingest(), the one path by which rooms,
+ * invites, m.direct and the contact list change.  Direct-chat operations
+ * live in duet-session-chats.c.
+ */
+#include "config.h"
+
+#include "duet-contact-list.h"
+#include "duet-json.h"
+#include "duet-matrix-id.h"
+#include "duet-room-private.h"
+#include "duet-session-private.h"
+#include "duet-sync-loop.h"
+
+/* A response naming more rooms than this is hostile; the rest wait. */
+#define MAX_ROOMS_PER_SECTION 5000
+
+struct _DuetSession
+{
+  GObject           parent_instance;
+
+  /* Owned references */
+  DuetClient       *client;
+  DuetSyncLoop     *sync_loop;
+  DuetDirectMap    *direct_map;
+  GHashTable       *rooms_by_id;   /* room id → DuetRoom */
+  GListStore       *rooms;         /* DuetRoom, in the order first seen */
+  GListStore       *invites;       /* DuetRoom we are invited to, newest first */
+  DuetContactList  *contacts;
+  DuetSessionChats *chats;
+
+  DuetSessionState  state;
+  guint             retry_in_ms;
+  DuetInvitePolicy  invite_policy;
+  /* m.direct changes while a response is taken in wait for its end. */
+  gboolean          ingesting;
+};
+
+G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (DuetSessionState, duet_session_state,
+  G_DEFINE_ENUM_VALUE (DUET_SESSION_STATE_SIGNED_OUT, "signed-out"),
+  G_DEFINE_ENUM_VALUE (DUET_SESSION_STATE_SYNCING, "syncing"),
+  G_DEFINE_ENUM_VALUE (DUET_SESSION_STATE_ONLINE, "online"),
+  G_DEFINE_ENUM_VALUE (DUET_SESSION_STATE_OFFLINE, "offline"),
+  G_DEFINE_ENUM_VALUE (DUET_SESSION_STATE_SOFT_LOGGED_OUT, "soft-logged-out"))
+
+G_DEFINE_ENUM_TYPE (DuetInvitePolicy, duet_invite_policy,
+  G_DEFINE_ENUM_VALUE (DUET_INVITE_POLICY_ASK, "ask"),
+  G_DEFINE_ENUM_VALUE (DUET_INVITE_POLICY_ALWAYS, "always"),
+  G_DEFINE_ENUM_VALUE (DUET_INVITE_POLICY_NEVER, "never"))
+
+G_DEFINE_ENUM_TYPE (DuetStartChatOutcome, duet_start_chat_outcome,
+  G_DEFINE_ENUM_VALUE (DUET_START_CHAT_REUSED, "reused"),
+  G_DEFINE_ENUM_VALUE (DUET_START_CHAT_CREATED, "created"),
+  G_DEFINE_ENUM_VALUE (DUET_START_CHAT_PARTNER_LEFT, "partner-left"))
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_STATE,
+  PROP_RETRY_IN,
+  PROP_INVITE_POLICY,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_SYNCED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+set_state (DuetSession      *self,
+           DuetSessionState  state,
+           guint             retry_in_ms)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (self->retry_in_ms != retry_in_ms)
+    {
+      self->retry_in_ms = retry_in_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_IN]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* --- The sync loop ------------------------------------------------------- */
+
+static void
+sync_state_changed_cb (DuetSession  *self,
+                       GParamSpec   *pspec,
+                       DuetSyncLoop *loop)
+{
+  switch (duet_sync_loop_get_state (loop))
+    {
+    case DUET_SYNC_STATE_CONNECTING:
+      set_state (self, DUET_SESSION_STATE_SYNCING, 0);
+      break;
+    case DUET_SYNC_STATE_LIVE:
+      set_state (self, DUET_SESSION_STATE_ONLINE, 0);
+      break;
+    case DUET_SYNC_STATE_RETRYING:
+      set_state (self, DUET_SESSION_STATE_OFFLINE, duet_sync_loop_get_retry_in (loop));
+      break;
+    case DUET_SYNC_STATE_STOPPED:
+    default:
+      /* Stopped by us (duet_session_stop says so) or by a fatal error,
+       * which sync_error_cb reads to tell a soft logout from the rest. */
+      break;
+    }
+}
+
+static void
+sync_retry_in_changed_cb (DuetSession  *self,
+                          GParamSpec   *pspec,
+                          DuetSyncLoop *loop)
+{
+  if (duet_sync_loop_get_state (loop) == DUET_SYNC_STATE_RETRYING)
+    set_state (self, DUET_SESSION_STATE_OFFLINE, duet_sync_loop_get_retry_in (loop));
+}
+
+static void
+sync_error_cb (DuetSession  *self,
+               GError       *error,
+               DuetSyncLoop *loop)
+{
+  /* A passing failure: the loop retries by itself, and its state says so. */
+  if (duet_sync_loop_get_state (loop) != DUET_SYNC_STATE_STOPPED)
+    return;
+
+  /* Only signing in again mends this.  A soft logout keeps the data. */
+  if (g_error_matches (error, DUET_API_ERROR, DUET_API_ERROR_SOFT_LOGOUT))
+    set_state (self, DUET_SESSION_STATE_SOFT_LOGGED_OUT, 0);
+  else
+    set_state (self, DUET_SESSION_STATE_SIGNED_OUT, 0);
+}
+
+static void
+sync_response_cb (DuetSession  *self,
+                  JsonObject   *response,
+                  DuetSyncLoop *loop)
+{
+  duet_session_ingest (self, response);
+}
+
+static void
+update_contacts (DuetSession *self)
+{
+  _duet_contact_list_rebuild (self->contacts, self);
+}
+
+static void
+direct_map_changed_cb (DuetSession   *self,
+                       DuetDirectMap *map)
+{
+  /* During an ingest the rooms may not be current yet: the end of the
+   * ingest rebuilds once. */
+  if (!self->ingesting)
+    update_contacts (self);
+}
+
+/* --- GObject -------------------------------------------------------------- */
+
+static void
+duet_session_constructed (GObject *object)
+{
+  DuetSession *self = DUET_SESSION (object);
+
+  G_OBJECT_CLASS (duet_session_parent_class)->constructed (object);
+
+  g_assert (self->client != NULL);
+
+  self->sync_loop = duet_sync_loop_new (self->client);
+  g_signal_connect_object (self->sync_loop, "response",
+                           G_CALLBACK (sync_response_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "error",
+                           G_CALLBACK (sync_error_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "notify::state",
+                           G_CALLBACK (sync_state_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "notify::retry-in",
+                           G_CALLBACK (sync_retry_in_changed_cb), self, G_CONNECT_SWAPPED);
+
+  self->direct_map = duet_direct_map_new (self->client);
+  g_signal_connect_object (self->direct_map, "changed",
+                           G_CALLBACK (direct_map_changed_cb), self, G_CONNECT_SWAPPED);
+
+  self->chats = _duet_session_chats_new (self);
+}
+
+static void
+duet_session_dispose (GObject *object)
+{
+  DuetSession *self = DUET_SESSION (object);
+
+  /* The chats state may hold tasks that reference the session's parts:
+   * it goes first. */
+  g_clear_pointer (&self->chats, _duet_session_chats_free);
+
+  if (self->sync_loop != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sync_loop, self);
+      duet_sync_loop_stop (self->sync_loop);
+      g_clear_object (&self->sync_loop);
+    }
+  if (self->direct_map != NULL)
+    g_signal_handlers_disconnect_by_data (self->direct_map, self);
+
+  g_clear_object (&self->contacts);
+  g_clear_object (&self->invites);
+  g_clear_object (&self->rooms);
+  g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
+  g_clear_object (&self->direct_map);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (duet_session_parent_class)->dispose (object);
+}
+
+static void
+duet_session_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  DuetSession *self = DUET_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_RETRY_IN:
+      g_value_set_uint (value, self->retry_in_ms);
+      break;
+    case PROP_INVITE_POLICY:
+      g_value_set_enum (value, self->invite_policy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_session_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  DuetSession *self = DUET_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_INVITE_POLICY:
+      duet_session_set_invite_policy (self, g_value_get_enum (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_session_class_init (DuetSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = duet_session_constructed;
+  object_class->dispose = duet_session_dispose;
+  object_class->get_property = duet_session_get_property;
+  object_class->set_property = duet_session_set_property;
+
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, DUET_TYPE_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, DUET_TYPE_SESSION_STATE,
+                       DUET_SESSION_STATE_SIGNED_OUT,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RETRY_IN] =
+    g_param_spec_uint ("retry-in", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INVITE_POLICY] =
+    g_param_spec_enum ("invite-policy", NULL, NULL, DUET_TYPE_INVITE_POLICY,
+                       DUET_INVITE_POLICY_ASK,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DuetSession::synced:
+   *
+   * Emitted at the end of every duet_session_ingest(), once rooms,
+   * invites, m.direct and contacts show the response.
+   */
+  signals[SIGNAL_SYNCED] =
+    g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+duet_session_init (DuetSession *self)
+{
+  self->rooms_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->rooms = g_list_store_new (DUET_TYPE_ROOM);
+  self->invites = g_list_store_new (DUET_TYPE_ROOM);
+  self->contacts = duet_contact_list_new ();
+}
+
+DuetSession *
+duet_session_new (DuetClient *client)
+{
+  g_return_val_if_fail (DUET_IS_CLIENT (client), NULL);
+
+  return g_object_new (DUET_TYPE_SESSION, "client", client, NULL);
+}
+
+/* --- Ingest --------------------------------------------------------------- */
+
+static DuetRoom *
+ensure_room (DuetSession *self,
+             const char  *room_id)
+{
+  DuetRoom *room = g_hash_table_lookup (self->rooms_by_id, room_id);
+
+  if (room == NULL)
+    {
+      room = _duet_room_new (room_id, _duet_session_get_user_id (self));
+      g_hash_table_insert (self->rooms_by_id, g_strdup (room_id), room);
+      g_list_store_append (self->rooms, room);
+    }
+  return room;
+}
+
+static int
+compare_invites (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  gint64 ta = duet_room_get_last_activity ((DuetRoom *) a);
+  gint64 tb = duet_room_get_last_activity ((DuetRoom *) b);
+
+  if (ta != tb)
+    return ta > tb ? -1 : 1;
+  return g_strcmp0 (duet_room_get_id ((DuetRoom *) a), duet_room_get_id ((DuetRoom *) b));
+}
+
+/* Keeps the invites list in step with the room's own membership. */
+static void
+sync_invite_listing (DuetSession *self,
+                     DuetRoom    *room)
+{
+  guint position;
+  gboolean listed = g_list_store_find (self->invites, room, &position);
+  gboolean invited = duet_room_get_own_membership (room) == DUET_MEMBERSHIP_INVITE;
+
+  if (invited && !listed)
+    g_list_store_insert_sorted (self->invites, room, compare_invites, NULL);
+  else if (!invited && listed)
+    g_list_store_remove (self->invites, position);
+}
+
+typedef void (*ApplyFunc) (DuetRoom *room, JsonObject *room_json, const char *own_user_id);
+
+static void
+ingest_section (DuetSession *self,
+                JsonObject  *rooms,
+                const char  *section,
+                ApplyFunc    apply)
+{
+  JsonObject *entries = duet_json_get_object (rooms, section);
+  const char *own_user_id = _duet_session_get_user_id (self);
+  JsonObjectIter iter;
+  const char *room_id;
+  JsonNode *node;
+  guint count = 0;
+
+  if (entries == NULL)
+    return;
+
+  json_object_iter_init (&iter, entries);
+  while (json_object_iter_next (&iter, &room_id, &node) && count < MAX_ROOMS_PER_SECTION)
+    {
+      DuetRoom *room;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) || !duet_matrix_is_valid_room_id (room_id))
+        continue;
+      count++;
+      room = ensure_room (self, room_id);
+      apply (room, json_node_get_object (node), own_user_id);
+      sync_invite_listing (self, room);
+    }
+}
+
+static void
+ingest_account_data (DuetSession *self,
+                     JsonObject  *response)
+{
+  JsonArray *events = duet_json_get_array (duet_json_get_object (response, "account_data"), "events");
+  JsonObject *direct = NULL;
+
+  if (events == NULL)
+    return;
+
+  /* The last m.direct of the batch is the current one. */
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+      JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (g_strcmp0 (duet_json_get_string (event, "type"), "m.direct") == 0 &&
+          duet_json_get_object (event, "content") != NULL)
+        direct = duet_json_get_object (event, "content");
+    }
+
+  /* A content that is not an object says nothing we can use: the mirror
+   * keeps what it had rather than forget every DM. */
+  if (direct != NULL)
+    duet_direct_map_update (self->direct_map, direct);
+}
+
+void
+duet_session_ingest (DuetSession *self,
+                     JsonObject  *response)
+{
+  JsonObject *rooms;
+
+  g_return_if_fail (DUET_IS_SESSION (self));
+  g_return_if_fail (response != NULL);
+
+  /* Keeps the session alive through handlers that might drop it. */
+  g_object_ref (self);
+  self->ingesting = TRUE;
+
+  ingest_account_data (self, response);
+
+  rooms = duet_json_get_object (response, "rooms");
+  ingest_section (self, rooms, "join", _duet_room_apply_joined);
+  ingest_section (self, rooms, "invite", _duet_room_apply_invited);
+  ingest_section (self, rooms, "leave", _duet_room_apply_left);
+
+  self->ingesting = FALSE;
+  update_contacts (self);
+
+  g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
+  g_object_unref (self);
+}
+
+/* --- Public API ----------------------------------------------------------- */
+
+DuetClient *
+duet_session_get_client (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return self->client;
+}
+
+DuetDirectMap *
+duet_session_get_direct_map (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return self->direct_map;
+}
+
+DuetSessionState
+duet_session_get_state (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), DUET_SESSION_STATE_SIGNED_OUT);
+  return self->state;
+}
+
+guint
+duet_session_get_retry_in (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), 0);
+  return self->retry_in_ms;
+}
+
+DuetInvitePolicy
+duet_session_get_invite_policy (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), DUET_INVITE_POLICY_ASK);
+  return self->invite_policy;
+}
+
+void
+duet_session_set_invite_policy (DuetSession      *self,
+                                DuetInvitePolicy  policy)
+{
+  g_return_if_fail (DUET_IS_SESSION (self));
+  g_return_if_fail (policy <= DUET_INVITE_POLICY_NEVER);
+
+  if (self->invite_policy == policy)
+    return;
+  self->invite_policy = policy;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITE_POLICY]);
+}
+
+void
+duet_session_start (DuetSession *self)
+{
+  g_return_if_fail (DUET_IS_SESSION (self));
+
+  duet_sync_loop_start (self->sync_loop);
+}
+
+void
+duet_session_stop (DuetSession *self)
+{
+  g_return_if_fail (DUET_IS_SESSION (self));
+
+  duet_sync_loop_stop (self->sync_loop);
+  set_state (self, DUET_SESSION_STATE_SIGNED_OUT, 0);
+}
+
+gpointer
+duet_session_get_sync_loop (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return self->sync_loop;
+}
+
+DuetRoom *
+duet_session_lookup_room (DuetSession *self,
+                          const char  *room_id)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+
+  return g_hash_table_lookup (self->rooms_by_id, room_id);
+}
+
+GListModel *
+duet_session_get_rooms (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->rooms);
+}
+
+GListModel *
+duet_session_get_invites (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->invites);
+}
+
+GListModel *
+duet_session_get_contacts (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->contacts);
+}
+
+/* --- Private API ---------------------------------------------------------- */
+
+DuetSessionChats *
+_duet_session_get_chats (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return self->chats;
+}
+
+const char *
+_duet_session_get_user_id (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return duet_client_get_user_id (self->client);
+}
+
+void
+_duet_session_update_contacts (DuetSession *self)
+{
+  g_return_if_fail (DUET_IS_SESSION (self));
+  update_contacts (self);
+}

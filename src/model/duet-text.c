@@ -1,0 +1,99 @@
+/* duet-text.c: making untrusted text safe to show as one plain line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-text.h"
+
+/* Explicit bidi formatting characters: a name holding an unbalanced
+ * override could reverse the text shown after it (the "Trojan Source"
+ * trick), so they never reach the screen.  Plain right-to-left text
+ * needs none of them. */
+static gboolean
+is_bidi_control (gunichar c)
+{
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+static gboolean
+is_line_break (gunichar c)
+{
+  return c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
+         c == 0x85 || c == 0x2028 || c == 0x2029;
+}
+
+char *
+duet_text_sanitize_line (const char *text,
+                         guint       max_chars)
+{
+  g_autoptr(GString) out = NULL;
+  const char *p;
+  const char *end;
+  guint chars = 0;
+  gboolean cut = FALSE;
+
+  if (text == NULL || max_chars == 0)
+    return NULL;
+
+  out = g_string_sized_new (MIN (strlen (text), (gsize) max_chars * 4) + 4);
+  p = text;
+  end = text + strlen (text);
+
+  while (p < end)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* One replacement character per bad byte, and move on. */
+          c = 0xFFFD;
+          p++;
+        }
+      else
+        p = g_utf8_next_char (p);
+
+      if (is_line_break (c))
+        c = ' ';
+      else if (g_unichar_iscntrl (c) || is_bidi_control (c))
+        continue;
+
+      /* Runs of spaces (often line breaks) shrink to one, and none leads. */
+      if (c == ' ' && (out->len == 0 || out->str[out->len - 1] == ' '))
+        continue;
+
+      if (chars == max_chars)
+        {
+          cut = TRUE;
+          break;
+        }
+      g_string_append_unichar (out, c);
+      chars++;
+    }
+
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  if (out->len == 0)
+    return NULL;
+  if (cut)
+    g_string_append (out, "…");
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+duet_text_set (char       **str,
+               const char  *value)
+{
+  char *copy;
+
+  if (g_strcmp0 (*str, value) == 0)
+    return FALSE;
+
+  copy = g_strdup (value);
+  g_free (*str);
+  *str = copy;
+  return TRUE;
+}
