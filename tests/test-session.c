@@ -439,6 +439,63 @@ test_session_direct_changes (DuetTestFixture *f,
   finish_session (session);
 }
 
+typedef struct {
+  DuetContact *contact;
+  const char  *room_id;
+} ContactRoomWait;
+
+static gboolean
+has_contact_room (gpointer data)
+{
+  ContactRoomWait *wait = data;
+  DuetRoom *room = duet_contact_get_room (wait->contact);
+
+  return room != NULL && g_strcmp0 (duet_room_get_id (room), wait->room_id) == 0;
+}
+
+static void
+wait_contact_room (DuetContact *contact,
+                   const char  *room_id)
+{
+  ContactRoomWait wait = { contact, room_id };
+
+  if (!duet_test_wait_until (has_contact_room, &wait, DUET_TEST_TIMEOUT_MS))
+    g_error ("the contact never moved to %s", room_id);
+}
+
+static void
+test_session_contact_room_rule (DuetTestFixture *f,
+                                gconstpointer    data)
+{
+  g_autofree char *carol = duet_test_homeserver_add_user (f->server, "carol", "carol-password", "Carol");
+  g_autofree char *dm = make_dm (f, f->bob);
+  g_autofree char *group = make_dm (f, f->bob);
+  g_autofree char *json = g_strdup_printf ("{\"%s\": [\"%s\", \"%s\"]}", f->bob, dm, group);
+  DuetSession *session;
+  DuetContact *contact;
+
+  /* The newer room has carol in it: a group, not the DM with bob. */
+  duet_test_homeserver_invite (f->server, group, f->bob, carol, FALSE);
+  duet_test_homeserver_join (f->server, group, carol);
+  g_free (duet_test_homeserver_send_message (f->server, dm, f->bob, "just us"));
+  duet_test_run_for (5);
+  g_free (duet_test_homeserver_send_message (f->server, group, carol, "all of us"));
+  set_direct (f, json);
+
+  session = start_session (f);
+  wait_n_items (duet_session_get_contacts (session), 1);
+  contact = contact_at (session, 0);
+  g_assert_cmpstr (duet_room_get_id (duet_contact_get_room (contact)), ==, dm);
+  g_assert_cmpstr (duet_contact_get_last_message (contact), ==, "just us");
+
+  /* Carol leaves: the group is a DM now, and the newest one. */
+  duet_test_homeserver_leave (f->server, group, carol);
+  wait_contact_room (contact, group);
+  g_assert_cmpstr (duet_contact_get_last_message (contact), ==, "all of us");
+
+  finish_session (session);
+}
+
 static void
 test_session_gap_and_unread (DuetTestFixture *f,
                              gconstpointer    data)
@@ -553,6 +610,7 @@ main (int   argc,
   ADD ("room-state", test_session_room_state);
   ADD ("live-update", test_session_live_update);
   ADD ("direct-changes", test_session_direct_changes);
+  ADD ("contact-room-rule", test_session_contact_room_rule);
   ADD ("gap-and-unread", test_session_gap_and_unread);
   ADD ("offline-then-online", test_session_offline_then_online);
   ADD ("soft-logout", test_session_soft_logout);

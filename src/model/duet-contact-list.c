@@ -144,13 +144,12 @@ follow_tombstones (DuetSession *session,
   return room;
 }
 
-/* TODO: use duet_session_find_direct_room() (rule 3 of matrix-dm.md, with
- * "no other real people") once duet-session-chats.c implements it.  Until
- * then: the joined room with the newest activity, through tombstones, else
- * a pending invite from the user. */
+/* When no room passes rule 3 (a third person joined, only an invite so
+ * far), the person is still listed, through the joined room with the
+ * newest activity (following upgrades), else their pending invite. */
 static DuetRoom *
-pick_room (DuetSession *session,
-           const char  *user_id)
+pick_fallback_room (DuetSession *session,
+                    const char  *user_id)
 {
   g_auto(GStrv) room_ids = duet_direct_map_dup_rooms_for_user (duet_session_get_direct_map (session),
                                                                user_id);
@@ -180,6 +179,17 @@ pick_room (DuetSession *session,
     }
 
   return best != NULL ? best : invite;
+}
+
+/* The best DM by rule 3 of matrix-dm.md (duet-session-chats.c), so that
+ * the row opens the room Start Chat would. */
+static DuetRoom *
+pick_room (DuetSession *session,
+           const char  *user_id)
+{
+  DuetRoom *room = duet_session_find_direct_room (session, user_id, NULL);
+
+  return room != NULL ? room : pick_fallback_room (session, user_id);
 }
 
 static Entry *
