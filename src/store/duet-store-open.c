@@ -1,0 +1,199 @@
+/* duet-store-open.c: opening the database, its lock and its recovery
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs on the store's worker thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "duet-store-private.h"
+
+static gboolean
+is_corruption (int rc)
+{
+  int primary = rc & 0xff;
+
+  return primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT;
+}
+
+/* Reads the single text row of a constant pragma. */
+static char *
+query_text (DuetStoreDb  *db,
+            const char   *sql,
+            int          *rc_out)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+  int rc = sqlite3_prepare_v2 (db->handle, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+  *rc_out = rc;
+  return text;
+}
+
+DuetStoreOpenResult
+duet_store_db_open (DuetStoreDb  *db,
+                    const char   *path,
+                    char        **reason,
+                    GError      **error)
+{
+  g_autofree char *mode = NULL;
+  g_autofree char *check = NULL;
+  int rc, version;
+
+  rc = sqlite3_open_v2 (path, &db->handle,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    goto failed;
+  sqlite3_extended_result_codes (db->handle, TRUE);
+
+  /* The first statement to read the header: garbage fails here. */
+  mode = query_text (db, "PRAGMA journal_mode = WAL", &rc);
+  if (rc != SQLITE_OK)
+    goto failed;
+  if (g_strcmp0 (mode, "wal") != 0)
+    {
+      g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_DATABASE,
+                   "Could not open the local cache: journal mode %s instead of wal", mode);
+      return DUET_STORE_OPEN_FAILED;
+    }
+  /* In WAL mode, NORMAL syncs at checkpoints, not at every commit: a
+   * killed process loses nothing committed, and a power cut can lose the
+   * last transactions but never splits one.  Each sync response and its
+   * token are one transaction, so a lost one is simply synced again from
+   * the older token; FULL's fsync per sync would buy nothing. */
+  if ((rc = sqlite3_exec (db->handle, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL)) != SQLITE_OK ||
+      (rc = sqlite3_busy_timeout (db->handle, 2000)) != SQLITE_OK)
+    goto failed;
+
+  /* quick_check reads every page but skips the index cross-checks of
+   * integrity_check, which grow too slow for a start-up check. */
+  check = query_text (db, "PRAGMA quick_check", &rc);
+  if (rc != SQLITE_OK)
+    goto failed;
+  if (g_strcmp0 (check, "ok") != 0)
+    {
+      /* The check's report can run to pages: the log gets it, the UI not. */
+      g_message ("Local cache check: %s", check);
+      *reason = g_strdup ("The local cache was damaged");
+      return DUET_STORE_OPEN_UNUSABLE;
+    }
+
+  version = duet_store_schema_get_version (db, error);
+  if (version < 0)
+    return DUET_STORE_OPEN_FAILED;
+  if (version > DUET_STORE_SCHEMA_VERSION)
+    {
+      *reason = g_strdup_printf ("The local cache was written by a newer version of Duet "
+                                 "(schema %d, this one reads up to %d)",
+                                 version, DUET_STORE_SCHEMA_VERSION);
+      return DUET_STORE_OPEN_UNUSABLE;
+    }
+  if (!duet_store_schema_migrate (db, error))
+    return DUET_STORE_OPEN_FAILED;
+  return DUET_STORE_OPEN_OK;
+
+failed:
+  if (is_corruption (rc))
+    {
+      *reason = g_strdup_printf ("The local cache could not be read (%s)",
+                                 db->handle != NULL ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc));
+      return DUET_STORE_OPEN_UNUSABLE;
+    }
+  duet_store_db_fail (db, rc, "open", error);
+  return DUET_STORE_OPEN_FAILED;
+}
+
+/* Moves the database and its WAL files to <name>.corrupt-<timestamp>,
+ * where a bug report can still find them. */
+gboolean
+duet_store_move_aside (const char  *path,
+                       GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *target = g_strdup_printf ("%s.corrupt-%s", path, stamp);
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+
+  /* Two resets within a second must not overwrite the first one's file. */
+  for (guint i = 1; g_file_test (target, G_FILE_TEST_EXISTS); i++)
+    {
+      g_free (target);
+      target = g_strdup_printf ("%s.corrupt-%s-%u", path, stamp, i);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *to = g_strconcat (target, suffixes[i], NULL);
+
+      if (g_rename (from, to) != 0 && errno != ENOENT)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_IO,
+                       "Could not move the damaged local cache aside: %s", g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+  g_message ("Moved the unusable local cache to %s", target);
+  return TRUE;
+}
+
+int
+duet_store_take_lock (const char  *data_dir,
+                      GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, "duet.lock", NULL);
+  int saved_errno, fd;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_IO,
+                   "Could not open %s: %s", path, g_strerror (saved_errno));
+      return -1;
+    }
+  /* flock belongs to the open file, so a second DuetStore in this very
+   * process is refused too, and the kernel drops it when a process dies. */
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      if (saved_errno == EWOULDBLOCK)
+        g_set_error_literal (error, DUET_STORE_ERROR, DUET_STORE_ERROR_LOCKED,
+                             "Duet is already running with this data folder");
+      else
+        g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_IO,
+                     "Could not lock %s: %s", path, g_strerror (saved_errno));
+      return -1;
+    }
+  return fd;
+}
+
+void
+duet_store_db_close (DuetStoreDb *db)
+{
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  if (db->handle == NULL)
+    return;
+  duet_store_db_finalize_statements (db);
+  /* The last connection to close checkpoints the WAL into the file. */
+  sqlite3_close (db->handle);
+  db->handle = NULL;
+}

@@ -1,0 +1,86 @@
+/* duet-store-private.h: the worker-thread side of DuetStore
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything here runs on the store's worker thread and nowhere else: the
+ * sqlite3 handle is opened, used and closed by that thread only, which
+ * every function checks.
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "duet-store.h"
+
+G_BEGIN_DECLS
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define DUET_STORE_SCHEMA_VERSION 1
+
+typedef struct {
+  sqlite3    *handle;
+  GThread    *thread;      /* the only thread that may touch @handle */
+  GHashTable *statements;  /* SQL text (static) -> sqlite3_stmt*, prepared once */
+} DuetStoreDb;
+
+#define DUET_STORE_DB_ASSERT_THREAD(db) g_assert (g_thread_self () == (db)->thread)
+
+/* Sets @error from the connection's last error and returns FALSE. */
+gboolean      duet_store_db_fail           (DuetStoreDb  *db,
+                                            int           rc,
+                                            const char   *what,
+                                            GError      **error);
+/* A cached, reset statement for constant @sql (never SQL built from data). */
+sqlite3_stmt *duet_store_db_prepare        (DuetStoreDb  *db,
+                                            const char   *sql,
+                                            GError      **error);
+/* Runs a constant statement without results. */
+gboolean      duet_store_db_exec           (DuetStoreDb  *db,
+                                            const char   *sql,
+                                            GError      **error);
+void          duet_store_db_finalize_statements (DuetStoreDb *db);
+
+/* duet-store-open.c */
+typedef enum {
+  DUET_STORE_OPEN_OK,
+  DUET_STORE_OPEN_UNUSABLE,  /* not a database we can use: move it aside */
+  DUET_STORE_OPEN_FAILED,    /* anything else (permissions, disk): report, touch nothing */
+} DuetStoreOpenResult;
+
+/* Opens, checks and migrates @path; @reason says why it is unusable. */
+DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
+                                        const char   *path,
+                                        char        **reason,
+                                        GError      **error);
+void          duet_store_db_close          (DuetStoreDb  *db);
+/* Moves the database and its WAL files to <path>.corrupt-<timestamp>. */
+gboolean      duet_store_move_aside        (const char   *path,
+                                            GError      **error);
+/* The locked lock file's descriptor, or -1 (DUET_STORE_ERROR_LOCKED when
+ * another open file holds the lock). */
+int           duet_store_take_lock         (const char   *data_dir,
+                                            GError      **error);
+
+/* duet-store-schema.c */
+int           duet_store_schema_get_version (DuetStoreDb  *db,
+                                            GError      **error);
+gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
+                                            GError      **error);
+
+/* duet-store-sync.c: @response is the worker's own parsed copy. */
+gboolean      duet_store_db_save_sync      (DuetStoreDb  *db,
+                                            JsonObject   *response,
+                                            GError      **error);
+gboolean      duet_store_db_forget_room    (DuetStoreDb  *db,
+                                            const char   *room_id,
+                                            GError      **error);
+gboolean      duet_store_db_clear          (DuetStoreDb  *db,
+                                            GError      **error);
+char         *duet_store_db_get_sync_token (DuetStoreDb  *db,
+                                            GError      **error);
+
+/* duet-store-snapshot.c */
+JsonObject   *duet_store_db_load_snapshot  (DuetStoreDb  *db,
+                                            GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,213 @@
+/* duet-store-schema.c: SQLite helpers and the schema's migration steps
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "duet-store-private.h"
+
+gboolean
+duet_store_db_fail (DuetStoreDb  *db,
+                    int           rc,
+                    const char   *what,
+                    GError      **error)
+{
+  g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_DATABASE,
+               "Could not %s the local cache: %s (%d)", what,
+               db->handle != NULL ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc), rc);
+  return FALSE;
+}
+
+sqlite3_stmt *
+duet_store_db_prepare (DuetStoreDb  *db,
+                       const char   *sql,
+                       GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  stmt = g_hash_table_lookup (db->statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  /* Statements are reused for every sync, so they are prepared once. */
+  rc = sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      duet_store_db_fail (db, rc, "prepare a query of", error);
+      return NULL;
+    }
+  g_hash_table_insert (db->statements, (gpointer) sql, stmt);
+  return stmt;
+}
+
+gboolean
+duet_store_db_exec (DuetStoreDb  *db,
+                    const char   *sql,
+                    GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return duet_store_db_fail (db, rc, "write", error);
+  return TRUE;
+}
+
+void
+duet_store_db_finalize_statements (DuetStoreDb *db)
+{
+  GHashTableIter iter;
+  sqlite3_stmt *stmt;
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  g_hash_table_iter_init (&iter, db->statements);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stmt))
+    sqlite3_finalize (stmt);
+  g_hash_table_remove_all (db->statements);
+}
+
+int
+duet_store_schema_get_version (DuetStoreDb  *db,
+                               GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, "PRAGMA user_version", error);
+  int rc, version;
+
+  if (stmt == NULL)
+    return -1;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      duet_store_db_fail (db, rc, "read the version of", error);
+      return -1;
+    }
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return version;
+}
+
+/* Version 1: the first schema.
+ *
+ * rooms.timeline_limited says the server has events older than the cached
+ * ones (a limited timeline arrived, or old events were dropped to keep
+ * DUET_STORE_TIMELINE_LENGTH); rooms.prev_batch is the token of the last
+ * limited timeline, kept for a room with no cached events.  Each timeline
+ * row that starts a /sync timeline chunk carries that chunk's prev_batch,
+ * so the snapshot can give a token that paginates back without a hole.
+ * Stripped invite state and full state share room_state: moving between
+ * invite and join/leave clears the room's state first. */
+static const char schema_v1[] =
+  "CREATE TABLE sync_token ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  next_batch TEXT NOT NULL);"
+  "CREATE TABLE account_data ("
+  "  type TEXT PRIMARY KEY,"
+  "  content TEXT NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE rooms ("
+  "  room_id TEXT PRIMARY KEY,"
+  "  membership TEXT NOT NULL CHECK (membership IN ('join', 'invite', 'leave')),"
+  "  timeline_limited INTEGER NOT NULL DEFAULT 0,"
+  "  prev_batch TEXT,"
+  "  unread_notifications TEXT,"
+  "  summary TEXT) WITHOUT ROWID;"
+  "CREATE TABLE room_state ("
+  "  room_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  state_key TEXT NOT NULL,"
+  "  event TEXT NOT NULL,"
+  "  PRIMARY KEY (room_id, type, state_key)) WITHOUT ROWID;"
+  "CREATE TABLE timeline ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  room_id TEXT NOT NULL,"
+  "  event_id TEXT,"
+  "  chunk_start INTEGER NOT NULL,"
+  "  prev_batch TEXT,"
+  "  event TEXT NOT NULL);"
+  "CREATE INDEX timeline_by_room ON timeline (room_id, seq);"
+  "CREATE UNIQUE INDEX timeline_by_event ON timeline (room_id, event_id);"
+  "CREATE TABLE room_account_data ("
+  "  room_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  content TEXT NOT NULL,"
+  "  PRIMARY KEY (room_id, type)) WITHOUT ROWID;";
+
+static gboolean
+migrate_to_v1 (DuetStoreDb  *db,
+               GError      **error)
+{
+  char *message = NULL;
+  int rc;
+
+  /* A constant multi-statement script: sqlite3_exec is the tool for it. */
+  rc = sqlite3_exec (db->handle, schema_v1, NULL, NULL, &message);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_DATABASE,
+                   "Could not create the tables of the local cache: %s", message);
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
+
+/* steps[i] turns version i into version i + 1.  Add new steps at the end;
+ * never change one that has shipped. */
+static const MigrationStep steps[] = {
+  migrate_to_v1,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
+
+/* user_version takes no bound parameter; the statement text is one of
+ * these constants, never built at run time. */
+static const char * const set_version_sql[] = {
+  "PRAGMA user_version = 1",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (set_version_sql) == DUET_STORE_SCHEMA_VERSION);
+
+gboolean
+duet_store_schema_migrate (DuetStoreDb  *db,
+                           GError      **error)
+{
+  int version;
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  version = duet_store_schema_get_version (db, error);
+  if (version < 0)
+    return FALSE;
+  /* The caller treats a newer version as unusable before it gets here. */
+  g_return_val_if_fail (version <= DUET_STORE_SCHEMA_VERSION, FALSE);
+
+  for (int i = version; i < DUET_STORE_SCHEMA_VERSION; i++)
+    {
+      /* Each step and its version number commit together: a crash in a
+       * step leaves the previous version, which the next start redoes. */
+      if (!duet_store_db_exec (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!steps[i] (db, error) || !duet_store_db_exec (db, set_version_sql[i], error) ||
+          !duet_store_db_exec (db, "COMMIT", error))
+        {
+          duet_store_db_exec (db, "ROLLBACK", NULL);
+          return FALSE;
+        }
+      g_debug ("Local cache migrated to version %d", i + 1);
+    }
+  return TRUE;
+}

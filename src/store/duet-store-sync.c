@@ -1,0 +1,572 @@
+/* duet-store-sync.c: merging /sync responses into the cache
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs on the store's worker thread, on the worker's own parse of the
+ * response.  Everything one response changes, and its next_batch token,
+ * commit in one transaction: after a crash the database holds either the
+ * whole response and its token or neither.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-store-private.h"
+
+/* Lenient member access: json-glib's own getters complain (fatally, in
+ * tests) about a member of the wrong type, and server JSON is untrusted. */
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static JsonArray *
+member_array (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+member_true (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+         json_node_get_boolean (node);
+}
+
+static gboolean
+valid_id (const char *id)
+{
+  return id != NULL && *id != '\0' && strlen (id) <= DUET_STORE_MAX_ID_LENGTH;
+}
+
+/* The JSON text to store for @node, or NULL when it is no object or too big
+ * to be worth caching (the server still has it). */
+static char *
+serialize_bounded (JsonNode *node)
+{
+  g_autofree char *text = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  text = json_to_string (node, FALSE);
+  if (strlen (text) > DUET_STORE_MAX_EVENT_SIZE)
+    return NULL;
+  return g_steal_pointer (&text);
+}
+
+/* Steps a bound write statement once and resets it. */
+static gboolean
+step_write (DuetStoreDb   *db,
+            sqlite3_stmt  *stmt,
+            GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return duet_store_db_fail (db, rc, "write", error);
+  return TRUE;
+}
+
+/* Runs a constant statement whose only parameter is a room id. */
+static gboolean
+exec_for_room (DuetStoreDb  *db,
+               const char   *sql,
+               const char   *room_id,
+               GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
+/* @serialized is @node serialized when the caller has it already, or NULL. */
+static gboolean
+put_state_event (DuetStoreDb  *db,
+                 const char   *room_id,
+                 JsonNode     *node,
+                 const char   *serialized,
+                 GError      **error)
+{
+  g_autofree char *owned = serialized == NULL ? serialize_bounded (node) : NULL;
+  const char *text = serialized != NULL ? serialized : owned;
+  JsonObject *event;
+  const char *type, *state_key;
+  sqlite3_stmt *stmt;
+
+  if (text == NULL)
+    return TRUE;
+  event = json_node_get_object (node);
+  type = member_string (event, "type");
+  state_key = member_string (event, "state_key");
+  if (!valid_id (type) || state_key == NULL || strlen (state_key) > DUET_STORE_MAX_ID_LENGTH)
+    return TRUE;
+
+  /* Events come in order, so the one written last is the newest. */
+  stmt = duet_store_db_prepare (db,
+    "INSERT OR REPLACE INTO room_state (room_id, type, state_key, event) VALUES (?1, ?2, ?3, ?4)",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
+static gboolean
+put_state_events (DuetStoreDb  *db,
+                  const char   *room_id,
+                  JsonArray    *events,
+                  GError      **error)
+{
+  guint n = events != NULL ? json_array_get_length (events) : 0;
+
+  for (guint i = 0; i < n; i++)
+    if (!put_state_event (db, room_id, json_array_get_element (events, i), NULL, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Account data events {type, content}: the content replaces the stored one.
+ * @room_id NULL means the account's global account data. */
+static gboolean
+put_account_data (DuetStoreDb  *db,
+                  const char   *room_id,
+                  JsonArray    *events,
+                  GError      **error)
+{
+  guint n = events != NULL ? json_array_get_length (events) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+      JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *type = member_string (event, "type");
+      JsonNode *content_node = event != NULL ? json_object_get_member (event, "content") : NULL;
+      g_autofree char *content = serialize_bounded (content_node);
+      sqlite3_stmt *stmt;
+
+      if (!valid_id (type) || content == NULL)
+        continue;
+      if (room_id == NULL)
+        stmt = duet_store_db_prepare (db,
+          "INSERT OR REPLACE INTO account_data (type, content) VALUES (?2, ?3)", error);
+      else
+        stmt = duet_store_db_prepare (db,
+          "INSERT OR REPLACE INTO room_account_data (room_id, type, content) VALUES (?1, ?2, ?3)",
+          error);
+      if (stmt == NULL)
+        return FALSE;
+      if (room_id != NULL)
+        sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, content, -1, SQLITE_STATIC);
+      if (!step_write (db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Keeps the newest DUET_STORE_TIMELINE_LENGTH events; dropping any means
+ * the cache now starts after a gap. */
+static gboolean
+trim_timeline (DuetStoreDb  *db,
+               const char   *room_id,
+               GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+    "DELETE FROM timeline WHERE room_id = ?1 AND seq <= "
+    "(SELECT seq FROM timeline WHERE room_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+    error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, DUET_STORE_TIMELINE_LENGTH);
+  if (!step_write (db, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (db->handle) == 0)
+    return TRUE;
+  return exec_for_room (db, "UPDATE rooms SET timeline_limited = 1 WHERE room_id = ?1", room_id, error);
+}
+
+static gboolean
+put_timeline (DuetStoreDb  *db,
+              const char   *room_id,
+              JsonObject   *timeline,
+              GError      **error)
+{
+  JsonArray *events = member_array (timeline, "events");
+  const char *prev_batch = member_string (timeline, "prev_batch");
+  guint n = events != NULL ? json_array_get_length (events) : 0;
+  gboolean chunk_start = TRUE;
+
+  if (timeline == NULL)
+    return TRUE;
+
+  if (member_true (timeline, "limited"))
+    {
+      /* Events are missing between the cached ones and these: the cached
+       * ones would show a conversation with a hole, so they go. */
+      sqlite3_stmt *stmt;
+
+      if (!exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
+        return FALSE;
+      stmt = duet_store_db_prepare (db,
+        "UPDATE rooms SET timeline_limited = 1, prev_batch = ?2 WHERE room_id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, prev_batch, -1, SQLITE_STATIC);
+      if (!step_write (db, stmt, error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+      g_autofree char *text = serialize_bounded (node);
+      const char *event_id;
+      sqlite3_stmt *stmt;
+
+      if (text == NULL)
+        continue;
+      event_id = member_string (json_node_get_object (node), "event_id");
+      if (event_id != NULL && !valid_id (event_id))
+        continue;
+      if (member_string (json_node_get_object (node), "state_key") != NULL &&
+          !put_state_event (db, room_id, node, text, error))
+        return FALSE;
+
+      /* An event seen before keeps its place (and the chunk's token goes
+       * to the next new one, which only makes pagination overlap). */
+      stmt = duet_store_db_prepare (db,
+        "INSERT OR IGNORE INTO timeline (room_id, event_id, chunk_start, prev_batch, event) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, event_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 3, chunk_start);
+      sqlite3_bind_text (stmt, 4, chunk_start ? prev_batch : NULL, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, text, -1, SQLITE_STATIC);
+      if (!step_write (db, stmt, error))
+        return FALSE;
+      if (sqlite3_changes (db->handle) > 0)
+        chunk_start = FALSE;
+    }
+
+  return trim_timeline (db, room_id, error);
+}
+
+static gboolean
+put_room_json (DuetStoreDb  *db,
+               const char   *sql,
+               const char   *room_id,
+               const char   *text,
+               GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
+/* A summary lists only the fields that changed: merge it into the old one. */
+static gboolean
+merge_summary (DuetStoreDb  *db,
+               const char   *room_id,
+               JsonObject   *summary,
+               GError      **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonNode) merged = NULL;
+  g_autofree char *text = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+  int rc;
+
+  if (summary == NULL)
+    return TRUE;
+
+  stmt = duet_store_db_prepare (db, "SELECT summary FROM rooms WHERE room_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    merged = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return duet_store_db_fail (db, rc, "read", error);
+  if (merged == NULL || !JSON_NODE_HOLDS_OBJECT (merged))
+    {
+      g_clear_pointer (&merged, json_node_unref);
+      merged = json_node_init_object (json_node_alloc (), json_object_new ());
+    }
+
+  json_object_iter_init (&iter, summary);
+  while (json_object_iter_next (&iter, &name, &value))
+    json_object_set_member (json_node_get_object (merged), name, json_node_copy (value));
+
+  text = serialize_bounded (merged);
+  if (text == NULL)
+    return TRUE;
+  return put_room_json (db, "UPDATE rooms SET summary = ?2 WHERE room_id = ?1", room_id, text, error);
+}
+
+static gboolean
+save_room (DuetStoreDb  *db,
+           const char   *room_id,
+           const char   *membership,
+           JsonObject   *room,
+           GError      **error)
+{
+  gboolean is_invite = g_str_equal (membership, "invite");
+  g_autofree char *old_membership = NULL;
+  g_autofree char *unread = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!valid_id (room_id) || room == NULL)
+    return TRUE;
+
+  stmt = duet_store_db_prepare (db, "SELECT membership FROM rooms WHERE room_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    old_membership = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return duet_store_db_fail (db, rc, "read", error);
+
+  /* Stripped invite state and the full state of a joined room must not
+   * mix: whichever side the room moves to starts from its own events. */
+  if (old_membership != NULL && !g_str_equal (old_membership, membership) &&
+      (is_invite || g_str_equal (old_membership, "invite")))
+    {
+      if (!exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) ||
+          !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) ||
+          !exec_for_room (db, "UPDATE rooms SET timeline_limited = 0, prev_batch = NULL "
+                              "WHERE room_id = ?1", room_id, error))
+        return FALSE;
+    }
+
+  if (!put_room_json (db,
+        "INSERT INTO rooms (room_id, membership) VALUES (?1, ?2) "
+        "ON CONFLICT (room_id) DO UPDATE SET membership = excluded.membership",
+        room_id, membership, error))
+    return FALSE;
+
+  if (is_invite)
+    return put_state_events (db, room_id, member_array (member_object (room, "invite_state"), "events"),
+                             error);
+
+  /* state.events is the state before the timeline, so it goes first. */
+  if (!put_state_events (db, room_id, member_array (member_object (room, "state"), "events"), error) ||
+      !put_timeline (db, room_id, member_object (room, "timeline"), error) ||
+      !put_account_data (db, room_id, member_array (member_object (room, "account_data"), "events"),
+                         error) ||
+      !merge_summary (db, room_id, member_object (room, "summary"), error))
+    return FALSE;
+
+  unread = serialize_bounded (json_object_get_member (room, "unread_notifications"));
+  if (unread != NULL &&
+      !put_room_json (db, "UPDATE rooms SET unread_notifications = ?2 WHERE room_id = ?1",
+                      room_id, unread, error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+save_section (DuetStoreDb  *db,
+              JsonObject   *rooms,
+              const char   *membership,
+              GError      **error)
+{
+  JsonObject *section = member_object (rooms, membership);
+  JsonObjectIter iter;
+  const char *room_id;
+  JsonNode *room;
+
+  if (section == NULL)
+    return TRUE;
+  json_object_iter_init (&iter, section);
+  while (json_object_iter_next (&iter, &room_id, &room))
+    if (!save_room (db, room_id, membership,
+                    JSON_NODE_HOLDS_OBJECT (room) ? json_node_get_object (room) : NULL, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+save_sync_in_transaction (DuetStoreDb  *db,
+                          JsonObject   *response,
+                          const char   *next_batch,
+                          GError      **error)
+{
+  JsonObject *rooms = member_object (response, "rooms");
+  sqlite3_stmt *stmt;
+
+  /* A room left and invited again within one response is in both
+   * sections; the invite is the newer fact, so it is written last. */
+  if (!put_account_data (db, NULL, member_array (member_object (response, "account_data"), "events"),
+                         error) ||
+      !save_section (db, rooms, "leave", error) ||
+      !save_section (db, rooms, "join", error) ||
+      !save_section (db, rooms, "invite", error))
+    return FALSE;
+
+  stmt = duet_store_db_prepare (db,
+    "INSERT INTO sync_token (id, next_batch) VALUES (1, ?1) "
+    "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, next_batch, -1, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
+/* Runs @body between BEGIN IMMEDIATE and COMMIT, rolling back on failure. */
+static gboolean
+in_transaction (DuetStoreDb  *db,
+                gboolean    (*body) (DuetStoreDb *, gpointer, GError **),
+                gpointer      data,
+                GError      **error)
+{
+  if (!duet_store_db_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!body (db, data, error) || !duet_store_db_exec (db, "COMMIT", error))
+    {
+      duet_store_db_exec (db, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+save_body (DuetStoreDb  *db,
+           gpointer      data,
+           GError      **error)
+{
+  JsonObject *response = data;
+
+  return save_sync_in_transaction (db, response, member_string (response, "next_batch"), error);
+}
+
+gboolean
+duet_store_db_save_sync (DuetStoreDb  *db,
+                         JsonObject   *response,
+                         GError      **error)
+{
+  const char *next_batch = member_string (response, "next_batch");
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  /* Without its token a response cannot be saved consistently at all. */
+  if (next_batch == NULL || *next_batch == '\0' || strlen (next_batch) > 4 * DUET_STORE_MAX_ID_LENGTH)
+    {
+      g_set_error_literal (error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA,
+                           "The sync response has no usable next_batch token");
+      return FALSE;
+    }
+  return in_transaction (db, save_body, response, error);
+}
+
+static gboolean
+forget_body (DuetStoreDb  *db,
+             gpointer      data,
+             GError      **error)
+{
+  const char *room_id = data;
+
+  return exec_for_room (db, "DELETE FROM rooms WHERE room_id = ?1", room_id, error) &&
+         exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) &&
+         exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) &&
+         exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error);
+}
+
+gboolean
+duet_store_db_forget_room (DuetStoreDb  *db,
+                           const char   *room_id,
+                           GError      **error)
+{
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  return in_transaction (db, forget_body, (gpointer) room_id, error);
+}
+
+static gboolean
+clear_body (DuetStoreDb  *db,
+            gpointer      data,
+            GError      **error)
+{
+  return duet_store_db_exec (db, "DELETE FROM sync_token", error) &&
+         duet_store_db_exec (db, "DELETE FROM account_data", error) &&
+         duet_store_db_exec (db, "DELETE FROM rooms", error) &&
+         duet_store_db_exec (db, "DELETE FROM room_state", error) &&
+         duet_store_db_exec (db, "DELETE FROM timeline", error) &&
+         duet_store_db_exec (db, "DELETE FROM room_account_data", error);
+}
+
+gboolean
+duet_store_db_clear (DuetStoreDb  *db,
+                     GError      **error)
+{
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  return in_transaction (db, clear_body, NULL, error);
+}
+
+char *
+duet_store_db_get_sync_token (DuetStoreDb  *db,
+                              GError      **error)
+{
+  sqlite3_stmt *stmt;
+  char *token = NULL;
+  int rc;
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  stmt = duet_store_db_prepare (db, "SELECT next_batch FROM sync_token WHERE id = 1", error);
+  if (stmt == NULL)
+    return NULL;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    token = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    duet_store_db_fail (db, rc, "read", error);
+  return token;
+}

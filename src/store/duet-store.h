@@ -1,0 +1,114 @@
+/* duet-store.h: the local cache of one account's sync data
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One SQLite file per data folder holds what Duet needs to open showing the
+ * contacts before the first sync returns: the sync token, global and room
+ * account data, each room's membership, current state, last events and
+ * unread counts.  Each /sync response is written in one transaction together
+ * with its next_batch token, so a crash never leaves the token ahead of the
+ * data it stands for.
+ *
+ * The store knows no model objects: it takes /sync responses and gives back
+ * a snapshot shaped like an initial /sync response, which the model ingests
+ * through its normal path.  The access token is never stored here (see
+ * duet-secret-store.h).
+ *
+ * All database work runs on one worker thread owned by the store; every
+ * call is async and completes on the caller's thread-default main context.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define DUET_STORE_ERROR (duet_store_error_quark ())
+
+typedef enum {
+  DUET_STORE_ERROR_LOCKED,        /* another process has this data folder open */
+  DUET_STORE_ERROR_IO,            /* the folder or lock file cannot be made or opened */
+  DUET_STORE_ERROR_DATABASE,      /* SQLite failed (disk full, read-only, I/O error ...) */
+  DUET_STORE_ERROR_INVALID_DATA,  /* a /sync response without a next_batch token */
+} DuetStoreError;
+
+GQuark duet_store_error_quark (void);
+
+/* Events (serialized) above this size are not cached. */
+#define DUET_STORE_MAX_EVENT_SIZE (64 * 1024)
+/* Room ids, event ids, event types and state keys above this length are not cached. */
+#define DUET_STORE_MAX_ID_LENGTH 255
+/* Timeline events kept per room. */
+#define DUET_STORE_TIMELINE_LENGTH 50
+
+#define DUET_TYPE_STORE (duet_store_get_type ())
+G_DECLARE_FINAL_TYPE (DuetStore, duet_store, DUET, STORE, GObject)
+
+/* Creates @data_dir (0700) when missing, takes the folder's lock and opens
+ * (or creates, or migrates) <data_dir>/duet.sqlite.  Fails with
+ * DUET_STORE_ERROR_LOCKED while another DuetStore, in this process or
+ * another, has the folder open.  A corrupt database is moved aside and
+ * replaced by an empty one: see duet_store_get_was_reset(). */
+void        duet_store_open_async             (const char           *data_dir,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+DuetStore  *duet_store_open_finish            (GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+const char *duet_store_get_data_dir           (DuetStore            *self);
+/* Whether opening found the database unusable and started an empty one;
+ * the reason is a short English sentence for the UI, the old file stays
+ * beside as duet.sqlite.corrupt-<timestamp>. */
+gboolean    duet_store_get_was_reset          (DuetStore            *self);
+const char *duet_store_get_reset_reason       (DuetStore            *self);
+
+/* Merges one /sync response and its next_batch token in one transaction.
+ * The response is serialized on the calling thread before this returns,
+ * so the caller may keep using it (json-glib's reference counts are not
+ * thread-safe, so the worker never touches the caller's tree). */
+void        duet_store_save_sync_async        (DuetStore            *self,
+                                               JsonObject           *response,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_save_sync_finish       (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
+/* Resolves to a new object shaped like an initial /sync response (next_batch,
+ * account_data, rooms.join/invite/leave), or NULL without an error when no
+ * sync was ever saved. */
+void        duet_store_load_snapshot_async    (DuetStore            *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+JsonObject *duet_store_load_snapshot_finish   (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The stored next_batch token, or NULL without an error when none. */
+void        duet_store_get_sync_token_async   (DuetStore            *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+char       *duet_store_get_sync_token_finish  (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Removes every trace of @room_id (after /forget: sync never reports it). */
+void        duet_store_forget_room_async      (DuetStore            *self,
+                                               const char           *room_id,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_forget_room_finish     (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
+/* Deletes everything (sign out); the store stays open and empty. */
+void        duet_store_clear_async            (DuetStore            *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_clear_finish           (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
+G_END_DECLS
