@@ -1,0 +1,349 @@
+/* test-store-open.c: opening the local cache, its lock, recovery, crashes
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The crash test runs this same program as a child (--crash-writer DIR)
+ * that saves responses in a loop until it is killed with SIGKILL.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "duet-store-test-utils.h"
+
+static int
+schema_version (const char *data_dir)
+{
+  g_autofree char *path = g_build_filename (data_dir, "duet.sqlite", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int version;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return version;
+}
+
+static void
+test_open_creates_folder (void)
+{
+  g_autofree char *parent = store_test_make_data_dir ();
+  g_autofree char *dir = g_build_filename (parent, "a", "b", NULL);
+  DuetStore *store = store_test_open_ok (dir);
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_false (duet_store_get_was_reset (store));
+  g_assert_null (duet_store_get_reset_reason (store));
+  g_assert_null (store_test_load (store));
+  duet_test_finalize (store);
+  g_assert_cmpint (schema_version (dir), ==, 1);
+  store_test_remove_dir (parent);
+}
+
+static void
+test_lock (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autoptr(GError) error = NULL;
+  DuetStore *first = store_test_open_ok (dir);
+  DuetStore *second = store_test_open (dir, &error);
+
+  g_assert_null (second);
+  g_assert_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_LOCKED);
+  g_assert_cmpstr (error->message, ==, "Duet is already running with this data folder");
+
+  duet_test_finalize (first);
+  second = store_test_open_ok (dir);
+  duet_test_finalize (second);
+  store_test_remove_dir (dir);
+}
+
+static void
+test_migrate_empty_file (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) response = store_test_timeline_response ("t1", "!r:test", 0, 1, FALSE, "p");
+  g_autoptr(JsonObject) snapshot = NULL;
+  DuetStore *store;
+
+  /* A zero-length file is SQLite's empty database: version 0, no tables. */
+  g_file_set_contents (path, "", 0, &error);
+  g_assert_no_error (error);
+  store = store_test_open_ok (dir);
+  g_assert_false (duet_store_get_was_reset (store));
+  store_test_save_ok (store, response);
+  duet_test_finalize (store);
+  g_assert_cmpint (schema_version (dir), ==, 1);
+
+  /* At the current version nothing runs again and the data stays. */
+  store = store_test_open_ok (dir);
+  snapshot = store_test_load (store);
+  g_assert_cmpstr (json_object_get_string_member (snapshot, "next_batch"), ==, "t1");
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
+static guint
+count_corrupt_files (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "duet.sqlite.corrupt-") && !g_str_has_suffix (name, "-wal") &&
+        !g_str_has_suffix (name, "-shm"))
+      n++;
+  g_dir_close (d);
+  return n;
+}
+
+/* Opens, expects a reset whose reason mentions @reason_part, and checks the
+ * fresh database works. */
+static void
+assert_reset (const char *dir,
+              const char *reason_part)
+{
+  g_autoptr(JsonObject) response = store_test_timeline_response ("fresh", "!r:test", 0, 1, FALSE, "p");
+  g_autoptr(JsonObject) snapshot = NULL;
+  DuetStore *store = store_test_open_ok (dir);
+  gboolean was_reset;
+  g_autofree char *reason = NULL;
+
+  g_object_get (store, "was-reset", &was_reset, "reset-reason", &reason, NULL);
+  g_assert_true (was_reset);
+  g_assert_nonnull (strstr (reason, reason_part));
+  g_assert_cmpuint (count_corrupt_files (dir), ==, 1);
+  g_assert_null (store_test_load (store));
+  store_test_save_ok (store, response);
+  snapshot = store_test_load (store);
+  g_assert_cmpstr (json_object_get_string_member (snapshot, "next_batch"), ==, "fresh");
+  duet_test_finalize (store);
+}
+
+static void
+test_corrupt_garbage (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  g_autofree char *garbage = g_malloc (8192);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 8192; i++)
+    garbage[i] = (char) g_test_rand_int_range (0, 256);
+  g_file_set_contents (path, garbage, 8192, &error);
+  g_assert_no_error (error);
+  assert_reset (dir, "could not be read");
+  store_test_remove_dir (dir);
+}
+
+static void
+test_corrupt_pages (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStore *store = store_test_open_ok (dir);
+  gsize length;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *room = g_strdup_printf ("!room%u:test", i);
+      g_autofree char *token = g_strdup_printf ("t%u", i);
+      g_autoptr(JsonObject) response = store_test_timeline_response (token, room, 0, 40, FALSE, "p");
+
+      store_test_save_ok (store, response);
+    }
+  duet_test_finalize (store);
+
+  /* The header stays valid; every page after the first is overwritten. */
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 4 * 4096);
+  memset (contents + 4096, 0x5a, length - 4096);
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+  assert_reset (dir, "cache");
+  store_test_remove_dir (dir);
+}
+
+static void
+test_newer_schema (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA user_version = 99", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  assert_reset (dir, "newer version of Duet");
+  store_test_remove_dir (dir);
+}
+
+/* Crash safety. */
+
+#define CRASH_ROOMS 20
+
+/* Batch @n: in every room a few messages and then the state event
+ * org.duet.batch {batch: n}, the last timeline event being "$b<n>r<room>". */
+static JsonObject *
+crash_response (guint n)
+{
+  JsonObject *response = json_object_new ();
+  JsonObject *rooms = json_object_new (), *join = json_object_new ();
+  g_autofree char *token = g_strdup_printf ("s%u", n);
+
+  for (guint r = 0; r < CRASH_ROOMS; r++)
+    {
+      g_autofree char *room_id = g_strdup_printf ("!room%u:test", r);
+      g_autoptr(GString) json = g_string_new (NULL);
+
+      g_string_append (json, "{\"timeline\": {\"limited\": false, \"prev_batch\": \"x\", \"events\": [");
+      for (guint e = 0; e < 4; e++)
+        g_string_append_printf (json, "{\"type\": \"m.room.message\", \"event_id\": \"$b%ur%ue%u\", "
+                                "\"content\": {\"body\": \"%s\"}}, ", n, r, e, "some text to write");
+      g_string_append_printf (json, "{\"type\": \"org.duet.batch\", \"state_key\": \"\", "
+                              "\"event_id\": \"$b%ur%u\", \"content\": {\"batch\": %u}}]}}", n, r, n);
+      json_object_set_object_member (join, room_id, duet_test_json_object (json->str));
+    }
+  json_object_set_object_member (rooms, "join", join);
+  json_object_set_object_member (response, "rooms", rooms);
+  json_object_set_string_member (response, "next_batch", token);
+  return response;
+}
+
+static int
+crash_writer_main (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *token = NULL;
+  DuetStore *store = store_test_open (dir, &error);
+  guint n;
+
+  if (store == NULL)
+    g_error ("crash writer: %s", error->message);
+  duet_store_get_sync_token_async (store, duet_test_result_cb, &result);
+  token = duet_store_get_sync_token_finish (store, duet_test_wait (&result), &error);
+  n = token != NULL ? (guint) g_ascii_strtoull (token + 1, NULL, 10) + 1 : 1;
+  g_print ("ready\n");
+
+  /* Killed from outside long before this ends. */
+  for (guint i = 0; i < 100000; i++, n++)
+    {
+      g_autoptr(JsonObject) response = crash_response (n);
+
+      if (!store_test_save (store, response, &error))
+        g_error ("crash writer: %s", error->message);
+    }
+  return 3;
+}
+
+static guint
+check_consistent (const char *dir)
+{
+  DuetStore *store = store_test_open_ok (dir);
+  g_autoptr(JsonObject) snapshot = store_test_load (store);
+  guint n;
+
+  g_assert_false (duet_store_get_was_reset (store));
+  if (snapshot == NULL)
+    {
+      duet_test_finalize (store);
+      return 0;
+    }
+  n = (guint) g_ascii_strtoull (json_object_get_string_member (snapshot, "next_batch") + 1, NULL, 10);
+  for (guint r = 0; r < CRASH_ROOMS; r++)
+    {
+      g_autofree char *room_id = g_strdup_printf ("!room%u:test", r);
+      g_autofree char *last_id = g_strdup_printf ("$b%ur%u", n, r);
+      JsonObject *room = store_test_path_object (snapshot, "rooms", "join", room_id, NULL);
+      JsonArray *timeline = store_test_events_of (room, "timeline");
+      JsonArray *state = store_test_events_of (room, "state");
+      guint last = json_array_get_length (timeline) - 1;
+      JsonObject *content;
+
+      g_assert_cmpstr (store_test_event_string (timeline, last, "event_id"), ==, last_id);
+      g_assert_cmpuint (json_array_get_length (state), ==, 1);
+      content = store_test_path_object (json_array_get_object_element (state, 0), "content", NULL);
+      g_assert_cmpint (json_object_get_int_member (content, "batch"), ==, n);
+    }
+  duet_test_finalize (store);
+  return n;
+}
+
+static void
+test_crash_safety (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  guint last = 0, rounds = 8;
+
+  g_assert_nonnull (self_exe);
+  for (guint round = 0; round < rounds; round++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                                       self_exe, "--crash-writer", dir, NULL);
+      g_autoptr(GDataInputStream) out = NULL;
+      g_autofree char *line = NULL;
+      guint delay_ms = g_test_rand_int_range (0, 120);
+      guint n;
+
+      g_assert_no_error (error);
+      out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+      line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (line, ==, "ready");
+
+      g_usleep (delay_ms * 1000);
+      g_subprocess_force_exit (child);
+      g_subprocess_wait (child, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_signaled (child));
+      g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+
+      n = check_consistent (dir);
+      g_test_message ("round %u: killed after %u ms at batch %u", round, delay_ms, n);
+      g_assert_cmpuint (n, >=, last);
+      last = n;
+    }
+  /* The rounds got somewhere: the check saw real data. */
+  g_assert_cmpuint (last, >, 0);
+  store_test_remove_dir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (argc == 3 && g_str_equal (argv[1], "--crash-writer"))
+    return crash_writer_main (argv[2]);
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/open/creates-folder", test_open_creates_folder);
+  g_test_add_func ("/store/open/lock", test_lock);
+  g_test_add_func ("/store/migrate/empty-file", test_migrate_empty_file);
+  g_test_add_func ("/store/reset/garbage", test_corrupt_garbage);
+  g_test_add_func ("/store/reset/damaged-pages", test_corrupt_pages);
+  g_test_add_func ("/store/reset/newer-schema", test_newer_schema);
+  g_test_add_func ("/store/crash-safety", test_crash_safety);
+
+  return g_test_run ();
+}
