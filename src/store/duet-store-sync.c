@@ -332,7 +332,8 @@ merge_summary (DuetStoreDb  *db,
   if (merged == NULL || !JSON_NODE_HOLDS_OBJECT (merged))
     {
       g_clear_pointer (&merged, json_node_unref);
-      merged = json_node_init_object (json_node_alloc (), json_object_new ());
+      merged = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (merged, json_object_new ());
     }
 
   json_object_iter_init (&iter, summary);
