@@ -1,0 +1,297 @@
+/* test-duetctl.c: the command-line tool against the test homeserver
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs the real duetctl binary (DUETCTL in the environment) as a child
+ * process, with its own --data-dir, while this process serves the test
+ * homeserver on its main loop.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "duet-json.h"
+#include "duet-test-utils.h"
+
+typedef struct {
+  DuetTestFixture  base;
+  char            *data_dir;
+} CtlFixture;
+
+typedef struct {
+  gboolean  done;
+  int       status;
+  char     *out;
+  char     *err;
+} Run;
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (G_SUBPROCESS (object));
+  run->done = TRUE;
+}
+
+static gboolean
+run_done (gpointer data)
+{
+  return ((Run *) data)->done;
+}
+
+/* Runs duetctl --data-dir DIR ARGS... with @input on stdin; returns its exit
+ * status and stdout (one JSON object a line). */
+static int
+duetctl (CtlFixture  *f,
+         const char  *input,
+         char       **out,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  Run run = { 0 };
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("DUETCTL"));
+  g_ptr_array_add (argv, "--data-dir");
+  g_ptr_array_add (argv, f->data_dir);
+  va_start (args, out);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, input != NULL ? input : "", NULL, communicate_cb, &run);
+  g_assert_true (duet_test_wait_until (run_done, &run, 20000));
+
+  g_test_message ("duetctl %s → %d\nstdout: %s\nstderr: %s", (char *) argv->pdata[3],
+                  run.status, run.out, run.err);
+  /* Nothing secret is ever printed: no token, no password. */
+  g_assert_null (strstr (run.out, "access_token"));
+  g_assert_null (strstr (run.out, f->base.alice_token));
+  g_assert_null (strstr (run.err, f->base.alice_token));
+  if (input != NULL && *input != '\0')
+    {
+      g_autofree char *secret = g_strchomp (g_strdup (input));
+
+      g_assert_null (strstr (run.out, secret));
+      g_assert_null (strstr (run.err, secret));
+    }
+  if (out != NULL)
+    *out = g_steal_pointer (&run.out);
+  g_free (run.out);
+  g_free (run.err);
+  return run.status;
+}
+
+static JsonObject *
+first_line (const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_nonnull (lines[0]);
+  node = duet_json_parse (lines[0], -1, DUET_JSON_MAX_SIZE, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static guint
+count_lines (const char *out)
+{
+  guint n = 0;
+
+  for (const char *p = out; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+static void
+ctl_setup (CtlFixture    *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *url = NULL;
+
+  duet_test_fixture_setup (&f->base, data);
+  f->data_dir = g_dir_make_tmp ("duetctl-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  url = g_strdup (duet_test_homeserver_get_url (f->base.server));
+  g_assert_cmpint (duetctl (f, DUET_TEST_ALICE_PASSWORD "\n", &out,
+                            "login", "--homeserver", url, "--user", "alice", NULL), ==, 0);
+}
+
+static void
+ctl_teardown (CtlFixture    *f,
+              gconstpointer  data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->data_dir);
+
+  g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
+  g_clear_pointer (&f->data_dir, g_free);
+  duet_test_fixture_teardown (&f->base, data);
+}
+
+static void
+test_login_wrong_password (CtlFixture    *f,
+                           gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *url = g_strdup (duet_test_homeserver_get_url (f->base.server));
+
+  g_assert_cmpint (duetctl (f, "not-the-password\n", &out,
+                            "login", "--homeserver", url, "--user", "alice", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+}
+
+static void
+test_start_chat_then_contacts (CtlFixture    *f,
+                               gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *contacts = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(JsonObject) reused = NULL;
+  g_autoptr(JsonObject) contact = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+
+  g_assert_cmpint (duetctl (f, NULL, &out, "start-chat", "@bob:localhost", NULL), ==, 0);
+  created = first_line (out);
+  g_assert_cmpstr (json_object_get_string_member (created, "outcome"), ==, "created");
+  g_assert_cmpstr (duet_test_homeserver_get_membership (f->base.server,
+                                                        json_object_get_string_member (created, "room_id"),
+                                                        f->base.bob), ==, "invite");
+  direct = duet_test_homeserver_get_account_data (f->base.server, f->base.alice, "m.direct");
+  g_assert_nonnull (direct);
+  g_assert_true (json_object_has_member (direct, "@bob:localhost"));
+
+  /* A second run (a new process) reuses it. */
+  g_assert_cmpint (duetctl (f, NULL, &again, "start-chat", "@bob:localhost", NULL), ==, 0);
+  reused = first_line (again);
+  g_assert_cmpstr (json_object_get_string_member (reused, "outcome"), ==, "reused");
+  g_assert_cmpstr (json_object_get_string_member (reused, "room_id"), ==,
+                   json_object_get_string_member (created, "room_id"));
+  g_assert_cmpuint (duet_test_homeserver_count_rooms (f->base.server), ==, 1);
+
+  g_assert_cmpint (duetctl (f, NULL, &contacts, "contacts", NULL), ==, 0);
+  g_assert_cmpuint (count_lines (contacts), ==, 1);
+  contact = first_line (contacts);
+  g_assert_cmpstr (json_object_get_string_member (contact, "user_id"), ==, "@bob:localhost");
+}
+
+static void
+test_send_and_messages (CtlFixture    *f,
+                        gconstpointer  data)
+{
+  const char *invite[] = { "@bob:localhost", NULL };
+  g_autofree char *room_id = duet_test_homeserver_create_room (f->base.server, f->base.alice,
+                                                               "trusted_private_chat", invite, TRUE);
+  g_autofree char *sent = NULL;
+  g_autofree char *messages = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonArray) timeline = NULL;
+  JsonObject *last;
+
+  g_assert_cmpint (duetctl (f, NULL, &sent, "send", room_id, "Hello <b>Bob</b>", NULL), ==, 0);
+  event = first_line (sent);
+  timeline = duet_test_homeserver_get_timeline (f->base.server, room_id);
+  last = json_array_get_object_element (timeline, json_array_get_length (timeline) - 1);
+  g_assert_cmpstr (json_object_get_string_member (last, "event_id"), ==,
+                   json_object_get_string_member (event, "event_id"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (last, "content"), "body"),
+                   ==, "Hello <b>Bob</b>");
+
+  g_assert_cmpint (duetctl (f, NULL, &messages, "messages", room_id, "--limit", "5", NULL), ==, 0);
+  g_assert_nonnull (strstr (messages, "Hello <b>Bob</b>"));
+  g_assert_cmpuint (count_lines (messages), <=, 5);
+}
+
+static void
+test_invite_accept_marks_direct (CtlFixture    *f,
+                                 gconstpointer  data)
+{
+  const char *invite[] = { "@alice:localhost", NULL };
+  g_autofree char *room_id = duet_test_homeserver_create_room (f->base.server, f->base.bob,
+                                                               "trusted_private_chat", invite, TRUE);
+  g_autofree char *invites = NULL;
+  g_autofree char *accepted = NULL;
+  g_autoptr(JsonObject) line = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+  JsonArray *rooms;
+
+  g_assert_cmpint (duetctl (f, NULL, &invites, "invites", NULL), ==, 0);
+  line = first_line (invites);
+  g_assert_cmpstr (json_object_get_string_member (line, "room_id"), ==, room_id);
+  g_assert_cmpstr (json_object_get_string_member (line, "inviter"), ==, "@bob:localhost");
+  g_assert_true (json_object_get_boolean_member (line, "is_direct"));
+
+  g_assert_cmpint (duetctl (f, NULL, &accepted, "accept", room_id, "--mark-direct", NULL), ==, 0);
+  g_assert_cmpstr (duet_test_homeserver_get_membership (f->base.server, room_id, f->base.alice), ==, "join");
+  direct = duet_test_homeserver_get_account_data (f->base.server, f->base.alice, "m.direct");
+  g_assert_nonnull (direct);
+  rooms = json_object_get_array_member (direct, "@bob:localhost");
+  g_assert_cmpstr (json_array_get_string_element (rooms, 0), ==, room_id);
+}
+
+static void
+test_usage_errors (CtlFixture    *f,
+                   gconstpointer  data)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+
+  g_assert_cmpint (duetctl (f, NULL, &a, "no-such-command", NULL), ==, 2);
+  g_assert_cmpint (duetctl (f, NULL, &b, "start-chat", NULL), ==, 2);
+  g_assert_cmpint (duetctl (f, NULL, &c, "messages", "!r:localhost", "--limit", "0", NULL), ==, 2);
+  g_assert_cmpstr (a, ==, "");
+}
+
+static void
+test_logout (CtlFixture    *f,
+             gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *after = NULL;
+
+  g_assert_cmpint (duetctl (f, NULL, &out, "logout", NULL), ==, 0);
+  /* Signed out: the next command says so and fails. */
+  g_assert_cmpint (duetctl (f, NULL, &after, "contacts", NULL), ==, 1);
+}
+
+#define TEST(path, func) \
+  g_test_add ("/duetctl/" path, CtlFixture, NULL, ctl_setup, func, ctl_teardown)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  TEST ("login-wrong-password", test_login_wrong_password);
+  TEST ("start-chat-then-contacts", test_start_chat_then_contacts);
+  TEST ("send-and-messages", test_send_and_messages);
+  TEST ("invite-accept-marks-direct", test_invite_accept_marks_direct);
+  TEST ("usage-errors", test_usage_errors);
+  TEST ("logout", test_logout);
+
+  return g_test_run ();
+}
