@@ -370,7 +370,34 @@ test_start_chat_creates_direct_room (DuetTestFixture *f,
   g_assert_true (json_object_get_boolean_member (member, "is_direct"));
   g_assert_true (server_lists (f, f->bob, room_id));
 
-  /* Straight away, before sync has shown the room: the same one again. */
+  /* Once synced, it is simply the DM. */
+  settle (session);
+  again = start_chat (session, f->bob, &outcome, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, room_id);
+  g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
+  g_assert_cmpuint (count_creates (f), ==, 1);
+
+  stop_session (session);
+}
+
+static void
+test_start_chat_again_before_sync (DuetTestFixture *f,
+                                   gconstpointer    data)
+{
+  DuetSession *session = start_session (f);
+  DuetStartChatOutcome outcome = -1;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *again = NULL;
+
+  /* No sync shows the new room: a second click must not make another. */
+  duet_session_stop (session);
+  room_id = start_chat (session, f->bob, &outcome, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outcome, ==, DUET_START_CHAT_CREATED);
+  g_assert_null (duet_session_lookup_room (session, room_id));
+
   again = start_chat (session, f->bob, &outcome, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, room_id);
@@ -521,6 +548,7 @@ main (int   argc,
   ADD ("/start-chat/follows-tombstone", test_start_chat_follows_tombstone);
   ADD ("/start-chat/tombstone-cycle", test_start_chat_tombstone_cycle);
   ADD ("/start-chat/creates-direct-room", test_start_chat_creates_direct_room);
+  ADD ("/start-chat/again-before-sync", test_start_chat_again_before_sync);
   ADD ("/start-chat/double-click", test_start_chat_double_click);
   ADD ("/start-chat/answer-lost", test_start_chat_answer_lost);
   ADD ("/start-chat/server-error-no-room", test_start_chat_server_error_no_room);
