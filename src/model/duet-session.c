@@ -33,6 +33,7 @@ struct _DuetSession
   GListStore       *invites;       /* DuetRoom we are invited to, newest first */
   DuetContactList  *contacts;
   DuetSessionChats *chats;
+  DuetStore        *store;         /* NULL: nothing is cached */
 
   DuetSessionState  state;
   guint             retry_in_ms;
@@ -71,6 +72,7 @@ enum {
 
 enum {
   SIGNAL_SYNCED,
+  SIGNAL_STORE_ERROR,
   N_SIGNALS
 };
 
@@ -148,10 +150,28 @@ sync_error_cb (DuetSession  *self,
 }
 
 static void
+store_saved_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(DuetSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The model has the data; only the cache fell behind.  Say so: the
+   * next start will sync more, but nothing is lost on the server. */
+  if (!duet_store_save_sync_finish (DUET_STORE (object), result, &error))
+    g_signal_emit (self, signals[SIGNAL_STORE_ERROR], 0, error);
+}
+
+static void
 sync_response_cb (DuetSession  *self,
                   JsonObject   *response,
                   DuetSyncLoop *loop)
 {
+  /* Saved with its token in one transaction on the store's thread, in
+   * order; the loop's token moves only after this returns. */
+  if (self->store != NULL)
+    duet_store_save_sync_async (self->store, response, store_saved_cb, g_object_ref (self));
   duet_session_ingest (self, response);
 }
 
@@ -223,6 +243,7 @@ duet_session_dispose (GObject *object)
   g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
   g_clear_object (&self->direct_map);
   g_clear_object (&self->client);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (duet_session_parent_class)->dispose (object);
 }
@@ -311,6 +332,16 @@ duet_session_class_init (DuetSessionClass *klass)
   signals[SIGNAL_SYNCED] =
     g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * DuetSession::store-error:
+   * @error: why the local cache could not take a sync response
+   *
+   * The model is current but the cache fell behind.
+   */
+  signals[SIGNAL_STORE_ERROR] =
+    g_signal_new ("store-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -509,6 +540,84 @@ duet_session_set_invite_policy (DuetSession      *self,
     return;
   self->invite_policy = policy;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITE_POLICY]);
+}
+
+void
+duet_session_set_store (DuetSession *self,
+                        DuetStore   *store)
+{
+  g_return_if_fail (DUET_IS_SESSION (self));
+  g_return_if_fail (store == NULL || DUET_IS_STORE (store));
+  g_return_if_fail (duet_sync_loop_get_state (self->sync_loop) == DUET_SYNC_STATE_STOPPED);
+
+  g_set_object (&self->store, store);
+}
+
+DuetStore *
+duet_session_get_store (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  return self->store;
+}
+
+static void
+snapshot_loaded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetSession *self = g_task_get_source_object (task);
+  g_autoptr(JsonObject) snapshot = NULL;
+  GError *error = NULL;
+  const char *token;
+
+  snapshot = duet_store_load_snapshot_finish (DUET_STORE (object), result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Nothing cached yet: the first sync starts from scratch. */
+  token = duet_json_get_string (snapshot, "next_batch");
+  if (snapshot != NULL && token != NULL)
+    {
+      duet_session_ingest (self, snapshot);
+      duet_sync_loop_set_since (self->sync_loop, token);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+duet_session_load_cache_async (DuetSession         *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DUET_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_session_load_cache_async);
+
+  if (self->store == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  duet_store_load_snapshot_async (self->store, snapshot_loaded_cb, g_steal_pointer (&task));
+}
+
+gboolean
+duet_session_load_cache_finish (DuetSession   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -11,6 +11,7 @@
 #include "duet-client.h"
 #include "duet-direct-map.h"
 #include "duet-room.h"
+#include "duet-store.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +57,21 @@ guint             duet_session_get_retry_in        (DuetSession      *self);
 DuetInvitePolicy  duet_session_get_invite_policy   (DuetSession      *self);
 void              duet_session_set_invite_policy   (DuetSession      *self,
                                                     DuetInvitePolicy  policy);
+
+/* The local cache: set before start.  Every sync response is saved with
+ * its token in one transaction; store-error says when that failed. */
+void              duet_session_set_store           (DuetSession      *self,
+                                                    DuetStore        *store);
+DuetStore        *duet_session_get_store           (DuetSession      *self);
+/* Shows what the store has (contacts before the first sync returns) and
+ * makes the next sync resume from its token.  No store: nothing to do. */
+void              duet_session_load_cache_async    (DuetSession      *self,
+                                                    GCancellable     *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer          user_data);
+gboolean          duet_session_load_cache_finish   (DuetSession      *self,
+                                                    GAsyncResult     *result,
+                                                    GError          **error);
 
 /* Starts / stops the sync loop (its timings come from the client). */
 void              duet_session_start               (DuetSession      *self);
