@@ -252,6 +252,33 @@ test_invite_accept_marks_direct (CtlFixture    *f,
 }
 
 static void
+test_offline_from_cache (CtlFixture    *f,
+                         gconstpointer  data)
+{
+  g_autofree char *started = NULL;
+  g_autofree char *contacts = NULL;
+  g_autofree char *failed = NULL;
+  g_autoptr(JsonObject) contact = NULL;
+
+  g_assert_cmpint (duetctl (f, NULL, &started, "start-chat", "@bob:localhost", NULL), ==, 0);
+  g_free (g_steal_pointer (&started));
+  g_assert_cmpint (duetctl (f, NULL, &started, "sync", "--once", NULL), ==, 0);
+
+  /* The server stops answering /sync: contacts come from the cache. */
+  duet_test_homeserver_add_fault (f->base.server, "GET", "/_matrix/client/v3/sync", 100,
+                                  DUET_FAULT_STATUS, 502, 0, NULL);
+  g_assert_cmpint (duetctl (f, NULL, &contacts, "contacts", NULL), ==, 0);
+  contact = first_line (contacts);
+  g_assert_cmpstr (json_object_get_string_member (contact, "user_id"), ==, "@bob:localhost");
+
+  /* A command that needs the server says it failed. */
+  duet_test_homeserver_add_fault (f->base.server, "POST", "/_matrix/client/v3/rooms", 100,
+                                  DUET_FAULT_STATUS, 403, 0, NULL);
+  g_assert_cmpint (duetctl (f, NULL, &failed, "accept", "!nowhere:localhost", NULL), ==, 1);
+  duet_test_homeserver_clear_faults (f->base.server);
+}
+
+static void
 test_usage_errors (CtlFixture    *f,
                    gconstpointer  data)
 {
@@ -290,6 +317,7 @@ main (int   argc,
   TEST ("start-chat-then-contacts", test_start_chat_then_contacts);
   TEST ("send-and-messages", test_send_and_messages);
   TEST ("invite-accept-marks-direct", test_invite_accept_marks_direct);
+  TEST ("offline-from-cache", test_offline_from_cache);
   TEST ("usage-errors", test_usage_errors);
   TEST ("logout", test_logout);
 

@@ -88,6 +88,9 @@ outcome_name (DuetStartChatOutcome outcome)
     }
 }
 
+static void synced_cb (DuetSession *session,
+                       Ctl         *ctl);
+
 /* --- Commands that need a synced session -------------------------------- */
 
 static void
@@ -401,9 +404,45 @@ sync_command (Ctl *ctl)
     {
       /* Keep going: a summary line per sync, until interrupted. */
       ctl->keep_syncing = TRUE;
+      ctl->synced_id = g_signal_connect (ctl->session, "synced", G_CALLBACK (synced_cb), ctl);
       return;
     }
   ctl_finish (ctl, 0);
+}
+
+static void
+logout_store_cleared_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_store_clear_finish (DUET_STORE (object), result, &error))
+    {
+      ctl_fail (ctl, error, "clearing the local cache");
+      return;
+    }
+
+  g_print ("{\"done\":\"logout\"}\n");
+  ctl_finish (ctl, 0);
+}
+
+static void
+logout_store_opened_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetStore) store = duet_store_open_finish (result, &error);
+
+  if (store == NULL)
+    {
+      ctl_fail (ctl, error, "opening the data folder to clear it");
+      return;
+    }
+  duet_store_clear_async (store, logout_store_cleared_cb, ctl);
 }
 
 static void
@@ -420,8 +459,8 @@ logout_cb (GObject      *object,
       return;
     }
 
-  g_print ("{\"done\":\"logout\"}\n");
-  ctl_finish (ctl, 0);
+  /* Signed out: the cached conversations go too. */
+  duet_store_open_async (ctl->data_dir, NULL, logout_store_opened_cb, ctl);
 }
 
 static void
@@ -478,12 +517,71 @@ session_state_cb (DuetSession *session,
       ctl_finish (ctl, 1);
       break;
     case DUET_SESSION_STATE_OFFLINE:
-      g_printerr ("duetctl: the server cannot be reached; retrying in %u ms\n",
-                  duet_session_get_retry_in (session));
+      if (ctl->synced_id == 0)
+        break;
+      /* No waiting for the network: go on with what the cache has.  A
+       * command that needs the server fails on its own request, clearly. */
+      g_printerr ("duetctl: the server cannot be reached; using the local cache\n");
+      g_clear_signal_handler (&ctl->synced_id, session);
+      duet_session_stop (session);
+      ctl->command (ctl);
       break;
     default:
       break;
     }
+}
+
+static void
+store_error_cb (DuetSession  *session,
+                const GError *error,
+                Ctl          *ctl)
+{
+  g_printerr ("duetctl: the local cache could not be updated: %s\n", error->message);
+}
+
+static void
+cache_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_session_load_cache_finish (DUET_SESSION (object), result, &error))
+    {
+      ctl_fail (ctl, error, "reading the local cache");
+      return;
+    }
+
+  /* A terminal command wants an answer now, not a long-poll. */
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (ctl->session)), 0);
+  ctl->synced_id = g_signal_connect (ctl->session, "synced", G_CALLBACK (synced_cb), ctl);
+  g_signal_connect (ctl->session, "notify::state", G_CALLBACK (session_state_cb), ctl);
+  duet_session_start (ctl->session);
+}
+
+static void
+store_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Ctl *ctl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetStore) store = duet_store_open_finish (result, &error);
+
+  if (store == NULL)
+    {
+      ctl_fail (ctl, error, "opening the data folder");
+      return;
+    }
+  if (duet_store_get_was_reset (store))
+    g_printerr ("duetctl: the local cache was unreadable and starts afresh (%s)\n",
+                duet_store_get_reset_reason (store));
+
+  ctl->session = duet_session_new (ctl->client);
+  duet_session_set_store (ctl->session, store);
+  g_signal_connect (ctl->session, "store-error", G_CALLBACK (store_error_cb), ctl);
+  duet_session_load_cache_async (ctl->session, NULL, cache_loaded_cb, ctl);
 }
 
 static void
@@ -518,12 +616,7 @@ account_loaded_cb (GObject      *object,
       return;
     }
 
-  ctl->session = duet_session_new (ctl->client);
-  /* A terminal command wants an answer now, not a long-poll. */
-  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (ctl->session)), 0);
-  ctl->synced_id = g_signal_connect (ctl->session, "synced", G_CALLBACK (synced_cb), ctl);
-  g_signal_connect (ctl->session, "notify::state", G_CALLBACK (session_state_cb), ctl);
-  duet_session_start (ctl->session);
+  duet_store_open_async (ctl->data_dir, NULL, store_opened_cb, ctl);
 }
 
 /* --- login -------------------------------------------------------------- */
@@ -693,6 +786,31 @@ static const struct {
   { "logout", logout_command },
 };
 
+static void
+flushed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autofree char *token = duet_store_get_sync_token_finish (DUET_STORE (object), result, NULL);
+
+  *done = TRUE;
+}
+
+/* The store's worker takes jobs in order: when this one is answered, every
+ * sync saved before it is on disk. */
+static void
+flush_store (DuetStore *store)
+{
+  gboolean done = FALSE;
+
+  if (store == NULL)
+    return;
+  duet_store_get_sync_token_async (store, flushed_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static gboolean
 start_cb (gpointer user_data)
 {
@@ -769,7 +887,10 @@ main (int   argc,
   g_main_loop_run (ctl.loop);
 
   if (ctl.session != NULL)
-    duet_session_stop (ctl.session);
+    {
+      duet_session_stop (ctl.session);
+      flush_store (duet_session_get_store (ctl.session));
+    }
   g_clear_object (&ctl.session);
   g_clear_object (&ctl.client);
   g_clear_pointer (&ctl.loop, g_main_loop_unref);
