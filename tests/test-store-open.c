@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -241,15 +243,20 @@ crash_writer_main (const char *dir)
   duet_store_get_sync_token_async (store, duet_test_result_cb, &result);
   token = duet_store_get_sync_token_finish (store, duet_test_wait (&result), &error);
   n = token != NULL ? (guint) g_ascii_strtoull (token + 1, NULL, 10) + 1 : 1;
-  g_print ("ready\n");
-
-  /* Killed from outside long before this ends. */
+  /* Killed from outside long before this ends.  "ready" comes after the
+   * first save, so every round has data to check however slow the build
+   * (a sanitizer build may take longer than the kill delay to save one). */
   for (guint i = 0; i < 100000; i++, n++)
     {
       g_autoptr(JsonObject) response = crash_response (n);
 
       if (!store_test_save (store, response, &error))
         g_error ("crash writer: %s", error->message);
+      if (i == 0)
+        {
+          g_print ("ready\n");
+          fflush (stdout);
+        }
     }
   return 3;
 }
