@@ -224,6 +224,67 @@ test_ingest_cycles_and_bounds (DuetTestFixture *f,
   duet_test_finalize (g_steal_pointer (&session));
 }
 
+/* A server reports a leave from the sync window even when we have since
+ * rejoined (or been invited again): the later news wins. */
+static void
+test_ingest_leave_then_rejoin (DuetTestFixture *f,
+                               gconstpointer    data)
+{
+  g_autoptr(DuetSession) session = duet_session_new (f->client);
+  DuetRoom *room;
+
+  ingest (session, "{\"rooms\": {"
+    "\"join\": {\"" ROOM "\": {\"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@alice:localhost\","
+    "   \"content\": {\"membership\": \"join\"}}]}}},"
+    "\"leave\": {\"" ROOM "\": {\"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@alice:localhost\","
+    "   \"content\": {\"membership\": \"leave\"}}]}}},"
+    "\"invite\": {\"!again:localhost\": {\"invite_state\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@bob:localhost\","
+    "   \"event_id\": \"$i\", \"content\": {\"membership\": \"invite\", \"is_direct\": true}}]}}}"
+    "}}");
+  room = duet_session_lookup_room (session, ROOM);
+  g_assert_cmpint (duet_room_get_own_membership (room), ==, DUET_MEMBERSHIP_JOIN);
+
+  ingest (session, "{\"rooms\": {"
+    "\"leave\": {\"!again:localhost\": {\"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@alice:localhost\","
+    "   \"content\": {\"membership\": \"leave\"}}]}}},"
+    "\"invite\": {\"!again:localhost\": {\"invite_state\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@bob:localhost\","
+    "   \"event_id\": \"$i2\", \"content\": {\"membership\": \"invite\", \"is_direct\": true}}]}}}"
+    "}}");
+  room = duet_session_lookup_room (session, "!again:localhost");
+  g_assert_cmpint (duet_room_get_own_membership (room), ==, DUET_MEMBERSHIP_INVITE);
+  g_assert_cmpuint (g_list_model_get_n_items (duet_session_get_invites (session)), ==, 1);
+
+  duet_test_finalize (g_steal_pointer (&session));
+}
+
+/* Another device took Bob's is_direct invite: our join event's
+ * prev_content and prev_sender still say who and whether. */
+static void
+test_ingest_invite_seen_only_in_join (DuetTestFixture *f,
+                                      gconstpointer    data)
+{
+  g_autoptr(DuetSession) session = duet_session_new (f->client);
+  DuetRoom *room;
+
+  ingest (session, "{\"rooms\": {\"join\": {\"" ROOM "\": {\"state\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@bob:localhost\", \"sender\": \"@bob:localhost\","
+    "   \"content\": {\"membership\": \"join\"}},"
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@alice:localhost\","
+    "   \"content\": {\"membership\": \"join\"},"
+    "   \"unsigned\": {\"prev_content\": {\"membership\": \"invite\", \"is_direct\": true},"
+    "                  \"prev_sender\": \"@bob:localhost\"}}]}}}}}");
+  room = duet_session_lookup_room (session, ROOM);
+  g_assert_true (duet_room_get_invite_is_direct (room));
+  g_assert_cmpstr (duet_room_get_inviter (room), ==, "@bob:localhost");
+
+  duet_test_finalize (g_steal_pointer (&session));
+}
+
 #define ADD(path, func) \
   g_test_add ("/session-ingest/" path, DuetTestFixture, NULL, \
               duet_test_fixture_setup, func, duet_test_fixture_teardown)
@@ -237,6 +298,8 @@ main (int   argc,
   ADD ("wrong-types", test_ingest_wrong_types);
   ADD ("hostile-strings", test_ingest_hostile_strings);
   ADD ("cycles-and-bounds", test_ingest_cycles_and_bounds);
+  ADD ("leave-then-rejoin", test_ingest_leave_then_rejoin);
+  ADD ("invite-seen-only-in-join", test_ingest_invite_seen_only_in_join);
 
   return g_test_run ();
 }

@@ -114,9 +114,19 @@ apply_own_member_event (Ingest         *ingest,
       JsonObject *prev = duet_json_get_object (duet_json_get_object (event, "unsigned"),
                                                "prev_content");
 
+      const char *prev_sender = duet_json_get_string (duet_json_get_object (event, "unsigned"),
+                                                      "prev_sender");
+
       if (g_strcmp0 (duet_json_get_string (prev, "membership"), "invite") == 0 &&
           duet_json_get_bool (prev, "is_direct", FALSE))
-        _duet_room_set_invite_is_direct (ingest->room, TRUE, FALSE);
+        {
+          _duet_room_set_invite_is_direct (ingest->room, TRUE, FALSE);
+          /* Who invited us: without it, rule 3 cannot match the room to
+           * the partner (Synapse gives prev_sender with prev_content). */
+          if (prev_sender != NULL && duet_matrix_is_valid_user_id (prev_sender) &&
+              duet_room_get_inviter (ingest->room) == NULL)
+            _duet_room_set_inviter (ingest->room, prev_sender);
+        }
     }
 }
 

@@ -480,10 +480,13 @@ duet_session_ingest (DuetSession *self,
 
   ingest_account_data (self, response);
 
+  /* A room can be in two sections at once: a server reports a leave that
+   * happened in the window even when we rejoined or were invited again
+   * since.  The leave is the older news, so it goes first. */
   rooms = duet_json_get_object (response, "rooms");
+  ingest_section (self, rooms, "leave", _duet_room_apply_left);
   ingest_section (self, rooms, "join", _duet_room_apply_joined);
   ingest_section (self, rooms, "invite", _duet_room_apply_invited);
-  ingest_section (self, rooms, "leave", _duet_room_apply_left);
 
   self->ingesting = FALSE;
   update_contacts (self);
