@@ -329,6 +329,88 @@ test_membership_changes (void)
   store_test_remove_dir (dir);
 }
 
+/* A response json-glib cannot read back (1e400 becomes "inf.0") fails its
+ * save; a later one must not then move the token past the lost data. */
+static void
+test_failed_save_holds_token (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  DuetStore *store = store_test_open_ok (dir);
+  g_autoptr(JsonObject) first = store_test_timeline_response ("t1", "!r:test", 0, 3, FALSE, "p");
+  g_autoptr(JsonObject) bad = duet_test_json_object (
+    "{\"next_batch\": \"t2\", \"rooms\": {\"join\": {\"!r:test\": {\"timeline\": {\"events\": ["
+    "{\"type\": \"m.room.message\", \"event_id\": \"$bad\", \"sender\": \"@b:test\","
+    " \"origin_server_ts\": 5, \"content\": {\"body\": \"x\", \"n\": 1}}]}}}}}");
+  g_autoptr(JsonObject) later = store_test_timeline_response ("t3", "!r:test", 10, 2, FALSE, "p2");
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *content;
+
+  store_test_save_ok (store, first);
+
+  /* Make the number one json-glib writes as "inf.0". */
+  content = json_object_get_object_member (
+    json_array_get_object_element (
+      json_object_get_array_member (
+        json_object_get_object_member (
+          json_object_get_object_member (
+            json_object_get_object_member (json_object_get_object_member (bad, "rooms"), "join"),
+            "!r:test"),
+          "timeline"),
+        "events"),
+      0),
+    "content");
+  json_object_set_double_member (content, "n", 1e308 * 10);
+
+  g_assert_false (store_test_save (store, bad, &error));
+  g_clear_error (&error);
+  g_assert_false (store_test_save (store, later, &error));
+  g_assert_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA);
+
+  snapshot = store_test_load (store);
+  g_assert_cmpstr (json_object_get_string_member (snapshot, "next_batch"), ==, "t1");
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
+/* m.direct can exceed the per-event cap; account data is never skipped. */
+static void
+test_large_account_data (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  DuetStore *store = store_test_open_ok (dir);
+  g_autoptr(JsonObject) response = duet_test_json_object ("{\"next_batch\": \"t1\"}");
+  g_autoptr(JsonObject) snapshot = NULL;
+  JsonObject *account_data = json_object_new ();
+  JsonArray *events = json_array_new ();
+  JsonObject *event = json_object_new ();
+  JsonObject *direct = json_object_new ();
+  JsonArray *stored;
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("@user%u:example.org", i);
+      JsonArray *rooms = json_array_new ();
+
+      json_array_add_string_element (rooms, "!aaaaaaaaaaaaaaaaaa:example.org");
+      json_object_set_array_member (direct, user, rooms);
+    }
+  json_object_set_string_member (event, "type", "m.direct");
+  json_object_set_object_member (event, "content", direct);
+  json_array_add_object_element (events, event);
+  json_object_set_array_member (account_data, "events", events);
+  json_object_set_object_member (response, "account_data", account_data);
+
+  store_test_save_ok (store, response);
+  snapshot = store_test_load (store);
+  stored = json_object_get_array_member (json_object_get_object_member (snapshot, "account_data"), "events");
+  g_assert_cmpuint (json_array_get_length (stored), ==, 1);
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (json_array_get_object_element (stored, 0),
+                                                                         "content")), ==, 3000);
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
 static void
 test_clear (void)
 {
@@ -366,6 +448,8 @@ main (int   argc,
   g_test_add_func ("/store/bounds", test_bounds);
   g_test_add_func ("/store/membership-changes", test_membership_changes);
   g_test_add_func ("/store/clear", test_clear);
+  g_test_add_func ("/store/failed-save-holds-token", test_failed_save_holds_token);
+  g_test_add_func ("/store/large-account-data", test_large_account_data);
 
   return g_test_run ();
 }

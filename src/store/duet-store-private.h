@@ -21,6 +21,9 @@ typedef struct {
   sqlite3    *handle;
   GThread    *thread;      /* the only thread that may touch @handle */
   GHashTable *statements;  /* SQL text (static) -> sqlite3_stmt*, prepared once */
+  /* After one failed save every later one is refused: saving a newer
+   * response would move the token past the data that failed. */
+  gboolean    save_failed;
 } DuetStoreDb;
 
 #define DUET_STORE_DB_ASSERT_THREAD(db) g_assert (g_thread_self () == (db)->thread)

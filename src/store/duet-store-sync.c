@@ -63,16 +63,23 @@ valid_id (const char *id)
 /* The JSON text to store for @node, or NULL when it is no object or too big
  * to be worth caching (the server still has it). */
 static char *
-serialize_bounded (JsonNode *node)
+serialize_within (JsonNode *node,
+                  gsize     max_size)
 {
   g_autofree char *text = NULL;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   text = json_to_string (node, FALSE);
-  if (strlen (text) > DUET_STORE_MAX_EVENT_SIZE)
+  if (strlen (text) > max_size)
     return NULL;
   return g_steal_pointer (&text);
+}
+
+static char *
+serialize_bounded (JsonNode *node)
+{
+  return serialize_within (node, DUET_STORE_MAX_EVENT_SIZE);
 }
 
 /* Steps a bound write statement once and resets it. */
@@ -169,11 +176,18 @@ put_account_data (DuetStoreDb  *db,
       JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       const char *type = member_string (event, "type");
       JsonNode *content_node = event != NULL ? json_object_get_member (event, "content") : NULL;
-      g_autofree char *content = serialize_bounded (content_node);
+      g_autofree char *content = serialize_within (content_node, DUET_STORE_MAX_ACCOUNT_DATA_SIZE);
       sqlite3_stmt *stmt;
 
-      if (!valid_id (type) || content == NULL)
+      if (!valid_id (type) || content_node == NULL || !JSON_NODE_HOLDS_OBJECT (content_node))
         continue;
+      /* Skipping it would let the token move past data we do not have. */
+      if (content == NULL)
+        {
+          g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA,
+                       "The account data “%s” is too large to cache", type);
+          return FALSE;
+        }
       if (room_id == NULL)
         stmt = duet_store_db_prepare (db,
           "INSERT OR REPLACE INTO account_data (type, content) VALUES (?2, ?3)", error);

@@ -260,6 +260,14 @@ save_sync_job (DuetStore  *self,
   g_autoptr(JsonNode) node = NULL;
   GError *parse_error = NULL;
 
+  if (self->db.save_failed)
+    {
+      g_set_error_literal (error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA,
+                           "An earlier sync could not be cached; the cache stays at its last "
+                           "complete state until Duet starts again");
+      return NULL;
+    }
+
   node = json_from_string (input, &parse_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -267,10 +275,14 @@ save_sync_job (DuetStore  *self,
                    "The sync response could not be read back: %s",
                    parse_error != NULL ? parse_error->message : "not an object");
       g_clear_error (&parse_error);
+      self->db.save_failed = TRUE;
       return NULL;
     }
   if (!duet_store_db_save_sync (&self->db, json_node_get_object (node), error))
-    return NULL;
+    {
+      self->db.save_failed = TRUE;
+      return NULL;
+    }
   return GINT_TO_POINTER (TRUE);
 }
 

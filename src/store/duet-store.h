@@ -37,6 +37,9 @@ GQuark duet_store_error_quark (void);
 
 /* Events (serialized) above this size are not cached. */
 #define DUET_STORE_MAX_EVENT_SIZE (64 * 1024)
+/* Account data is never skipped (a lost m.direct would cost contacts and
+ * make Start Chat duplicate rooms): content over this fails the save. */
+#define DUET_STORE_MAX_ACCOUNT_DATA_SIZE (8 * 1024 * 1024)
 /* Room ids, event ids, event types and state keys above this length are not cached. */
 #define DUET_STORE_MAX_ID_LENGTH 255
 /* Timeline events kept per room. */
