@@ -271,11 +271,43 @@ test_offline_from_cache (CtlFixture    *f,
   contact = first_line (contacts);
   g_assert_cmpstr (json_object_get_string_member (contact, "user_id"), ==, "@bob:localhost");
 
+  /* Start Chat never decides from a stale cache: it refuses. */
+  g_free (g_steal_pointer (&failed));
+  duet_test_homeserver_reset_counts (f->base.server);
+  g_assert_cmpint (duetctl (f, NULL, &failed, "start-chat", "@carol:localhost", NULL), ==, 1);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "POST",
+                                                         "/_matrix/client/v3/createRoom"), ==, 0);
+  g_free (g_steal_pointer (&failed));
+
   /* A command that needs the server says it failed. */
   duet_test_homeserver_add_fault (f->base.server, "POST", "/_matrix/client/v3/rooms", 100,
                                   DUET_FAULT_STATUS, 403, 0, NULL);
   g_assert_cmpint (duetctl (f, NULL, &failed, "accept", "!nowhere:localhost", NULL), ==, 1);
   duet_test_homeserver_clear_faults (f->base.server);
+}
+
+/* The createRoom answer is lost after the server made the room: the run
+ * finds the room in a later sync and reports it; one room, listed. */
+static void
+test_start_chat_lost_reply (CtlFixture    *f,
+                            gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonObject) line = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+
+  duet_test_homeserver_add_fault (f->base.server, "POST", "/_matrix/client/v3/createRoom", 1,
+                                  DUET_FAULT_DROP_AFTER, 0, 0, NULL);
+  g_assert_cmpint (duetctl (f, NULL, &out, "start-chat", "@bob:localhost", NULL), ==, 0);
+  line = first_line (out);
+  g_assert_cmpstr (json_object_get_string_member (line, "outcome"), ==, "created");
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "POST",
+                                                         "/_matrix/client/v3/createRoom"), ==, 1);
+  g_assert_cmpuint (duet_test_homeserver_count_rooms (f->base.server), ==, 1);
+  direct = duet_test_homeserver_get_account_data (f->base.server, f->base.alice, "m.direct");
+  g_assert_nonnull (direct);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (direct, "@bob:localhost"), 0),
+                   ==, json_object_get_string_member (line, "room_id"));
 }
 
 static void
@@ -318,6 +350,7 @@ main (int   argc,
   TEST ("send-and-messages", test_send_and_messages);
   TEST ("invite-accept-marks-direct", test_invite_accept_marks_direct);
   TEST ("offline-from-cache", test_offline_from_cache);
+  TEST ("start-chat-lost-reply", test_start_chat_lost_reply);
   TEST ("usage-errors", test_usage_errors);
   TEST ("logout", test_logout);
 

@@ -22,6 +22,9 @@
 #include "duet-session.h"
 #include "duet-sync-loop.h"
 
+#define FIRST_SYNC_TIMEOUT_MS 1
+#define LATER_SYNC_TIMEOUT_MS 10000
+
 typedef struct _Ctl Ctl;
 typedef void (*CommandFunc) (Ctl *ctl);
 
@@ -62,6 +65,15 @@ ctl_usage_error (Ctl        *ctl,
 {
   g_printerr ("duetctl: %s\n", message);
   ctl_finish (ctl, 2);
+}
+
+/* A request Duet will not make: exit 1 (2 is for a wrong command line). */
+static void
+ctl_refuse (Ctl        *ctl,
+            const char *message)
+{
+  g_printerr ("duetctl: %s\n", message);
+  ctl_finish (ctl, 1);
 }
 
 static void
@@ -317,9 +329,14 @@ send_command (Ctl *ctl)
 
   /* Plain text never goes into a room Duet cannot encrypt for. */
   room = duet_session_lookup_room (ctl->session, ctl->args[0]);
-  if (room != NULL && duet_room_is_encrypted (room))
+  if (room == NULL || duet_room_get_own_membership (room) != DUET_MEMBERSHIP_JOIN)
     {
-      ctl_usage_error (ctl, "the room is encrypted, and Duet cannot send encrypted messages yet");
+      ctl_refuse (ctl, "not a room you are in");
+      return;
+    }
+  if (duet_room_is_encrypted (room))
+    {
+      ctl_refuse (ctl, "the room is encrypted, and Duet cannot send encrypted messages yet");
       return;
     }
 
@@ -346,16 +363,20 @@ messages_cb (GObject      *object,
       return;
     }
 
-  /* /messages answers newest first; print oldest first, like a chat. */
-  chunk = json_object_get_array_member (reply, "chunk");
-  for (guint i = json_array_get_length (chunk); i > 0; i--)
+  /* /messages answers newest first; print oldest first, like a chat.  The
+   * client checked that chunk is an array; its items are the server's. */
+  chunk = duet_json_get_array (reply, "chunk");
+  for (guint i = chunk != NULL ? json_array_get_length (chunk) : 0; i > 0; i--)
     {
-      JsonObject *event = json_array_get_object_element (chunk, i - 1);
-      g_autoptr(JsonObject) line = json_object_new ();
-      JsonObject *content = duet_json_get_object (event, "content");
+      JsonNode *node = json_array_get_element (chunk, i - 1);
+      JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      g_autoptr(JsonObject) line = NULL;
+      JsonObject *content;
 
       if (event == NULL)
         continue;
+      line = json_object_new ();
+      content = duet_json_get_object (event, "content");
       json_object_set_string_member (line, "event_id", duet_json_get_string (event, "event_id"));
       json_object_set_string_member (line, "sender", duet_json_get_string (event, "sender"));
       json_object_set_string_member (line, "type", duet_json_get_string (event, "type"));
@@ -498,11 +519,21 @@ synced_cb (DuetSession *session,
       return;
     }
 
-  /* Every command that talks to the server first syncs, once. */
+  /* Every command that talks to the server first syncs, once.  The loop
+   * goes on meanwhile, long-polling: a Start Chat whose createRoom answer
+   * is lost finds its room in a later sync instead of making another. */
   g_clear_signal_handler (&ctl->synced_id, session);
-  if (ctl->command != sync_command)
-    duet_session_stop (session);
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (session)),
+                              LATER_SYNC_TIMEOUT_MS);
   ctl->command (ctl);
+}
+
+/* Commands that read only what a sync brought, so that the cache can
+ * answer them when the server cannot. */
+static gboolean
+reads_only_the_cache (CommandFunc command)
+{
+  return command == contacts_command || command == invites_command;
 }
 
 static void
@@ -517,14 +548,27 @@ session_state_cb (DuetSession *session,
       ctl_finish (ctl, 1);
       break;
     case DUET_SESSION_STATE_OFFLINE:
-      if (ctl->synced_id == 0)
-        break;
-      /* No waiting for the network: go on with what the cache has.  A
-       * command that needs the server fails on its own request, clearly. */
-      g_printerr ("duetctl: the server cannot be reached; using the local cache\n");
+      if (ctl->synced_id == 0 || ctl->command == sync_command)
+        {
+          g_printerr ("duetctl: the server cannot be reached; retrying in %u ms\n",
+                      duet_session_get_retry_in (session));
+          break;
+        }
+      /* No waiting for the network.  Listing contacts or invites can use
+       * the cache; anything that changes something (Start Chat above all)
+       * must not decide from a stale picture. */
       g_clear_signal_handler (&ctl->synced_id, session);
       duet_session_stop (session);
-      ctl->command (ctl);
+      if (reads_only_the_cache (ctl->command))
+        {
+          g_printerr ("duetctl: the server cannot be reached; using the local cache\n");
+          ctl->command (ctl);
+        }
+      else
+        {
+          g_printerr ("duetctl: the server cannot be reached; nothing was changed\n");
+          ctl_finish (ctl, 1);
+        }
       break;
     default:
       break;
@@ -553,8 +597,11 @@ cache_loaded_cb (GObject      *object,
       return;
     }
 
-  /* A terminal command wants an answer now, not a long-poll. */
-  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (ctl->session)), 0);
+  /* A terminal command wants an answer now, not a long-poll; but never a
+   * timeout of 0, which a server may answer from a cache of an identical
+   * earlier request (matrix-dm.md, facts about Synapse). */
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (ctl->session)),
+                              FIRST_SYNC_TIMEOUT_MS);
   ctl->synced_id = g_signal_connect (ctl->session, "synced", G_CALLBACK (synced_cb), ctl);
   g_signal_connect (ctl->session, "notify::state", G_CALLBACK (session_state_cb), ctl);
   duet_session_start (ctl->session);
