@@ -530,6 +530,76 @@ test_start_chat_bad_user (DuetTestFixture *f,
   stop_session (session);
 }
 
+/* What a lazy-loading sync shows of a DM: m.direct and our own member
+ * event only (the partner has not spoken in the loaded timeline). */
+static void
+ingest_lazy_dm (DuetSession *session,
+                const char  *room_id,
+                gboolean     show_bob)
+{
+  const char *bob = show_bob ? "{\"type\": \"m.room.member\", \"state_key\": \"@bob:localhost\","
+                               " \"sender\": \"@bob:localhost\", \"content\": {\"membership\": \"join\"}}," : "";
+  g_autofree char *json = g_strdup_printf ("{\"next_batch\": \"lazy\","
+    "\"account_data\": {\"events\": [{\"type\": \"m.direct\", \"content\": {\"@bob:localhost\": [\"%s\"]}}]},"
+    "\"rooms\": {\"join\": {\"%s\": {\"state\": {\"events\": [%s"
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:localhost\", \"sender\": \"@alice:localhost\","
+    "   \"content\": {\"membership\": \"join\"}}]},"
+    "  \"timeline\": {\"events\": [{\"type\": \"m.room.message\", \"sender\": \"@alice:localhost\","
+    "   \"event_id\": \"$m\", \"origin_server_ts\": 5, \"content\": {\"body\": \"hi\"}}]}}}}}",
+    room_id, room_id, bob);
+  g_autoptr(JsonObject) response = duet_test_json_object (json);
+
+  duet_session_ingest (session, response);
+}
+
+static void
+test_start_chat_lazy_members_partner (DuetTestFixture *f,
+                                      gconstpointer    data)
+{
+  g_autoptr(DuetSession) session = duet_session_new (f->client);
+  g_autofree char *room_id = make_dm (f, TRUE);
+  g_autofree char *chosen = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStartChatOutcome outcome;
+
+  /* Bob is in the room, but the sync did not say so: the members read
+   * before deciding finds him, and the DM is reused. */
+  ingest_lazy_dm (session, room_id, FALSE);
+  g_assert_null (duet_room_lookup_member (duet_session_lookup_room (session, room_id), f->bob));
+
+  chosen = start_chat (session, f->bob, &outcome, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
+  g_assert_cmpstr (chosen, ==, room_id);
+  g_assert_cmpuint (count_creates (f), ==, 0);
+  duet_test_finalize (g_steal_pointer (&session));
+}
+
+static void
+test_start_chat_lazy_members_third (DuetTestFixture *f,
+                                    gconstpointer    data)
+{
+  g_autoptr(DuetSession) session = duet_session_new (f->client);
+  g_autofree char *room_id = make_dm (f, TRUE);
+  g_autofree char *carol = duet_test_homeserver_add_user (f->server, "carol", "carol-password", "Carol");
+  g_autofree char *chosen = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStartChatOutcome outcome;
+
+  /* Carol joined quietly: the sync shows Bob but not her.  The members
+   * read shows a group, which is not this DM. */
+  duet_test_homeserver_invite (f->server, room_id, f->alice, carol, FALSE);
+  duet_test_homeserver_join (f->server, room_id, carol);
+  ingest_lazy_dm (session, room_id, TRUE);
+
+  chosen = start_chat (session, f->bob, &outcome, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outcome, ==, DUET_START_CHAT_CREATED);
+  g_assert_cmpstr (chosen, !=, room_id);
+  g_assert_cmpuint (count_creates (f), ==, 1);
+  duet_test_finalize (g_steal_pointer (&session));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -554,6 +624,8 @@ main (int   argc,
   ADD ("/start-chat/server-error-no-room", test_start_chat_server_error_no_room);
   ADD ("/start-chat/forbidden", test_start_chat_forbidden);
   ADD ("/start-chat/bad-user", test_start_chat_bad_user);
+  ADD ("/start-chat/lazy-members-partner", test_start_chat_lazy_members_partner);
+  ADD ("/start-chat/lazy-members-third", test_start_chat_lazy_members_third);
 
   return g_test_run ();
 }

@@ -24,6 +24,12 @@ void      _duet_room_apply_left     (DuetRoom       *self,
                                      JsonObject     *room_json,
                                      const char     *own_user_id);
 
+/* Current state events from outside /sync (e.g. GET /members): members
+ * and state only, nothing about the timeline or our own membership. */
+void      _duet_room_apply_state    (DuetRoom       *self,
+                                     JsonArray      *events,
+                                     const char     *own_user_id);
+
 /* Back-pagination reached the events before the gap. */
 void      _duet_room_clear_gap      (DuetRoom       *self);
 

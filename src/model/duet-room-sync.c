@@ -364,6 +364,21 @@ apply_room (DuetRoom       *self,
 }
 
 void
+_duet_room_apply_state (DuetRoom   *self,
+                        JsonArray  *events,
+                        const char *own_user_id)
+{
+  Ingest ingest = { self, own_user_id, FALSE };
+
+  g_return_if_fail (DUET_IS_ROOM (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  apply_state_events (&ingest, events);
+  _duet_room_update_name (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
 _duet_room_apply_joined (DuetRoom   *self,
                          JsonObject *room_json,
                          const char *own_user_id)

@@ -14,6 +14,7 @@
 #include "duet-ignore-list.h"
 #include "duet-matrix-id.h"
 #include "duet-session-chats-private.h"
+#include "duet-room-private.h"
 #include "duet-session-private.h"
 #include "duet-sync-loop.h"
 
@@ -347,9 +348,14 @@ struct _StartChat
   gboolean      checking;       /* a member event read is in flight ... */
   char         *checking_room;  /* ... in this room */
   gboolean      expired;
+
+  /* Reading the candidates' members before deciding. */
+  GPtrArray    *members_pending;
+  char         *members_room;
 };
 
 static void recovery_check (StartChat *op);
+static void load_next_candidate_members (StartChat *op);
 
 static void
 start_chat_free (StartChat *op)
@@ -360,6 +366,8 @@ start_chat_free (StartChat *op)
   g_clear_pointer (&op->checked, g_hash_table_unref);
   g_clear_error (&op->create_error);
   g_free (op->checking_room);
+  g_clear_pointer (&op->members_pending, g_ptr_array_unref);
+  g_free (op->members_room);
   g_clear_pointer (&op->tasks, g_ptr_array_unref);
   g_free (op->room_id);
   g_free (op->user_id);
@@ -655,6 +663,86 @@ start_chat_run (StartChat *op)
     start_chat_complete (op, NULL);
 }
 
+/* The sync filter lazy-loads members: a candidate room's member list may
+ * miss the partner (who has not spoken lately) or a third person, and
+ * deciding on that would make a duplicate or reuse a group.  So every
+ * candidate's current members are read first; a read that fails leaves
+ * the room as sync showed it. */
+static void
+candidate_members_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  StartChat *op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) chunk = duet_client_get_members_finish (DUET_CLIENT (object), result, &error);
+  DuetRoom *room = op->members_room != NULL ? duet_session_lookup_room (op->session, op->members_room) : NULL;
+
+  if (chunk == NULL)
+    g_debug ("Could not read the members of %s: %s", op->members_room, error->message);
+  else if (room != NULL)
+    _duet_room_apply_state (room, chunk, _duet_session_get_user_id (op->session));
+
+  load_next_candidate_members (op);
+}
+
+static void
+load_next_candidate_members (StartChat *op)
+{
+  g_clear_pointer (&op->members_room, g_free);
+  if (op->members_pending == NULL || op->members_pending->len == 0)
+    {
+      g_clear_pointer (&op->members_pending, g_ptr_array_unref);
+      start_chat_run (op);
+      return;
+    }
+
+  op->members_room = g_ptr_array_steal_index (op->members_pending, op->members_pending->len - 1);
+  duet_client_get_members_async (duet_session_get_client (op->session), op->members_room, NULL,
+                                 NULL, candidate_members_cb, op);
+}
+
+static void
+add_candidate_chain (StartChat  *op,
+                     GHashTable *seen,
+                     DuetRoom   *room)
+{
+  for (guint depth = 0; room != NULL && depth < MAX_TOMBSTONE_DEPTH; depth++)
+    {
+      const char *room_id = duet_room_get_id (room);
+      const char *next = duet_room_get_replacement_room (room);
+
+      if (!g_hash_table_add (seen, (gpointer) room_id))
+        return;
+      if (duet_room_get_own_membership (room) == DUET_MEMBERSHIP_JOIN)
+        g_ptr_array_add (op->members_pending, g_strdup (room_id));
+      room = next != NULL ? duet_session_lookup_room (op->session, next) : NULL;
+    }
+}
+
+static void
+load_candidate_members (StartChat *op)
+{
+  g_auto(GStrv) listed = duet_direct_map_dup_rooms_for_user (duet_session_get_direct_map (op->session),
+                                                             op->user_id);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GListModel *rooms = duet_session_get_rooms (op->session);
+
+  op->members_pending = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; listed[i] != NULL; i++)
+    add_candidate_chain (op, seen, duet_session_lookup_room (op->session, listed[i]));
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      DuetRoom *room = room_at (rooms, i);
+
+      if (duet_room_get_invite_is_direct (room) &&
+          g_strcmp0 (duet_room_get_inviter (room), op->user_id) == 0)
+        add_candidate_chain (op, seen, room);
+    }
+
+  load_next_candidate_members (op);
+}
+
 void
 duet_session_start_chat_async (DuetSession         *self,
                                const char          *user_id,
@@ -700,7 +788,7 @@ duet_session_start_chat_async (DuetSession         *self,
   g_ptr_array_add (op->tasks, g_steal_pointer (&task));
   g_hash_table_insert (chats->starts, op->user_id, op);
 
-  start_chat_run (op);
+  load_candidate_members (op);
 }
 
 char *
