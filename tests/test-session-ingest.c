@@ -40,7 +40,8 @@ has_control_or_bidi (const char *text)
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (g_unichar_iscntrl (c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
+      if (g_unichar_iscntrl (c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+          c == 0x200E || c == 0x200F || c == 0x061C)
         return TRUE;
     }
   return FALSE;
@@ -140,11 +141,11 @@ test_ingest_hostile_strings (DuetTestFixture *f,
 
   /* 10,000 characters of controls, bidi overrides and text. */
   while (g_utf8_strlen (name->str, -1) < 10000)
-    g_string_append (name, "\xe2\x80\xae" "evil\x01\x1b[31m\n\xe2\x81\xa6" "x\t");
+    g_string_append (name, "\xe2\x80\xae" "evil\x01\x1b[31m\n\xe2\x81\xa6" "x\t" "\xe2\x80\x8f");
   for (guint i = 0; i < 5000; i++)
     g_string_append (body, "line\r\n\x07");
 
-  escaped_name = g_strescape (name->str, "\xe2\x80\xae\xe2\x81\xa6");
+  escaped_name = g_strescape (name->str, "\xe2\x80\xae\xe2\x81\xa6\x8f");
   escaped_body = g_strescape (body->str, NULL);
   json = g_strdup_printf ("{"
     "\"account_data\": {\"events\": [{\"type\": \"m.direct\", \"content\": {\"@bob:localhost\": [\"" ROOM "\"]}}]},"

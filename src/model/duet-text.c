@@ -15,7 +15,10 @@
 static gboolean
 is_bidi_control (gunichar c)
 {
-  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+  /* Embeddings and overrides, isolates, and the invisible marks (LRM, RLM,
+   * ALM) that can reorder the text around them just as well. */
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+         c == 0x200E || c == 0x200F || c == 0x061C;
 }
 
 static gboolean
