@@ -14,6 +14,7 @@
 
 #include "duet-application.h"
 #include "duet-login-page.h"
+#include "duet-room-placeholder.h"
 #include "duet-secret-store.h"
 #include "duet-sync-loop.h"
 #include "duet-test-utils.h"
@@ -362,6 +363,40 @@ test_soft_logout (UiFixture     *f,
   g_assert_cmpstr (renewed->access_token, !=, stored->access_token);
 }
 
+static gboolean
+room_is_shown (gpointer data)
+{
+  UiFixture *f = data;
+
+  return duet_room_placeholder_get_room (window_child (f, "room_placeholder")) != NULL;
+}
+
+static void
+test_open_matrix_uri (UiFixture     *f,
+                      gconstpointer  data)
+{
+  g_autofree char *room_id = seed_contact (f);
+  g_autofree char *uri = g_strdup_printf ("matrix:u/%s?action=chat", f->base.bob + 1);
+  g_autoptr(GFile) file = g_file_new_for_uri (uri);
+  guint rooms;
+  DuetRoom *room;
+
+  /* The link comes before signing in (duet 'matrix:u/...' on a first run):
+   * it waits for the first sync, so the existing chat is found, not doubled. */
+  start_app (f);
+  wait_for_page (f, "login");
+  g_application_open (G_APPLICATION (f->app), &file, 1, "");
+  rooms = duet_test_homeserver_count_rooms (f->base.server);
+  fill_in_and_sign_in (f, "alice", DUET_TEST_ALICE_PASSWORD);
+
+  g_assert_true (duet_test_wait_until (room_is_shown, f, DUET_TEST_TIMEOUT_MS));
+  room = duet_room_placeholder_get_room (window_child (f, "room_placeholder"));
+  g_assert_cmpstr (duet_room_get_id (room), ==, room_id);
+  g_assert_cmpuint (duet_test_homeserver_count_rooms (f->base.server), ==, rooms);
+  g_assert_cmpstr (adw_window_title_get_title (window_child (f, "room_title")), ==,
+                   duet_room_get_name (room));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -372,6 +407,8 @@ main (int   argc,
   g_test_add ("/ui/window/wrong-password", UiFixture, NULL, ui_setup, test_wrong_password, ui_teardown);
   g_test_add ("/ui/window/reopens-signed-in", UiFixture, NULL, ui_setup, test_reopens_signed_in, ui_teardown);
   g_test_add ("/ui/window/soft-logout", UiFixture, NULL, ui_setup, test_soft_logout, ui_teardown);
+
+  g_test_add ("/ui/window/open-matrix-uri", UiFixture, NULL, ui_setup, test_open_matrix_uri, ui_teardown);
 
   return g_test_run ();
 }

@@ -42,6 +42,7 @@ struct _DuetWindow
 
   gint64                retry_deadline; /* monotonic µs of the next sync attempt */
   guint                 retry_tick_id;
+  gboolean              synced_from_server;
   gboolean              demo_sign_in_done;
   gboolean              signing_out;
 };

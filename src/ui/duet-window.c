@@ -194,6 +194,40 @@ room_activated_cb (DuetWindow *self,
   show_room (self, room);
 }
 
+/* A chat asked for by user id waits for the first sync of the run (its
+ * response taken in, not only arrived): the cache may be empty or stale, and Start Chat decides between reusing and
+ * creating a room on what the model knows. */
+static gboolean
+can_start_chat_with_user (DuetWindow *self)
+{
+  return self->session != NULL &&
+         adw_bin_get_child (self->contacts_bin) != NULL &&
+         self->synced_from_server;
+}
+
+static void
+apply_pending_chat (DuetWindow *self)
+{
+  g_autofree char *user_id = NULL;
+
+  if (self->pending_chat == NULL || adw_bin_get_child (self->contacts_bin) == NULL)
+    return;
+  if (self->pending_chat[0] != '\0' && !can_start_chat_with_user (self))
+    return;
+
+  user_id = g_steal_pointer (&self->pending_chat);
+  duet_window_start_chat (self, user_id[0] != '\0' ? user_id : NULL);
+}
+
+/* Connected after the cache was loaded: this is a server's answer, taken in. */
+static void
+session_synced_cb (DuetWindow  *self,
+                   DuetSession *session)
+{
+  self->synced_from_server = TRUE;
+  apply_pending_chat (self);
+}
+
 void
 _duet_window_show_session (DuetWindow *self)
 {
@@ -209,19 +243,16 @@ _duet_window_show_session (DuetWindow *self)
   g_signal_connect_object (self->session, "notify::retry-in",
                            G_CALLBACK (session_retry_in_cb), self, G_CONNECT_SWAPPED);
   session_retry_in_cb (self, NULL, self->session);
+  self->synced_from_server = FALSE;
+  g_signal_connect_object (self->session, "synced",
+                           G_CALLBACK (session_synced_cb), self, G_CONNECT_SWAPPED);
 
   set_session_actions_enabled (self, TRUE);
   adw_leaflet_set_visible_child_name (self->leaflet, "contacts");
   show_page (self, "session");
   gtk_widget_grab_focus (page);
 
-  /* A link or app.start-chat that came before the contacts. */
-  if (self->pending_chat != NULL)
-    {
-      g_autofree char *user_id = g_steal_pointer (&self->pending_chat);
-
-      duet_window_start_chat (self, user_id[0] != '\0' ? user_id : NULL);
-    }
+  apply_pending_chat (self);
 }
 
 /* Drops the session's widgets; the account code drops the session. */
@@ -247,7 +278,7 @@ duet_window_start_chat (DuetWindow *self,
   g_return_if_fail (DUET_IS_WINDOW (self));
 
   page = adw_bin_get_child (self->contacts_bin);
-  if (page == NULL)
+  if (page == NULL || (user_id != NULL && !can_start_chat_with_user (self)))
     {
       g_free (self->pending_chat);
       self->pending_chat = g_strdup (user_id != NULL ? user_id : "");
