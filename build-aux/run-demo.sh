@@ -178,6 +178,8 @@ elif [ "$display_available" != true ]; then
   stay
 else
   say "Starting Duet, signed in as $demo_user"
+  # The schema compiled in the build folder: Duet is run from there, not installed.
+  GSETTINGS_SCHEMA_DIR=$builddir/data \
   DUET_DEMO_HOMESERVER=$url \
   DUET_DEMO_USER=$demo_user \
   DUET_DEMO_PASSWORD=$demo_password \
