@@ -397,6 +397,104 @@ test_open_matrix_uri (UiFixture     *f,
                    duet_room_get_name (room));
 }
 
+static gboolean
+status_bar_is_shown (gpointer data)
+{
+  return gtk_revealer_get_reveal_child (window_child (data, "status_revealer"));
+}
+
+static gboolean
+status_bar_is_hidden (gpointer data)
+{
+  return !status_bar_is_shown (data);
+}
+
+static void
+test_offline_bar (UiFixture     *f,
+                  gconstpointer  data)
+{
+  g_autofree char *room_id = seed_contact (f);
+  g_autofree char *event_id = NULL;
+  const char *text;
+  guint synced = 0;
+  DuetSession *session;
+
+  start_app (f);
+  wait_for_page (f, "login");
+  fill_in_and_sign_in (f, "alice", DUET_TEST_ALICE_PASSWORD);
+  g_assert_true (duet_test_wait_until (session_is_online, f, DUET_TEST_TIMEOUT_MS));
+  g_assert_false (status_bar_is_shown (f));
+
+  /* End the waiting long-poll, then fail the next two syncs with an error
+   * the client does not retry itself: the loop goes offline and back. */
+  session = duet_window_get_session (f->window);
+  duet_sync_loop_set_timeout (duet_session_get_sync_loop (session), 0);
+  duet_test_homeserver_add_fault (f->base.server, "GET", "/_matrix/client/v3/sync", 2,
+                                  DUET_FAULT_STATUS, 400, 0, NULL);
+  g_signal_connect_swapped (session, "synced", G_CALLBACK (count_cb), &synced);
+  event_id = duet_test_homeserver_send_message (f->base.server, room_id, f->base.bob, "hi");
+
+  g_assert_true (duet_test_wait_until (status_bar_is_shown, f, DUET_TEST_TIMEOUT_MS));
+  text = gtk_label_get_text (window_child (f, "status_label"));
+  g_assert_true (g_str_has_prefix (text, "Offline — retrying in ") || g_str_equal (text, "Reconnecting…"));
+
+  g_assert_true (duet_test_wait_until (status_bar_is_hidden, f, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpint (duet_session_get_state (session), ==, DUET_SESSION_STATE_ONLINE);
+  g_signal_handlers_disconnect_by_data (session, &synced);
+}
+
+static void
+test_invite_policy_setting (UiFixture     *f,
+                            gconstpointer  data)
+{
+  GSettings *settings;
+  DuetSession *session;
+
+  start_app (f);
+  settings = duet_application_get_settings (f->app);
+  g_settings_set_string (settings, "invite-policy", "never");
+  wait_for_page (f, "login");
+  fill_in_and_sign_in (f, "alice", DUET_TEST_ALICE_PASSWORD);
+  wait_for_page (f, "session");
+
+  /* The session starts with the setting and follows its changes. */
+  session = duet_window_get_session (f->window);
+  g_assert_cmpint (duet_session_get_invite_policy (session), ==, DUET_INVITE_POLICY_NEVER);
+  g_settings_set_string (settings, "invite-policy", "always");
+  g_assert_cmpint (duet_session_get_invite_policy (session), ==, DUET_INVITE_POLICY_ALWAYS);
+  g_settings_reset (settings, "invite-policy");
+  g_assert_cmpint (duet_session_get_invite_policy (session), ==, DUET_INVITE_POLICY_ASK);
+}
+
+static void
+test_data_folder_in_use (UiFixture     *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetStore) other = NULL;
+
+  /* Signed in once, then another Duet holds the data folder. */
+  start_app (f);
+  wait_for_page (f, "login");
+  fill_in_and_sign_in (f, "alice", DUET_TEST_ALICE_PASSWORD);
+  wait_for_page (f, "session");
+  stop_app (f);
+
+  duet_store_open_async (f->data_dir, NULL, duet_test_result_cb, &result);
+  other = duet_store_open_finish (duet_test_wait (&result), &error);
+  g_assert_no_error (error);
+
+  start_app (f);
+  wait_for_page (f, "locked");
+  g_assert_null (duet_window_get_session (f->window));
+
+  /* Once the other one lets go, Try Again opens the account. */
+  duet_test_finalize (g_steal_pointer (&other));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.retry", NULL));
+  wait_for_page (f, "session");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -409,6 +507,10 @@ main (int   argc,
   g_test_add ("/ui/window/soft-logout", UiFixture, NULL, ui_setup, test_soft_logout, ui_teardown);
 
   g_test_add ("/ui/window/open-matrix-uri", UiFixture, NULL, ui_setup, test_open_matrix_uri, ui_teardown);
+
+  g_test_add ("/ui/window/offline-bar", UiFixture, NULL, ui_setup, test_offline_bar, ui_teardown);
+  g_test_add ("/ui/window/invite-policy-setting", UiFixture, NULL, ui_setup, test_invite_policy_setting, ui_teardown);
+  g_test_add ("/ui/window/data-folder-in-use", UiFixture, NULL, ui_setup, test_data_folder_in_use, ui_teardown);
 
   return g_test_run ();
 }
