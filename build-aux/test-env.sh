@@ -74,6 +74,9 @@ if [ "${DUET_TEST_XVFB:-0}" = 1 ]; then
     exit 1
   fi
   display_file=$DUET_SESSION_HOME/display
+  # Made here, not by the background redirection: the loop below may read
+  # it before the background shell has opened it.
+  : >"$display_file"
   env "${DUET_SESSION_ENV[@]}" Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp \
     3>"$display_file" </dev/null >/dev/null 2>"$DUET_SESSION_HOME/xvfb.log" &
   xvfb_pid=$!
