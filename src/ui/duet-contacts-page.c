@@ -44,6 +44,7 @@ G_DEFINE_FINAL_TYPE (DuetContactsPage, duet_contacts_page, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_SESSION,
+  PROP_SHOW_START_CHAT_BUTTON,
   N_PROPS
 };
 
@@ -422,6 +423,9 @@ duet_contacts_page_get_property (GObject    *object,
     case PROP_SESSION:
       g_value_set_object (value, self->session);
       break;
+    case PROP_SHOW_START_CHAT_BUTTON:
+      g_value_set_boolean (value, gtk_widget_get_visible (GTK_WIDGET (self->start_chat_button)));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -439,6 +443,9 @@ duet_contacts_page_set_property (GObject      *object,
     {
     case PROP_SESSION:
       duet_contacts_page_set_session (self, g_value_get_object (value));
+      break;
+    case PROP_SHOW_START_CHAT_BUTTON:
+      gtk_widget_set_visible (GTK_WIDGET (self->start_chat_button), g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -458,6 +465,11 @@ duet_contacts_page_class_init (DuetContactsPageClass *klass)
   properties[PROP_SESSION] =
     g_param_spec_object ("session", NULL, NULL, DUET_TYPE_SESSION,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* A window whose header bar has Start Chat hides the page's own button:
+   * one control per action. */
+  properties[PROP_SHOW_START_CHAT_BUTTON] =
+    g_param_spec_boolean ("show-start-chat-button", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_ROOM_ACTIVATED] =

@@ -235,7 +235,10 @@ _duet_window_show_session (DuetWindow *self)
 
   g_return_if_fail (self->session != NULL);
 
-  page = g_object_new (DUET_TYPE_CONTACTS_PAGE, "session", self->session, NULL);
+  page = g_object_new (DUET_TYPE_CONTACTS_PAGE,
+                       "session", self->session,
+                       "show-start-chat-button", FALSE,
+                       NULL);
   g_signal_connect_object (page, "room-activated", G_CALLBACK (room_activated_cb),
                            self, G_CONNECT_SWAPPED);
   adw_bin_set_child (self->contacts_bin, page);
