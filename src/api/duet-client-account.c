@@ -68,30 +68,6 @@ send_for_task (DuetClient        *self,
   _duet_client_send_async (self, request, g_task_get_cancellable (task), object_reply_cb, task);
 }
 
-static gpointer
-finish_object (DuetClient    *self,
-               GAsyncResult  *result,
-               gpointer       source_tag,
-               GError       **error)
-{
-  g_return_val_if_fail (DUET_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static gboolean
-finish_ok (DuetClient    *self,
-           GAsyncResult  *result,
-           gpointer       source_tag,
-           GError       **error)
-{
-  g_autoptr(JsonObject) reply = finish_object (self, result, source_tag, error);
-
-  return reply != NULL;
-}
-
 static void
 fail_invalid (GTask      *task,
               const char *what,
@@ -142,7 +118,7 @@ duet_client_get_account_data_finish (DuetClient    *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  return finish_object (self, result, duet_client_get_account_data_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_get_account_data_async, error);
 }
 
 void
@@ -184,7 +160,7 @@ duet_client_put_account_data_finish (DuetClient    *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  return finish_ok (self, result, duet_client_put_account_data_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_put_account_data_async, error);
 }
 
 /* --- Profiles and the directory ----------------------------------------- */
@@ -219,7 +195,7 @@ duet_client_get_profile_finish (DuetClient    *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  return finish_object (self, result, duet_client_get_profile_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_get_profile_async, error);
 }
 
 static void
@@ -270,7 +246,7 @@ duet_client_set_display_name_finish (DuetClient    *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  return finish_ok (self, result, duet_client_set_display_name_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_set_display_name_async, error);
 }
 
 void
@@ -298,7 +274,7 @@ duet_client_set_avatar_url_finish (DuetClient    *self,
                                    GAsyncResult  *result,
                                    GError       **error)
 {
-  return finish_ok (self, result, duet_client_set_avatar_url_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_set_avatar_url_async, error);
 }
 
 static void
@@ -350,7 +326,7 @@ duet_client_search_users_finish (DuetClient    *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return finish_object (self, result, duet_client_search_users_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_search_users_async, error);
 }
 
 /* --- Read state and typing ---------------------------------------------- */
@@ -395,7 +371,7 @@ duet_client_send_receipt_finish (DuetClient    *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return finish_ok (self, result, duet_client_send_receipt_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_send_receipt_async, error);
 }
 
 void
@@ -449,7 +425,7 @@ duet_client_set_read_markers_finish (DuetClient    *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  return finish_ok (self, result, duet_client_set_read_markers_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_set_read_markers_async, error);
 }
 
 void
@@ -498,5 +474,5 @@ duet_client_send_typing_finish (DuetClient    *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  return finish_ok (self, result, duet_client_send_typing_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_send_typing_async, error);
 }

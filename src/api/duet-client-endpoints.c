@@ -126,8 +126,8 @@ reject_async (DuetClient          *self,
                            "“%s” is not a valid %s", value != NULL ? value : "", what);
 }
 
-static gpointer
-finish_pointer (DuetClient    *self,
+gpointer
+_duet_client_finish_pointer (DuetClient    *self,
                 GAsyncResult  *result,
                 gpointer       source_tag,
                 GError       **error)
@@ -139,13 +139,13 @@ finish_pointer (DuetClient    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static gboolean
-finish_boolean (DuetClient    *self,
+gboolean
+_duet_client_finish_boolean (DuetClient    *self,
                 GAsyncResult  *result,
                 gpointer       source_tag,
                 GError       **error)
 {
-  g_autoptr(JsonObject) reply = finish_pointer (self, result, source_tag, error);
+  g_autoptr(JsonObject) reply = _duet_client_finish_pointer (self, result, source_tag, error);
 
   return reply != NULL;
 }
@@ -341,7 +341,7 @@ duet_client_get_versions_finish (DuetClient    *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return finish_pointer (self, result, duet_client_get_versions_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_get_versions_async, error);
 }
 
 void
@@ -395,7 +395,7 @@ duet_client_login_finish (DuetClient    *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  return finish_boolean (self, result, duet_client_login_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_login_async, error);
 }
 
 void
@@ -416,7 +416,7 @@ duet_client_whoami_finish (DuetClient    *self,
                            GAsyncResult  *result,
                            GError       **error)
 {
-  return finish_pointer (self, result, duet_client_whoami_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_whoami_async, error);
 }
 
 static void
@@ -527,7 +527,7 @@ duet_client_sync_finish (DuetClient    *self,
                          GAsyncResult  *result,
                          GError       **error)
 {
-  return finish_pointer (self, result, duet_client_sync_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_sync_async, error);
 }
 
 /* --- Rooms -------------------------------------------------------------- */
@@ -580,7 +580,7 @@ duet_client_create_room_finish (DuetClient    *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  return finish_pointer (self, result, duet_client_create_room_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_create_room_async, error);
 }
 
 void
@@ -618,7 +618,7 @@ duet_client_invite_finish (DuetClient    *self,
                            GAsyncResult  *result,
                            GError       **error)
 {
-  return finish_boolean (self, result, duet_client_invite_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_invite_async, error);
 }
 
 void
@@ -651,7 +651,7 @@ duet_client_join_finish (DuetClient    *self,
                          GAsyncResult  *result,
                          GError       **error)
 {
-  return finish_pointer (self, result, duet_client_join_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_join_async, error);
 }
 
 static void
@@ -691,7 +691,7 @@ duet_client_leave_finish (DuetClient    *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  return finish_boolean (self, result, duet_client_leave_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_leave_async, error);
 }
 
 void
@@ -710,7 +710,7 @@ duet_client_forget_finish (DuetClient    *self,
                            GAsyncResult  *result,
                            GError       **error)
 {
-  return finish_boolean (self, result, duet_client_forget_async, error);
+  return _duet_client_finish_boolean (self, result, duet_client_forget_async, error);
 }
 
 void
@@ -749,7 +749,7 @@ duet_client_get_members_finish (DuetClient    *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  return finish_pointer (self, result, duet_client_get_members_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_get_members_async, error);
 }
 
 void
@@ -789,7 +789,7 @@ duet_client_get_messages_finish (DuetClient    *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return finish_pointer (self, result, duet_client_get_messages_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_get_messages_async, error);
 }
 
 void
@@ -822,7 +822,7 @@ duet_client_get_state_event_finish (DuetClient    *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return finish_pointer (self, result, duet_client_get_state_event_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_get_state_event_async, error);
 }
 
 void
@@ -857,7 +857,7 @@ duet_client_send_state_event_finish (DuetClient    *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  return finish_pointer (self, result, duet_client_send_state_event_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_send_state_event_async, error);
 }
 
 void
@@ -896,5 +896,5 @@ duet_client_send_event_finish (DuetClient    *self,
                                GAsyncResult  *result,
                                GError       **error)
 {
-  return finish_pointer (self, result, duet_client_send_event_async, error);
+  return _duet_client_finish_pointer (self, result, duet_client_send_event_async, error);
 }

@@ -37,6 +37,16 @@ JsonObject  *_duet_client_send_finish      (DuetClient           *self,
 GBytes      *_duet_client_send_finish_raw  (DuetClient           *self,
                                             GAsyncResult         *result,
                                             GError              **error);
+/* The finish of a task made for a call: checks its source tag, then
+ * propagates the result (a pointer, or a reply reduced to TRUE/FALSE). */
+gpointer     _duet_client_finish_pointer   (DuetClient           *self,
+                                            GAsyncResult         *result,
+                                            gpointer              source_tag,
+                                            GError              **error);
+gboolean     _duet_client_finish_boolean   (DuetClient           *self,
+                                            GAsyncResult         *result,
+                                            gpointer              source_tag,
+                                            GError              **error);
 void         _duet_client_set_authenticated_media (DuetClient     *self,
                                             gboolean              supported);
 gboolean     _duet_client_get_versions_known (DuetClient       *self);
