@@ -463,7 +463,14 @@ hs_wake_sync_waiters (DuetTestHomeserver *self)
         continue;
       if (!req->token->valid)
         {
-          hs_request_respond_error (req, 401, "M_UNKNOWN_TOKEN", "Access token has expired");
+          g_autoptr(JsonObject) body = json_object_new ();
+
+          /* The same answer a new request with this token would get. */
+          json_object_set_string_member (body, "errcode", "M_UNKNOWN_TOKEN");
+          json_object_set_string_member (body, "error", "Access token has expired");
+          if (req->token->soft_logout)
+            json_object_set_boolean_member (body, "soft_logout", TRUE);
+          hs_request_respond_json (req, 401, body);
           hs_request_complete (req);
           continue;
         }
