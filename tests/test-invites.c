@@ -10,53 +10,12 @@
 
 #include "duet-session.h"
 #include "duet-sync-loop.h"
+#include "duet-session-test-utils.h"
 #include "duet-test-utils.h"
 
 #define IGNORED_PATH "/_matrix/client/v3/user/@alice:localhost/account_data/m.ignored_user_list"
 
 /* --- Helpers ------------------------------------------------------------- */
-
-static void
-count_cb (gpointer  emitter,
-          guint    *count)
-{
-  (*count)++;
-}
-
-static gboolean
-counted_twice (gpointer data)
-{
-  return *(guint *) data >= 2;
-}
-
-/* Two more sync responses: the first may have left before our change. */
-static void
-settle (DuetSession *session)
-{
-  guint synced = 0;
-  gulong handler = g_signal_connect (session, "synced", G_CALLBACK (count_cb), &synced);
-
-  g_assert_true (duet_test_wait_until (counted_twice, &synced, DUET_TEST_TIMEOUT_MS));
-  g_signal_handler_disconnect (session, handler);
-}
-
-static DuetSession *
-start_session (DuetTestFixture *f)
-{
-  DuetSession *session = duet_session_new (f->client);
-
-  duet_sync_loop_set_timeout (duet_session_get_sync_loop (session), 200);
-  duet_session_start (session);
-  settle (session);
-  return session;
-}
-
-static void
-stop_session (DuetSession *session)
-{
-  duet_session_stop (session);
-  duet_test_finalize (session);
-}
 
 /* Bob invites alice to a new room, as "Start Chat" in his client would. */
 static char *
@@ -128,7 +87,7 @@ test_invites_surfaced (DuetTestFixture *f,
                        gconstpointer    data)
 {
   g_autofree char *room_id = invite_from_bob (f, TRUE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   DuetRoom *room = duet_session_lookup_room (session, room_id);
 
   g_assert_nonnull (room);
@@ -136,7 +95,7 @@ test_invites_surfaced (DuetTestFixture *f,
   g_assert_true (duet_room_get_invite_is_direct (room));
   g_assert_cmpstr (duet_room_get_inviter (room), ==, f->bob);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -144,7 +103,7 @@ test_invites_accept_and_mark (DuetTestFixture *f,
                               gconstpointer    data)
 {
   g_autofree char *room_id = invite_from_bob (f, TRUE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (accept_invite (session, room_id, DUET_MARK_DIRECT_YES, &error));
@@ -153,12 +112,12 @@ test_invites_accept_and_mark (DuetTestFixture *f,
   g_assert_true (server_lists (f, f->bob, room_id));
 
   /* After the sync, the mirror and Start Chat agree. */
-  settle (session);
+  duet_test_session_settle (session);
   g_assert_true (duet_direct_map_is_direct (duet_session_get_direct_map (session), room_id));
   g_assert_true (duet_session_find_direct_room (session, f->bob, NULL) ==
                  duet_session_lookup_room (session, room_id));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -166,7 +125,7 @@ test_invites_accept_without_mark (DuetTestFixture *f,
                                   gconstpointer    data)
 {
   g_autofree char *room_id = invite_from_bob (f, TRUE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (accept_invite (session, room_id, DUET_MARK_DIRECT_NO, &error));
@@ -174,7 +133,7 @@ test_invites_accept_without_mark (DuetTestFixture *f,
   g_assert_cmpstr (duet_test_homeserver_get_membership (f->server, room_id, f->alice), ==, "join");
   g_assert_null (duet_test_homeserver_get_account_data (f->server, f->alice, "m.direct"));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 typedef struct {
@@ -193,14 +152,14 @@ test_invites_accept_by_policy (DuetTestFixture *f,
     { DUET_INVITE_POLICY_ASK, TRUE, FALSE },      /* the UI asked, and passes YES or NO */
     { DUET_INVITE_POLICY_NEVER, TRUE, FALSE },
   };
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *room_id = invite_from_bob (f, cases[i].is_direct);
       g_autoptr(GError) error = NULL;
 
-      settle (session);
+      duet_test_session_settle (session);
       duet_session_set_invite_policy (session, cases[i].policy);
       /* The policy never accepts by itself. */
       g_assert_cmpstr (duet_test_homeserver_get_membership (f->server, room_id, f->alice), ==, "invite");
@@ -211,20 +170,20 @@ test_invites_accept_by_policy (DuetTestFixture *f,
       g_assert_cmpint (server_lists (f, f->bob, room_id), ==, cases[i].marked);
     }
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_invites_accept_unknown_room (DuetTestFixture *f,
                                   gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
 
   g_assert_false (accept_invite (session, "!nowhere:localhost", DUET_MARK_DIRECT_YES, &error));
   g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_ARGUMENT);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 /* --- Decline ------------------------------------------------------------- */
@@ -234,7 +193,7 @@ test_invites_decline (DuetTestFixture *f,
                       gconstpointer    data)
 {
   g_autofree char *room_id = invite_from_bob (f, TRUE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (decline_invite (session, room_id, FALSE, &error));
@@ -243,7 +202,7 @@ test_invites_decline (DuetTestFixture *f,
   g_assert_null (duet_test_homeserver_get_account_data (f->server, f->alice, "m.ignored_user_list"));
   g_assert_null (duet_test_homeserver_get_account_data (f->server, f->alice, "m.direct"));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -259,7 +218,7 @@ test_invites_decline_and_ignore (DuetTestFixture *f,
   before = duet_test_json_object ("{\"ignored_users\": {\"@mallory:localhost\": {}},"
                                   " \"org.example.extra\": {\"keep\": [1, 2]}}");
   duet_test_homeserver_set_account_data (f->server, f->alice, "m.ignored_user_list", before);
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   g_assert_true (decline_invite (session, room_id, TRUE, &error));
   g_assert_no_error (error);
@@ -268,7 +227,7 @@ test_invites_decline_and_ignore (DuetTestFixture *f,
                        "{\"ignored_users\": {\"@mallory:localhost\": {}, \"@bob:localhost\": {}},"
                        " \"org.example.extra\": {\"keep\": [1, 2]}}");
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -281,7 +240,7 @@ test_invites_ignore_read_fails (DuetTestFixture *f,
   g_autoptr(GError) error = NULL;
 
   duet_test_homeserver_set_account_data (f->server, f->alice, "m.ignored_user_list", before);
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   /* 500 on every try: the room is left, but nothing is written. */
   duet_test_homeserver_add_fault (f->server, "GET", IGNORED_PATH, 1000, DUET_FAULT_STATUS, 500, 0, NULL);
@@ -291,7 +250,7 @@ test_invites_ignore_read_fails (DuetTestFixture *f,
   g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", IGNORED_PATH), ==, 0);
   assert_account_data (f, "m.ignored_user_list", "{\"ignored_users\": {\"@mallory:localhost\": {}}}");
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -299,7 +258,7 @@ test_invites_ignore_not_an_object (DuetTestFixture *f,
                                    gconstpointer    data)
 {
   g_autofree char *room_id = invite_from_bob (f, TRUE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
 
   duet_test_homeserver_add_fault (f->server, "GET", IGNORED_PATH, 1, DUET_FAULT_BODY, 200, 0,
@@ -309,7 +268,7 @@ test_invites_ignore_not_an_object (DuetTestFixture *f,
   g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", IGNORED_PATH), ==, 0);
   g_assert_null (duet_test_homeserver_get_account_data (f->server, f->alice, "m.ignored_user_list"));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 /* --- Marking and read state ---------------------------------------------- */
@@ -349,7 +308,7 @@ test_invites_mark_and_unmark (DuetTestFixture *f,
   g_autoptr(GError) error = NULL;
 
   duet_test_homeserver_set_account_data (f->server, f->alice, "m.direct", other);
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   g_assert_true (mark_direct (session, room_id, f->bob, &error));
   g_assert_no_error (error);
@@ -369,7 +328,7 @@ test_invites_mark_and_unmark (DuetTestFixture *f,
   /* What another client listed stays. */
   assert_account_data (f, "m.direct", "{\"erin@example.org\": [\"!x:localhost\"]}");
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static gboolean
@@ -414,7 +373,7 @@ test_invites_mark_read (DuetTestFixture *f,
 
   duet_test_homeserver_join (f->server, room_id, f->bob);
   event_id = duet_test_homeserver_send_message (f->server, room_id, f->bob, "hi alice");
-  session = start_session (f);
+  session = duet_test_session_start (f);
   g_assert_cmpstr (duet_room_get_last_event_id (duet_session_lookup_room (session, room_id)), ==, event_id);
 
   g_assert_true (mark_read (session, room_id, &error));
@@ -423,7 +382,7 @@ test_invites_mark_read (DuetTestFixture *f,
   fully_read = server_fully_read (f, room_id);
   g_assert_cmpstr (fully_read, ==, event_id);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 int

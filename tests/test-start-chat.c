@@ -11,55 +11,13 @@
 #include "duet-session.h"
 #include "duet-session-chats-private.h"
 #include "duet-sync-loop.h"
+#include "duet-session-test-utils.h"
 #include "duet-test-utils.h"
 
 #define CREATE_ROOM_PATH "/_matrix/client/v3/createRoom"
 #define M_DIRECT_PATH "/_matrix/client/v3/user/@alice:localhost/account_data/m.direct"
 
 /* --- Helpers ------------------------------------------------------------- */
-
-static void
-count_cb (gpointer  emitter,
-          guint    *count)
-{
-  (*count)++;
-}
-
-static gboolean
-counted_twice (gpointer data)
-{
-  return *(guint *) data >= 2;
-}
-
-/* Lets the session take two more sync responses: the first may have been
- * on its way before the change we wait for. */
-static void
-settle (DuetSession *session)
-{
-  guint synced = 0;
-  gulong handler = g_signal_connect (session, "synced", G_CALLBACK (count_cb), &synced);
-
-  g_assert_true (duet_test_wait_until (counted_twice, &synced, DUET_TEST_TIMEOUT_MS));
-  g_signal_handler_disconnect (session, handler);
-}
-
-static DuetSession *
-start_session (DuetTestFixture *f)
-{
-  DuetSession *session = duet_session_new (f->client);
-
-  duet_sync_loop_set_timeout (duet_session_get_sync_loop (session), 200);
-  duet_session_start (session);
-  settle (session);
-  return session;
-}
-
-static void
-stop_session (DuetSession *session)
-{
-  duet_session_stop (session);
-  duet_test_finalize (session);
-}
 
 static void
 set_m_direct (DuetTestFixture *f,
@@ -127,7 +85,7 @@ test_start_chat_reuses_dm (DuetTestFixture *f,
                            gconstpointer    data)
 {
   g_autofree char *dm = make_dm (f, TRUE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   DuetStartChatOutcome outcome = -1;
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
@@ -146,7 +104,7 @@ test_start_chat_reuses_dm (DuetTestFixture *f,
   /* Already listed: a reuse writes nothing. */
   g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 0);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -154,7 +112,7 @@ test_start_chat_partner_invited (DuetTestFixture *f,
                                  gconstpointer    data)
 {
   g_autofree char *dm = make_dm (f, FALSE);
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   DuetStartChatOutcome outcome = -1;
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
@@ -165,7 +123,7 @@ test_start_chat_partner_invited (DuetTestFixture *f,
   g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
   g_assert_cmpuint (count_creates (f), ==, 0);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -182,7 +140,7 @@ test_start_chat_partner_left (DuetTestFixture *f,
 
   duet_test_homeserver_leave (f->server, dm, f->bob);
   rooms_before = duet_test_homeserver_count_rooms (f->server);
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   g_assert_true (duet_session_find_direct_room (session, f->bob, &partner_left) ==
                  duet_session_lookup_room (session, dm));
@@ -195,7 +153,7 @@ test_start_chat_partner_left (DuetTestFixture *f,
   g_assert_cmpuint (count_creates (f), ==, 0);
   g_assert_cmpuint (duet_test_homeserver_count_rooms (f->server), ==, rooms_before);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -211,7 +169,7 @@ test_start_chat_third_person (DuetTestFixture *f,
 
   /* Carol only invited counts as a real person too. */
   duet_test_homeserver_invite (f->server, dm, f->alice, carol, FALSE);
-  session = start_session (f);
+  session = duet_test_session_start (f);
   g_assert_null (duet_session_find_direct_room (session, f->bob, NULL));
 
   room_id = start_chat (session, f->bob, &outcome, &error);
@@ -223,7 +181,7 @@ test_start_chat_third_person (DuetTestFixture *f,
   g_assert_true (server_lists (f, f->bob, room_id));
   g_assert_true (server_lists (f, f->bob, dm));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -241,7 +199,7 @@ test_start_chat_functional_member (DuetTestFixture *f,
   duet_test_homeserver_invite (f->server, dm, f->alice, helper, FALSE);
   duet_test_homeserver_join (f->server, dm, helper);
   g_free (duet_test_homeserver_send_event (f->server, dm, f->alice, "io.element.functional_members", "", service));
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   room_id = start_chat (session, f->bob, &outcome, &error);
   g_assert_no_error (error);
@@ -249,7 +207,7 @@ test_start_chat_functional_member (DuetTestFixture *f,
   g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
   g_assert_cmpuint (count_creates (f), ==, 0);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -268,14 +226,14 @@ test_start_chat_newest_activity (DuetTestFixture *f,
   g_free (duet_test_homeserver_send_message (f->server, newer, f->bob, "hello"));
   g_usleep (5 * 1000);  /* origin_server_ts has millisecond steps */
   g_free (duet_test_homeserver_send_message (f->server, older, f->bob, "over here now"));
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   room_id = start_chat (session, f->bob, &outcome, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (room_id, ==, older);
   g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -297,7 +255,7 @@ test_start_chat_follows_tombstone (DuetTestFixture *f,
   json = g_strdup_printf ("{\"@bob:localhost\": [\"%s\"]}", old_room);
   set_m_direct (f, json);
   g_assert_cmpstr (duet_test_homeserver_get_membership (f->server, new_room, f->alice), ==, "invite");
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   room_id = start_chat (session, f->bob, &outcome, &error);
   g_assert_no_error (error);
@@ -310,7 +268,7 @@ test_start_chat_follows_tombstone (DuetTestFixture *f,
   g_assert_true (server_lists (f, f->bob, old_room));
 
   /* Once joined and listed, the next Start Chat just reuses it. */
-  settle (session);
+  duet_test_session_settle (session);
   duet_test_homeserver_reset_counts (f->server);
   g_clear_pointer (&room_id, g_free);
   room_id = start_chat (session, f->bob, &outcome, &error);
@@ -318,7 +276,7 @@ test_start_chat_follows_tombstone (DuetTestFixture *f,
   g_assert_cmpstr (room_id, ==, new_room);
   g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, "PUT", M_DIRECT_PATH), ==, 0);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
@@ -336,14 +294,14 @@ test_start_chat_tombstone_cycle (DuetTestFixture *f,
   /* A room that names itself as its replacement must not hang us. */
   tombstone = duet_test_json_object (json);
   g_free (duet_test_homeserver_send_event (f->server, dm, f->bob, "m.room.tombstone", "", tombstone));
-  session = start_session (f);
+  session = duet_test_session_start (f);
 
   room_id = start_chat (session, f->bob, &outcome, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (room_id, ==, dm);
   g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 /* --- Create -------------------------------------------------------------- */
@@ -352,7 +310,7 @@ static void
 test_start_chat_creates_direct_room (DuetTestFixture *f,
                                      gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   DuetStartChatOutcome outcome = -1;
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
@@ -371,21 +329,21 @@ test_start_chat_creates_direct_room (DuetTestFixture *f,
   g_assert_true (server_lists (f, f->bob, room_id));
 
   /* Once synced, it is simply the DM. */
-  settle (session);
+  duet_test_session_settle (session);
   again = start_chat (session, f->bob, &outcome, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, room_id);
   g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
   g_assert_cmpuint (count_creates (f), ==, 1);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_start_chat_again_before_sync (DuetTestFixture *f,
                                    gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   DuetStartChatOutcome outcome = -1;
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
@@ -404,14 +362,14 @@ test_start_chat_again_before_sync (DuetTestFixture *f,
   g_assert_cmpint (outcome, ==, DUET_START_CHAT_REUSED);
   g_assert_cmpuint (count_creates (f), ==, 1);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_start_chat_double_click (DuetTestFixture *f,
                               gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GAsyncResult) first = NULL;
   g_autoptr(GAsyncResult) second = NULL;
   DuetStartChatOutcome outcome1 = -1, outcome2 = -1;
@@ -433,14 +391,14 @@ test_start_chat_double_click (DuetTestFixture *f,
 
   g_clear_object (&first);
   g_clear_object (&second);
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_start_chat_answer_lost (DuetTestFixture *f,
                              gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   DuetStartChatOutcome outcome = -1;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rooms = NULL;
@@ -461,14 +419,14 @@ test_start_chat_answer_lost (DuetTestFixture *f,
   g_assert_cmpstr (rooms->pdata[0], ==, room_id);
   g_assert_true (server_lists (f, f->bob, room_id));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_start_chat_server_error_no_room (DuetTestFixture *f,
                                       gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
   gint64 start;
@@ -484,14 +442,14 @@ test_start_chat_server_error_no_room (DuetTestFixture *f,
   g_assert_cmpuint (count_creates (f), ==, 1);
   g_assert_null (duet_test_homeserver_get_account_data (f->server, f->alice, "m.direct"));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_start_chat_forbidden (DuetTestFixture *f,
                            gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
   guint rooms_before = duet_test_homeserver_count_rooms (f->server);
@@ -509,14 +467,14 @@ test_start_chat_forbidden (DuetTestFixture *f,
   g_assert_cmpuint (duet_test_homeserver_count_requests (f->server, NULL, M_DIRECT_PATH), ==, 0);
   g_assert_null (duet_test_homeserver_get_account_data (f->server, f->alice, "m.direct"));
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 static void
 test_start_chat_bad_user (DuetTestFixture *f,
                           gconstpointer    data)
 {
-  DuetSession *session = start_session (f);
+  DuetSession *session = duet_test_session_start (f);
   g_autoptr(GError) error = NULL;
   g_autofree char *room_id = NULL;
 
@@ -527,7 +485,7 @@ test_start_chat_bad_user (DuetTestFixture *f,
   g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_ARGUMENT);
   g_assert_cmpuint (count_creates (f), ==, 0);
 
-  stop_session (session);
+  duet_test_session_stop (session);
 }
 
 /* What a lazy-loading sync shows of a DM: m.direct and our own member
