@@ -182,22 +182,34 @@ extract_event_id (DuetClient  *self,
   return extract_string_member (reply, "event_id", error);
 }
 
+/* A copy of the identifier in @member, which must pass @is_valid: an id
+ * from the server goes into later paths, so it is checked like input. */
+static gpointer
+extract_valid_id (JsonObject  *reply,
+                  const char  *member,
+                  gboolean   (*is_valid) (const char *),
+                  const char  *what,
+                  GError     **error)
+{
+  const char *id = duet_json_require_string (reply, member, error);
+
+  if (id == NULL)
+    return NULL;
+  if (!is_valid (id))
+    {
+      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                   "The server answered with an invalid %s", what);
+      return NULL;
+    }
+  return g_strdup (id);
+}
+
 static gpointer
 extract_room_id (DuetClient  *self,
                  JsonObject  *reply,
                  GError     **error)
 {
-  const char *room_id = duet_json_require_string (reply, "room_id", error);
-
-  if (room_id == NULL)
-    return NULL;
-  if (!duet_matrix_is_valid_room_id (room_id))
-    {
-      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
-                   "The server answered with an invalid room id");
-      return NULL;
-    }
-  return g_strdup (room_id);
+  return extract_valid_id (reply, "room_id", duet_matrix_is_valid_room_id, "room id", error);
 }
 
 static gpointer
@@ -205,17 +217,7 @@ extract_user_id (DuetClient  *self,
                  JsonObject  *reply,
                  GError     **error)
 {
-  const char *user_id = duet_json_require_string (reply, "user_id", error);
-
-  if (user_id == NULL)
-    return NULL;
-  if (!duet_matrix_is_valid_user_id (user_id))
-    {
-      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
-                   "The server answered with an invalid user id");
-      return NULL;
-    }
-  return g_strdup (user_id);
+  return extract_valid_id (reply, "user_id", duet_matrix_is_valid_user_id, "user id", error);
 }
 
 static gpointer
