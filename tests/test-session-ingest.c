@@ -286,6 +286,68 @@ test_ingest_invite_seen_only_in_join (DuetTestFixture *f,
   duet_test_finalize (g_steal_pointer (&session));
 }
 
+typedef struct {
+  guint    emissions;
+  guint    events;
+  gboolean limited;
+  char    *prev_batch;
+  gboolean live;
+} TimelineSeen;
+
+static void
+timeline_events_cb (DuetSession  *session,
+                    DuetRoom     *room,
+                    JsonArray    *events,
+                    gboolean      limited,
+                    const char   *prev_batch,
+                    gboolean      live,
+                    TimelineSeen *seen)
+{
+  g_assert_cmpstr (duet_room_get_id (room), ==, ROOM);
+  /* The room has taken the slice before anyone hears of it. */
+  if (json_array_get_length (events) > 0)
+    g_assert_cmpstr (duet_room_get_last_event_id (room), ==, "$2");
+  seen->emissions++;
+  seen->events = json_array_get_length (events);
+  seen->limited = limited;
+  g_free (seen->prev_batch);
+  seen->prev_batch = g_strdup (prev_batch);
+  seen->live = live;
+}
+
+static void
+test_ingest_timeline_events_signal (DuetTestFixture *f,
+                                    gconstpointer    data)
+{
+  g_autoptr(DuetSession) session = duet_session_new (f->client);
+  TimelineSeen seen = { 0 };
+
+  g_signal_connect (session, "timeline-events", G_CALLBACK (timeline_events_cb), &seen);
+
+  ingest (session, "{\"rooms\": {\"join\": {\"" ROOM "\": {\"timeline\": {"
+    "  \"limited\": true, \"prev_batch\": \"t1\", \"events\": ["
+    "  {\"type\": \"m.room.message\", \"event_id\": \"$1\", \"sender\": \"@bob:localhost\","
+    "   \"origin_server_ts\": 1, \"content\": {\"msgtype\": \"m.text\", \"body\": \"a\"}},"
+    "  {\"type\": \"m.room.message\", \"event_id\": \"$2\", \"sender\": \"@bob:localhost\","
+    "   \"origin_server_ts\": 2, \"content\": {\"msgtype\": \"m.text\", \"body\": \"b\"}}]}}}}}");
+  g_assert_cmpuint (seen.emissions, ==, 1);
+  g_assert_cmpuint (seen.events, ==, 2);
+  g_assert_true (seen.limited);
+  g_assert_cmpstr (seen.prev_batch, ==, "t1");
+  g_assert_true (seen.live);
+
+  /* No events and not limited: nothing to tell. A limited empty slice is. */
+  ingest (session, "{\"rooms\": {\"join\": {\"" ROOM "\": {\"timeline\": {\"events\": []}}}}}");
+  g_assert_cmpuint (seen.emissions, ==, 1);
+  ingest (session, "{\"rooms\": {\"join\": {\"" ROOM "\": {\"timeline\": {\"limited\": true}}}}}");
+  g_assert_cmpuint (seen.emissions, ==, 2);
+  g_assert_cmpuint (seen.events, ==, 0);
+  g_assert_null (seen.prev_batch);
+
+  g_free (seen.prev_batch);
+  duet_test_finalize (g_steal_pointer (&session));
+}
+
 #define ADD(path, func) \
   g_test_add ("/session-ingest/" path, DuetTestFixture, NULL, \
               duet_test_fixture_setup, func, duet_test_fixture_teardown)
@@ -298,6 +360,7 @@ main (int   argc,
 
   ADD ("wrong-types", test_ingest_wrong_types);
   ADD ("hostile-strings", test_ingest_hostile_strings);
+  ADD ("timeline-events-signal", test_ingest_timeline_events_signal);
   ADD ("cycles-and-bounds", test_ingest_cycles_and_bounds);
   ADD ("leave-then-rejoin", test_ingest_leave_then_rejoin);
   ADD ("invite-seen-only-in-join", test_ingest_invite_seen_only_in_join);

@@ -40,6 +40,8 @@ struct _DuetSession
   DuetInvitePolicy  invite_policy;
   /* m.direct changes while a response is taken in wait for its end. */
   gboolean          ingesting;
+  /* The response being taken in came from the server (not the cache). */
+  gboolean          ingest_live;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -73,6 +75,7 @@ enum {
 enum {
   SIGNAL_SYNCED,
   SIGNAL_STORE_ERROR,
+  SIGNAL_TIMELINE_EVENTS,
   N_SIGNALS
 };
 
@@ -342,6 +345,24 @@ duet_session_class_init (DuetSessionClass *klass)
   signals[SIGNAL_STORE_ERROR] =
     g_signal_new ("store-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  /**
+   * DuetSession::timeline-events:
+   * @room: the room, already updated from this response
+   * @events: (element-type JsonObject): its timeline events, oldest first,
+   *   as the server sent them (unchecked: each reader validates)
+   * @limited: the server left events out before these
+   * @prev_batch: (nullable): token to paginate back from the first of them
+   * @live: %TRUE for a /sync response, %FALSE for the cached snapshot
+   *
+   * Emitted during an ingest for each joined or left room whose timeline
+   * has events or is limited.
+   */
+  signals[SIGNAL_TIMELINE_EVENTS] =
+    g_signal_new ("timeline-events", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  DUET_TYPE_ROOM, JSON_TYPE_ARRAY, G_TYPE_BOOLEAN,
+                  G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -408,6 +429,27 @@ sync_invite_listing (DuetSession *self,
 
 typedef void (*ApplyFunc) (DuetRoom *room, JsonObject *room_json, const char *own_user_id);
 
+/* Hands a room's timeline slice to whoever shows it (an open chat, the
+ * notifier, the outbox's echo matching) after the room has taken it. */
+static void
+emit_timeline_events (DuetSession *self,
+                      DuetRoom    *room,
+                      JsonObject  *room_json)
+{
+  JsonObject *timeline = duet_json_get_object (room_json, "timeline");
+  JsonArray *events = duet_json_get_array (timeline, "events");
+  gboolean limited = duet_json_get_bool (timeline, "limited", FALSE);
+  g_autoptr(JsonArray) empty = NULL;
+
+  if (timeline == NULL || (!limited && (events == NULL || json_array_get_length (events) == 0)))
+    return;
+  if (events == NULL)
+    events = empty = json_array_new ();
+
+  g_signal_emit (self, signals[SIGNAL_TIMELINE_EVENTS], 0, room, events, limited,
+                 duet_json_get_string (timeline, "prev_batch"), self->ingest_live);
+}
+
 static void
 ingest_section (DuetSession *self,
                 JsonObject  *rooms,
@@ -435,6 +477,7 @@ ingest_section (DuetSession *self,
       room = ensure_room (self, room_id);
       apply (room, json_node_get_object (node), own_user_id);
       sync_invite_listing (self, room);
+      emit_timeline_events (self, room, json_node_get_object (node));
     }
 }
 
@@ -465,18 +508,17 @@ ingest_account_data (DuetSession *self,
     duet_direct_map_update (self->direct_map, direct);
 }
 
-void
-duet_session_ingest (DuetSession *self,
-                     JsonObject  *response)
+static void
+ingest_response (DuetSession *self,
+                 JsonObject  *response,
+                 gboolean     live)
 {
   JsonObject *rooms;
-
-  g_return_if_fail (DUET_IS_SESSION (self));
-  g_return_if_fail (response != NULL);
 
   /* Keeps the session alive through handlers that might drop it. */
   g_object_ref (self);
   self->ingesting = TRUE;
+  self->ingest_live = live;
 
   ingest_account_data (self, response);
 
@@ -489,10 +531,21 @@ duet_session_ingest (DuetSession *self,
   ingest_section (self, rooms, "invite", _duet_room_apply_invited);
 
   self->ingesting = FALSE;
+  self->ingest_live = FALSE;
   update_contacts (self);
 
   g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
   g_object_unref (self);
+}
+
+void
+duet_session_ingest (DuetSession *self,
+                     JsonObject  *response)
+{
+  g_return_if_fail (DUET_IS_SESSION (self));
+  g_return_if_fail (response != NULL);
+
+  ingest_response (self, response, TRUE);
 }
 
 /* --- Public API ----------------------------------------------------------- */
@@ -585,7 +638,7 @@ snapshot_loaded_cb (GObject      *object,
   token = duet_json_get_string (snapshot, "next_batch");
   if (snapshot != NULL && token != NULL)
     {
-      duet_session_ingest (self, snapshot);
+      ingest_response (self, snapshot, FALSE);
       duet_sync_loop_set_since (self->sync_loop, token);
     }
 
