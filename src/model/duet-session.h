@@ -10,6 +10,7 @@
 
 #include "duet-client.h"
 #include "duet-direct-map.h"
+#include "duet-outbox.h"
 #include "duet-room.h"
 #include "duet-store.h"
 
@@ -92,6 +93,10 @@ GListModel       *duet_session_get_rooms           (DuetSession      *self);
 GListModel       *duet_session_get_invites         (DuetSession      *self);
 /* One DuetContact per person we have a DM with, newest activity first. */
 GListModel       *duet_session_get_contacts        (DuetSession      *self);
+/* Messages on their way (duet-outbox.h); it uses the session's store, so
+ * set the store first.  load_cache also restores the outbox, and each
+ * live timeline event that echoes one of ours takes it out. */
+DuetOutbox       *duet_session_get_outbox          (DuetSession      *self);
 
 /* --- Direct chats (duet-session-chats.c) ---------------------------------- */
 

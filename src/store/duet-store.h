@@ -114,4 +114,24 @@ gboolean    duet_store_clear_finish           (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error);
 
+/* --- Drafts (duet-store-outbox.c): what the composer held, per room ------ */
+
+/* @text NULL or empty removes the draft. */
+void        duet_store_set_draft_async        (DuetStore            *self,
+                                               const char           *room_id,
+                                               const char           *text,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_set_draft_finish       (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+/* NULL (no error) when the room has no draft. */
+void        duet_store_load_draft_async       (DuetStore            *self,
+                                               const char           *room_id,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+char       *duet_store_load_draft_finish      (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS
