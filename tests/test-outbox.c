@@ -274,6 +274,17 @@ test_refused (Fixture       *f,
   wait_settled (outbox);
   g_assert_cmpint (duet_outgoing_get_state (third), ==, DUET_OUTGOING_SENT);
   assert_bodies (f, f->room_id, "refused", "behind", "third", NULL);
+
+  /* Deleting one nobody else holds (the outbox had the last references). */
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 1, DUET_FAULT_STATUS, 400, 0, NULL);
+  {
+    DuetOutgoing *borrowed = duet_outbox_send_text (outbox, f->room_id, "bad json", FALSE);
+
+    wait_settled (outbox);
+    g_assert_cmpint (duet_outgoing_get_state (borrowed), ==, DUET_OUTGOING_FAILED);
+    g_assert_true (duet_outbox_delete (outbox, borrowed));
+  }
+  g_clear_pointer (&rows, g_ptr_array_unref);
   rows = list_store (store);
   g_assert_cmpuint (rows->len, ==, 4);  /* the SENT ones wait for their echo */
   for (guint i = 0; i < rows->len; i++)

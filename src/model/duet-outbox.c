@@ -354,6 +354,8 @@ remove_outgoing (DuetOutbox   *self,
                  RoomQueue    *room,
                  DuetOutgoing *outgoing)
 {
+  /* The lists may hold the last references. */
+  g_autoptr(DuetOutgoing) keep = g_object_ref (outgoing);
   guint position;
 
   outgoing->removed = TRUE;
@@ -837,8 +839,8 @@ duet_outbox_retry (DuetOutbox   *self,
 
   if (outgoing->state == DUET_OUTGOING_FAILED)
     {
-      outgoing_set_error_message (outgoing, NULL);
       outgoing_set_state (outgoing, DUET_OUTGOING_QUEUED);
+      outgoing_set_error_message (outgoing, NULL);
       store_update (self, outgoing);
     }
   else if (outgoing->state != DUET_OUTGOING_QUEUED)
