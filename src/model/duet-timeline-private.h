@@ -1,0 +1,155 @@
+/* duet-timeline-private.h: how DuetTimeline builds and changes its items
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "duet-timeline.h"
+
+G_BEGIN_DECLS
+
+/* Bounds on what one item holds. */
+#define DUET_TIMELINE_MAX_BODY_CHARS 20000
+#define DUET_TIMELINE_MAX_REACTION_KEYS 24
+#define DUET_TIMELINE_MAX_REACTIONS 1000
+#define DUET_TIMELINE_MAX_REACTION_KEY_CHARS 16
+#define DUET_TIMELINE_REPLY_PREVIEW_CHARS 120
+
+typedef enum {
+  DUET_TIMELINE_ITEM_PROP_0,
+  DUET_TIMELINE_ITEM_PROP_KIND,
+  DUET_TIMELINE_ITEM_PROP_EVENT_ID,
+  DUET_TIMELINE_ITEM_PROP_SENDER,
+  DUET_TIMELINE_ITEM_PROP_SENDER_NAME,
+  DUET_TIMELINE_ITEM_PROP_SENDER_AVATAR,
+  DUET_TIMELINE_ITEM_PROP_TIMESTAMP,
+  DUET_TIMELINE_ITEM_PROP_OWN,
+  DUET_TIMELINE_ITEM_PROP_GROUP_START,
+  DUET_TIMELINE_ITEM_PROP_MESSAGE_KIND,
+  DUET_TIMELINE_ITEM_PROP_BODY,
+  DUET_TIMELINE_ITEM_PROP_MARKUP,
+  DUET_TIMELINE_ITEM_PROP_EDITED,
+  DUET_TIMELINE_ITEM_PROP_REPLY_EVENT_ID,
+  DUET_TIMELINE_ITEM_PROP_REPLY_SENDER_NAME,
+  DUET_TIMELINE_ITEM_PROP_REPLY_BODY,
+  DUET_TIMELINE_ITEM_PROP_REACTIONS,
+  DUET_TIMELINE_ITEM_PROP_FILE_NAME,
+  DUET_TIMELINE_ITEM_PROP_FILE_SIZE,
+  DUET_TIMELINE_ITEM_PROP_MEDIA_URL,
+  DUET_TIMELINE_ITEM_PROP_MEDIA_WIDTH,
+  DUET_TIMELINE_ITEM_PROP_MEDIA_HEIGHT,
+  DUET_TIMELINE_ITEM_PROP_THUMBNAIL_URL,
+  DUET_TIMELINE_ITEM_PROP_OUTGOING,
+  DUET_TIMELINE_ITEM_PROP_SEND_STATE,
+  DUET_TIMELINE_ITEM_N_PROPS
+} DuetTimelineItemProp;
+
+/* One reaction event kept on its target: who, which key, which event. */
+typedef struct {
+  char *event_id;
+  char *sender;
+  char *key;
+} DuetReactionRef;
+
+struct _DuetTimelineItem
+{
+  GObject               parent_instance;
+
+  DuetTimelineItemKind  kind;
+  char                 *event_id;
+  char                 *sender;
+  char                 *sender_name;
+  char                 *sender_avatar;
+  gint64                timestamp;
+  gboolean              own;
+  gboolean              group_start;
+  DuetMessageKind       message_kind;
+  char                 *body;
+  char                 *markup;
+  gboolean              edited;
+  char                 *reply_event_id;
+  char                 *reply_sender_name;
+  char                 *reply_body;
+  GPtrArray            *reactions;       /* DuetReaction, rebuilt on change */
+  char                 *file_name;
+  gint64                file_size;
+  char                 *media_url;
+  int                   media_width;
+  int                   media_height;
+  char                 *thumbnail_url;
+  GObject              *outgoing;        /* DuetOutgoing of a local echo */
+  int                   send_state;      /* DuetOutgoingState */
+
+  /* Timeline bookkeeping */
+  gint64                edit_ts;         /* origin_server_ts of the edit shown, 0: none */
+  GPtrArray            *reaction_refs;   /* DuetReactionRef */
+  char                 *gap_token;       /* GAP: where to paginate back from */
+  gint64                day;             /* local midnight (ms) of timestamp */
+  char                 *txn_id;          /* our event's transaction id, if known */
+};
+
+DuetTimelineItem *_duet_timeline_item_new         (DuetTimelineItemKind  kind) G_GNUC_WARN_UNUSED_RESULT;
+/* Sets a field and notifies when it changed. */
+void              _duet_timeline_item_set_string  (DuetTimelineItem     *self,
+                                                   DuetTimelineItemProp  prop,
+                                                   const char           *value);
+void              _duet_timeline_item_set_int     (DuetTimelineItem     *self,
+                                                   DuetTimelineItemProp  prop,
+                                                   gint64                value);
+void              _duet_timeline_item_notify      (DuetTimelineItem     *self,
+                                                   DuetTimelineItemProp  prop);
+void              _duet_timeline_item_set_outgoing (DuetTimelineItem    *self,
+                                                   GObject              *outgoing);
+/* Adds one reaction (a second one by the same sender and key counts once);
+ * FALSE when it was not taken. */
+gboolean          _duet_timeline_item_add_reaction (DuetTimelineItem    *self,
+                                                   const char           *event_id,
+                                                   const char           *sender,
+                                                   const char           *key,
+                                                   const char           *own_user_id);
+/* Removes a reaction by its event id; TRUE when there was one. */
+gboolean          _duet_timeline_item_remove_reaction (DuetTimelineItem *self,
+                                                   const char           *event_id,
+                                                   const char           *own_user_id);
+/* Local midnight of @timestamp_ms, in ms. */
+gint64            _duet_timeline_day_of           (gint64                timestamp_ms);
+
+/* duet-timeline-content.c: what an event means for an item.  Returns a new
+ * MESSAGE or EVENT item, or NULL for an event that shows nothing (a
+ * relation, an unknown type, a member change with nothing to say). */
+DuetTimelineItem *_duet_timeline_item_new_from_event (JsonObject        *event,
+                                                   DuetRoom             *room,
+                                                   const char           *own_user_id) G_GNUC_WARN_UNUSED_RESULT;
+/* Message content (an original's or an edit's m.new_content) into the
+ * item: message kind, body, markup, file fields.  @is_reply strips the
+ * reply fallback. */
+void              _duet_timeline_item_apply_content (DuetTimelineItem   *self,
+                                                   JsonObject           *content,
+                                                   gboolean              is_reply);
+void              _duet_timeline_item_redact      (DuetTimelineItem     *self);
+/* The one-line preview a reply to this item shows. */
+char             *_duet_timeline_item_dup_preview (DuetTimelineItem     *self) G_GNUC_WARN_UNUSED_RESULT;
+/* A multi-line body made safe: invalid UTF-8 replaced, control and bidi
+ * override characters dropped (line breaks kept), cut at @max_chars. */
+char             *_duet_timeline_sanitize_body    (const char           *text,
+                                                   guint                 max_chars) G_GNUC_WARN_UNUSED_RESULT;
+
+/* duet-timeline.c, for duet-timeline-echo.c */
+GPtrArray        *_duet_timeline_get_items        (DuetTimeline         *self);
+/* Content items (oldest first) at @position, with their separators. */
+void              _duet_timeline_insert_items     (DuetTimeline         *self,
+                                                   guint                 position,
+                                                   GPtrArray            *items);
+void              _duet_timeline_remove_item      (DuetTimeline         *self,
+                                                   guint                 index);
+const char       *_duet_timeline_get_own_user_id  (DuetTimeline         *self);
+
+/* duet-timeline-echo.c: local echoes of the outbox's messages. */
+void              _duet_timeline_echo_init        (DuetTimeline         *self);
+void              _duet_timeline_echo_dispose     (DuetTimeline         *self);
+/* A server event is about to be inserted: when it is the echo of one of
+ * ours, the local item leaves now (same main-loop turn). */
+void              _duet_timeline_echo_take_event  (DuetTimeline         *self,
+                                                   DuetTimelineItem     *item);
+
+G_END_DECLS
