@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "duet-chat-view.h"
 #include "duet-login-page.h"
 #include "duet-room-placeholder.h"
 #include "duet-window.h"
@@ -28,6 +29,8 @@ struct _DuetWindow
   GtkLabel             *status_label;
   AdwWindowTitle       *room_title;
   DuetRoomPlaceholder  *room_placeholder;
+  GtkStack             *room_stack;
+  DuetChatView         *chat_view;
 
   /* Owned references */
   char                 *data_dir;

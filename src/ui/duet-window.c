@@ -166,12 +166,16 @@ _duet_window_show_locked (DuetWindow *self)
   show_page (self, "locked");
 }
 
+/* A room opens in the chat view; without one the placeholder asks the
+ * user to pick someone. */
 static void
 show_room (DuetWindow *self,
            DuetRoom   *room)
 {
   duet_room_placeholder_set_room (self->room_placeholder, room);
   adw_window_title_set_title (self->room_title, room != NULL ? duet_room_get_name (room) : "");
+  duet_chat_view_open (self->chat_view, room != NULL ? self->session : NULL, room);
+  gtk_stack_set_visible_child_name (self->room_stack, room != NULL ? "chat" : "placeholder");
   if (room != NULL)
     adw_leaflet_set_visible_child_name (self->leaflet, "room");
 }
@@ -350,6 +354,17 @@ back_action (GtkWidget  *widget,
 }
 
 static void
+close_chat_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  DuetWindow *self = DUET_WINDOW (widget);
+
+  show_room (self, NULL);
+  adw_leaflet_set_visible_child_name (self->leaflet, "contacts");
+}
+
+static void
 retry_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
@@ -419,9 +434,11 @@ duet_window_class_init (DuetWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.close-chat", NULL, close_chat_action);
 
   g_type_ensure (DUET_TYPE_LOGIN_PAGE);
   g_type_ensure (DUET_TYPE_ROOM_PLACEHOLDER);
+  g_type_ensure (DUET_TYPE_CHAT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/duet_chat/Duet/duet-window.ui");
@@ -434,6 +451,8 @@ duet_window_class_init (DuetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, room_title);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, room_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, DuetWindow, room_stack);
+  gtk_widget_class_bind_template_child (widget_class, DuetWindow, chat_view);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
 }
 
