@@ -1,0 +1,314 @@
+/* bench-chat-scroll.c: frame times of the chat view scrolling 10,000 messages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A figure printer, not a test.  Opens a chat in a DuetChatView in a
+ * window and feeds the real session and timeline N messages (default
+ * 10,000: texts of several lengths, replies, reactions, day changes) as
+ * live sync batches, with no server behind them; then it scrolls from the
+ * newest message to the oldest and back at a steady speed, one step per
+ * frame.  It prints the frame intervals from the GdkFrameClock and the
+ * time each frame spent in layout and paint: mean, 95th percentile, max.
+ * Run it under Xvfb:
+ *
+ *   xvfb-run -s "-screen 0 1280x800x24" bench-chat-scroll [MESSAGES] [PIXELS-PER-FRAME]
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <adwaita.h>
+
+#include "duet-chat-view.h"
+
+#define ROOM_ID "!bench:localhost"
+#define ALICE "@alice:localhost"
+#define BOB "@bob:localhost"
+#define BATCH 100
+
+typedef struct {
+  DuetChatView  *view;
+  GtkAdjustment *adj;
+  GArray        *intervals;   /* ms between frames */
+  GArray        *work;        /* ms from a frame's start to its end of paint */
+  gint64         last_frame;
+  gint64         frame_start;
+  double         step;
+  int            direction;   /* -1 up, +1 down, 0 done */
+  gboolean       done;
+} Bench;
+
+/* --- The chat's content ---------------------------------------------------- */
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (!json_parser_load_from_data (parser, json, -1, &error))
+    g_error ("bench JSON: %s", error->message);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+add_member (GString    *json,
+            const char *user_id,
+            const char *name)
+{
+  g_string_append_printf (json, "{\"type\": \"m.room.member\", \"state_key\": \"%s\", \"sender\": \"%s\", "
+                          "\"event_id\": \"$member-%s\", \"origin_server_ts\": 1, "
+                          "\"content\": {\"membership\": \"join\", \"displayname\": \"%s\"}}",
+                          user_id, user_id, name, name);
+}
+
+/* A signed-in session that knows the room, with a server that is never
+ * reached (the timeline's own requests fail at once; it does not matter). */
+static DuetSession *
+make_session (void)
+{
+  g_autoptr(DuetClient) client = duet_client_new ("http://127.0.0.1:9");
+  g_autoptr(GString) json = g_string_new ("{\"next_batch\": \"s0\", \"rooms\": {\"join\": {\"" ROOM_ID "\": "
+                                          "{\"state\": {\"events\": [");
+  g_autoptr(JsonObject) response = NULL;
+  DuetSession *session;
+
+  duet_client_set_session (client, ALICE, "BENCH", "bench-token");
+  duet_client_set_max_attempts (client, 1);
+  duet_client_set_request_timeout (client, 500);
+  session = duet_session_new (client);
+
+  add_member (json, ALICE, "Alice");
+  g_string_append (json, ", ");
+  add_member (json, BOB, "Bob");
+  g_string_append (json, "]}, \"timeline\": {\"events\": []}}}}}");
+  response = parse_object (json->str);
+  duet_session_ingest (session, response);
+  return session;
+}
+
+static const char *const texts[] = {
+  "ok",
+  "Did you get the photos from the weekend?",
+  "Not yet — the link from last time expired. Can you send them again?",
+  "Lunch at one tomorrow?",
+  "Sure, see you at the usual place",
+  "Here is a longer one that wraps over several lines, so that the list has rows of different "
+  "heights to measure while it scrolls: the quick brown fox jumps over the lazy dog, twice.",
+  "https://example.org/a/link/to/something",
+  "Thanks!",
+};
+
+/* Live sync batches of BATCH events, as if the chat were read as it was
+ * written: texts of several lengths, replies, reactions, a new day every
+ * 150 messages, two senders. */
+static void
+feed_messages (DuetSession *session,
+               guint        count)
+{
+  gint64 start_ms = (g_get_real_time () / 1000) - (gint64) count * 10 * 60 * 1000 / 15;
+
+  for (guint first = 0; first < count; first += BATCH)
+    {
+      g_autoptr(GString) json = g_string_new (NULL);
+      g_autoptr(JsonObject) response = NULL;
+
+      g_string_append_printf (json, "{\"next_batch\": \"s%u\", \"rooms\": {\"join\": {\"" ROOM_ID "\": "
+                              "{\"timeline\": {\"events\": [", first / BATCH + 1);
+      for (guint i = first; i < MIN (count, first + BATCH); i++)
+        {
+          gint64 ts = start_ms + (gint64) i * 10 * 60 * 1000 / 15;
+          const char *sender = (i / 3) % 2 == 0 ? BOB : ALICE;
+
+          if (i > first)
+            g_string_append (json, ", ");
+          if (i % 29 == 7)
+            g_string_append_printf (json, "{\"type\": \"m.reaction\", \"sender\": \"%s\", \"event_id\": \"$e%u\", "
+                                    "\"origin_server_ts\": %" G_GINT64_FORMAT ", \"content\": {\"m.relates_to\": "
+                                    "{\"rel_type\": \"m.annotation\", \"event_id\": \"$e%u\", \"key\": \"❤\"}}}",
+                                    sender, i, ts, i - 1);
+          else if (i % 17 == 5)
+            g_string_append_printf (json, "{\"type\": \"m.room.message\", \"sender\": \"%s\", \"event_id\": \"$e%u\", "
+                                    "\"origin_server_ts\": %" G_GINT64_FORMAT ", \"content\": {\"msgtype\": \"m.text\", "
+                                    "\"body\": \"Reply number %u\", \"m.relates_to\": {\"m.in_reply_to\": "
+                                    "{\"event_id\": \"$e%u\"}}}}", sender, i, ts, i, i - 2);
+          else
+            g_string_append_printf (json, "{\"type\": \"m.room.message\", \"sender\": \"%s\", \"event_id\": \"$e%u\", "
+                                    "\"origin_server_ts\": %" G_GINT64_FORMAT ", \"content\": {\"msgtype\": \"m.text\", "
+                                    "\"body\": \"%u: %s\"}}", sender, i, ts, i, texts[i % G_N_ELEMENTS (texts)]);
+        }
+      g_string_append (json, "]}}}}}");
+      response = parse_object (json->str);
+      duet_session_ingest (session, response);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+/* --- Measuring ------------------------------------------------------------- */
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+print_figures (const char *what,
+               GArray     *values)
+{
+  double sum = 0;
+
+  if (values->len == 0)
+    {
+      g_print ("%-28s no frames\n", what);
+      return;
+    }
+  g_array_sort (values, compare_doubles);
+  for (guint i = 0; i < values->len; i++)
+    sum += g_array_index (values, double, i);
+  g_print ("%-28s frames %5u  mean %6.2f ms  p95 %6.2f ms  max %6.2f ms\n", what, values->len,
+           sum / values->len,
+           g_array_index (values, double, MIN (values->len - 1, (guint) (values->len * 0.95))),
+           g_array_index (values, double, values->len - 1));
+}
+
+static void
+update_cb (GdkFrameClock *clock,
+           Bench         *bench)
+{
+  bench->frame_start = g_get_monotonic_time ();
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                Bench         *bench)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (bench->direction == 0 || bench->frame_start == 0)
+    return;
+  g_array_append_val (bench->work, ((double) { (now - bench->frame_start) / 1000.0 }));
+}
+
+/* One scroll step per frame; the interval since the last frame is what
+ * the user sees as smooth or not. */
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  Bench *bench = user_data;
+  gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
+  double value = gtk_adjustment_get_value (bench->adj);
+  double bottom = gtk_adjustment_get_upper (bench->adj) - gtk_adjustment_get_page_size (bench->adj);
+
+  if (bench->last_frame != 0)
+    g_array_append_val (bench->intervals, ((double) { (frame_time - bench->last_frame) / 1000.0 }));
+  bench->last_frame = frame_time;
+
+  if (bench->direction < 0)
+    {
+      /* Up to the very top: the list keeps estimating the height of the
+       * rows it has not measured, so the top is where the value stops. */
+      if (value <= 0)
+        bench->direction = 1;
+      else
+        gtk_adjustment_set_value (bench->adj, MAX (0, value - bench->step));
+    }
+  else if (bench->direction > 0)
+    {
+      if (value >= bottom - 0.5)
+        {
+          bench->direction = 0;
+          bench->done = TRUE;
+          return G_SOURCE_REMOVE;
+        }
+      gtk_adjustment_set_value (bench->adj, MIN (bottom, value + bench->step));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+done_or_timeout (gpointer data)
+{
+  return ((Bench *) data)->done;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  guint messages = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 10000;
+  double step = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 120.0;
+  g_autoptr(DuetSession) session = NULL;
+  g_autoptr(GtkCssProvider) css = NULL;
+  GtkWindow *window;
+  GdkFrameClock *clock;
+  Bench bench = { 0 };
+  gint64 start, deadline;
+
+  if (messages == 0 || step <= 0)
+    {
+      g_printerr ("usage: bench-chat-scroll [MESSAGES] [PIXELS-PER-FRAME]\n");
+      return 2;
+    }
+
+  gtk_init ();
+  adw_init ();
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/io/github/duet_chat/Duet/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 800, 700);
+  bench.view = DUET_CHAT_VIEW (duet_chat_view_new ());
+  gtk_window_set_child (window, GTK_WIDGET (bench.view));
+  gtk_window_present (window);
+
+  start = g_get_monotonic_time ();
+  session = make_session ();
+  duet_chat_view_open (bench.view, session, duet_session_lookup_room (session, ROOM_ID));
+  feed_messages (session, messages);
+  g_print ("chat of %u items ready in %.0f ms\n",
+           g_list_model_get_n_items (G_LIST_MODEL (duet_chat_view_get_timeline (bench.view))),
+           (g_get_monotonic_time () - start) / 1000.0);
+
+  /* Let the list settle at the bottom before measuring. */
+  deadline = g_get_monotonic_time () + 500 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+
+  bench.adj = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (gtk_widget_get_template_child (GTK_WIDGET (bench.view), DUET_TYPE_CHAT_VIEW,
+                                                        "scroller")));
+  bench.intervals = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.work = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.step = step;
+  bench.direction = -1;
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  g_signal_connect (clock, "update", G_CALLBACK (update_cb), &bench);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &bench);
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), tick_cb, &bench, NULL);
+
+  start = g_get_monotonic_time ();
+  deadline = start + 600 * G_USEC_PER_SEC;
+  while (!done_or_timeout (&bench) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_print ("scrolled top and back (%.0f px per frame) in %.1f s\n", step,
+           (g_get_monotonic_time () - start) / 1e6);
+  print_figures ("frame interval", bench.intervals);
+  print_figures ("frame work (layout+paint)", bench.work);
+
+  g_signal_handlers_disconnect_by_data (clock, &bench);
+  g_array_unref (bench.intervals);
+  g_array_unref (bench.work);
+  duet_chat_view_open (bench.view, NULL, NULL);
+  gtk_window_destroy (window);
+  return bench.done ? 0 : 1;
+}
