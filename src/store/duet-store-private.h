@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 1
+#define DUET_STORE_SCHEMA_VERSION 2
 
 typedef struct {
   sqlite3    *handle;
@@ -82,12 +82,11 @@ gboolean      duet_store_db_clear          (DuetStoreDb  *db,
 char         *duet_store_db_get_sync_token (DuetStoreDb  *db,
                                             GError      **error);
 
-/* duet-store.c: runs @run on the worker thread for the files beside it
- * (duet-store-timeline.c); the task resolves to its output pointer, which
- * @output_free frees when nobody takes it. */
-typedef gpointer (*DuetStoreDbJobFunc) (DuetStoreDb *db, gpointer input, GError **error);
-void          duet_store_queue_db_job      (DuetStore           *self,
-                                            GCancellable        *cancellable,
+/* duet-store.c: a job for the worker that needs only the database. */
+typedef gpointer (*DuetStoreDbJobFunc) (DuetStoreDb  *db,
+                                        gpointer      input,
+                                        GError      **error);
+void          _duet_store_queue_db_job     (DuetStore           *self,
                                             gpointer             source_tag,
                                             DuetStoreDbJobFunc   run,
                                             gpointer             input,
@@ -95,6 +94,13 @@ void          duet_store_queue_db_job      (DuetStore           *self,
                                             GDestroyNotify       output_free,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
+
+/* duet-store-outbox.c: the outbox and drafts tables (schema version 2). */
+gboolean      duet_store_db_clear_outbox   (DuetStoreDb  *db,
+                                            GError      **error);
+gboolean      duet_store_db_forget_room_outbox (DuetStoreDb *db,
+                                            const char   *room_id,
+                                            GError      **error);
 
 /* duet-store-snapshot.c */
 JsonObject   *duet_store_db_load_snapshot  (DuetStoreDb  *db,

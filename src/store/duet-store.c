@@ -51,7 +51,7 @@ typedef gpointer (*JobFunc) (DuetStore *self, gpointer input, GError **error);
 typedef struct {
   GTask          *task;         /* NULL for the job that stops the worker */
   JobFunc         run;
-  DuetStoreDbJobFunc db_run;    /* instead of @run: a job of a file beside this one */
+  DuetStoreDbJobFunc db_run;    /* instead of @run, for the other files' jobs */
   gpointer        input;
   GDestroyNotify  input_free;
   gpointer        output;
@@ -140,19 +140,18 @@ queue_job (DuetStore           *self,
 }
 
 void
-duet_store_queue_db_job (DuetStore           *self,
-                         GCancellable        *cancellable,
-                         gpointer             source_tag,
-                         DuetStoreDbJobFunc   run,
-                         gpointer             input,
-                         GDestroyNotify       input_free,
-                         GDestroyNotify       output_free,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+_duet_store_queue_db_job (DuetStore           *self,
+                          gpointer             source_tag,
+                          DuetStoreDbJobFunc   run,
+                          gpointer             input,
+                          GDestroyNotify       input_free,
+                          GDestroyNotify       output_free,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
 {
   Job *job = g_new0 (Job, 1);
 
-  job->task = g_task_new (self, cancellable, callback, user_data);
+  job->task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (job->task, source_tag);
   job->db_run = run;
   job->input = input;
@@ -401,7 +400,9 @@ forget_room_job (DuetStore  *self,
                  gpointer    input,
                  GError    **error)
 {
-  return duet_store_db_forget_room (&self->db, input, error) ? GINT_TO_POINTER (TRUE) : NULL;
+  /* A forgotten room can take no message: its outbox and draft go too. */
+  return duet_store_db_forget_room (&self->db, input, error) &&
+         duet_store_db_forget_room_outbox (&self->db, input, error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 void
@@ -432,7 +433,8 @@ clear_job (DuetStore  *self,
            gpointer    input,
            GError    **error)
 {
-  return duet_store_db_clear (&self->db, error) ? GINT_TO_POINTER (TRUE) : NULL;
+  return duet_store_db_clear (&self->db, error) &&
+         duet_store_db_clear_outbox (&self->db, error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 void
