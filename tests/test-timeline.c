@@ -808,6 +808,177 @@ test_content (Fixture       *f,
   check_invariants (f->timeline);
 }
 
+/* --- Local echoes -------------------------------------------------------- */
+
+static guint
+count_body (DuetTimeline *timeline,
+            const char   *body)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (duet_timeline_item_get_body (item_at (timeline, i)), body) == 0)
+      count++;
+  return count;
+}
+
+static guint
+server_count_body (Fixture    *f,
+                   const char *body)
+{
+  g_autoptr(JsonArray) events = duet_test_homeserver_get_timeline (f->base.server, f->room_id);
+  guint count = 0;
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *content = json_object_get_object_member (json_array_get_object_element (events, i),
+                                                           "content");
+
+      if (json_object_has_member (content, "body") &&
+          g_strcmp0 (json_object_get_string_member (content, "body"), body) == 0)
+        count++;
+    }
+  return count;
+}
+
+typedef struct {
+  DuetTimeline *timeline;
+  const char   *body;
+} EchoWait;
+
+/* Checked after every main-loop iteration: the message is shown exactly
+ * once all along, and the wait ends when it is the server's event. */
+static gboolean
+echo_became_event (gpointer data)
+{
+  EchoWait *wait = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (wait->timeline));
+  DuetTimelineItem *last = NULL;
+
+  g_assert_cmpuint (count_body (wait->timeline, wait->body), ==, 1);
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (duet_timeline_item_get_body (item_at (wait->timeline, i)), wait->body) == 0)
+      last = item_at (wait->timeline, i);
+  return duet_timeline_item_get_event_id (last) != NULL;
+}
+
+static DuetTimelineItem *
+last_item (DuetTimeline *timeline)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  return n > 0 ? item_at (timeline, n - 1) : NULL;
+}
+
+static void
+test_echo (Fixture       *f,
+           gconstpointer  data)
+{
+  DuetOutgoing *outgoing;
+  DuetTimelineItem *echo, *real;
+  EchoWait wait;
+  guint n_before;
+
+  start (f);
+  load (f->timeline);
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+
+  outgoing = duet_timeline_send_text (f->timeline, "hi there");
+  g_assert_nonnull (outgoing);
+  echo = last_item (f->timeline);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n_before + 1);
+  g_assert_true (duet_timeline_item_get_outgoing (echo) == outgoing);
+  g_assert_null (duet_timeline_item_get_event_id (echo));
+  g_assert_true (duet_timeline_item_is_own (echo));
+  g_assert_cmpstr (duet_timeline_item_get_body (echo), ==, "hi there");
+  g_assert_cmpint (duet_timeline_item_get_send_state (echo), !=, DUET_OUTGOING_FAILED);
+  check_invariants (f->timeline);
+
+  wait = (EchoWait) { f->timeline, "hi there" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  real = last_item (f->timeline);
+  g_assert_nonnull (duet_timeline_item_get_event_id (real));
+  g_assert_null (duet_timeline_item_get_outgoing (real));
+  g_assert_cmpint (duet_timeline_item_get_send_state (real), ==, DUET_OUTGOING_SENT);
+  g_assert_true (duet_timeline_item_is_own (real));
+  check_invariants (f->timeline);
+  duet_test_session_settle (f->session);
+  g_assert_cmpuint (count_body (f->timeline, "hi there"), ==, 1);
+  g_assert_cmpuint (server_count_body (f, "hi there"), ==, 1);
+
+  /* "/me" makes an emote, echo and event alike. */
+  duet_timeline_send_text (f->timeline, "/me waves");
+  echo = last_item (f->timeline);
+  g_assert_cmpint (duet_timeline_item_get_message_kind (echo), ==, DUET_MESSAGE_EMOTE);
+  g_assert_cmpstr (duet_timeline_item_get_body (echo), ==, "waves");
+  wait = (EchoWait) { f->timeline, "waves" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpint (duet_timeline_item_get_message_kind (last_item (f->timeline)), ==, DUET_MESSAGE_EMOTE);
+  g_assert_cmpuint (server_count_body (f, "waves"), ==, 1);
+  check_invariants (f->timeline);
+}
+
+static gboolean
+send_state_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return duet_timeline_item_get_send_state (args[0]) == (DuetOutgoingState) GPOINTER_TO_INT (args[1]);
+}
+
+static void
+wait_send_state (DuetTimelineItem  *item,
+                 DuetOutgoingState  state)
+{
+  gpointer args[2] = { item, GINT_TO_POINTER (state) };
+
+  g_assert_true (duet_test_wait_until (send_state_is, args, DUET_TEST_TIMEOUT_MS));
+}
+
+static void
+test_failed_send (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *prefix = g_strdup_printf ("/_matrix/client/v3/rooms/%s/send", f->room_id);
+  DuetTimelineItem *echo;
+  guint state_notified = 0;
+  guint n_before;
+  EchoWait wait;
+
+  start (f);
+  load (f->timeline);
+
+  /* Refused once: FAILED, then Retry sends it, once. */
+  duet_test_homeserver_add_fault (f->base.server, "PUT", prefix, 1, DUET_FAULT_STATUS, 403, 0, NULL);
+  duet_timeline_send_text (f->timeline, "try again");
+  echo = g_object_ref (last_item (f->timeline));
+  g_signal_connect (echo, "notify::send-state", G_CALLBACK (count_cb), &state_notified);
+  wait_send_state (echo, DUET_OUTGOING_FAILED);
+  g_assert_cmpuint (state_notified, >=, 1);
+  g_assert_nonnull (duet_outgoing_get_error_message (duet_timeline_item_get_outgoing (echo)));
+  g_assert_cmpuint (server_count_body (f, "try again"), ==, 0);
+  duet_timeline_retry (f->timeline, echo);
+  wait = (EchoWait) { f->timeline, "try again" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpint (duet_timeline_item_get_send_state (echo), ==, DUET_OUTGOING_SENT);
+  g_assert_cmpuint (server_count_body (f, "try again"), ==, 1);
+  g_object_unref (echo);
+
+  /* Refused, then deleted: gone from the list, never sent. */
+  duet_test_homeserver_add_fault (f->base.server, "PUT", prefix, 1, DUET_FAULT_STATUS, 403, 0, NULL);
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+  duet_timeline_send_text (f->timeline, "never mind");
+  echo = last_item (f->timeline);
+  wait_send_state (echo, DUET_OUTGOING_FAILED);
+  duet_timeline_delete (f->timeline, echo);
+  g_assert_cmpuint (count_body (f->timeline, "never mind"), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n_before);
+  duet_test_session_settle (f->session);
+  g_assert_cmpuint (server_count_body (f, "never mind"), ==, 0);
+  check_invariants (f->timeline);
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -825,6 +996,8 @@ main (int   argc,
   ADD ("media", test_media);
   ADD ("typing", test_typing);
   ADD ("mark-read", test_mark_read);
+  ADD ("echo", test_echo);
+  ADD ("failed-send", test_failed_send);
 
   return g_test_run ();
 }

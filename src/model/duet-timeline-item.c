@@ -168,7 +168,7 @@ duet_timeline_item_get_property (GObject    *object,
       g_value_set_object (value, self->outgoing);
       break;
     case DUET_TIMELINE_ITEM_PROP_SEND_STATE:
-      g_value_set_int (value, self->send_state);
+      g_value_set_enum (value, self->send_state);
       break;
     case DUET_TIMELINE_ITEM_PROP_0:
     case DUET_TIMELINE_ITEM_N_PROPS:
@@ -222,9 +222,9 @@ duet_timeline_item_class_init (DuetTimelineItemClass *klass)
     g_param_spec_int ("media-height", NULL, NULL, 0, G_MAXINT, 0, flags);
   STRING_PROP (DUET_TIMELINE_ITEM_PROP_THUMBNAIL_URL, "thumbnail-url");
   properties[DUET_TIMELINE_ITEM_PROP_OUTGOING] =
-    g_param_spec_object ("outgoing", NULL, NULL, G_TYPE_OBJECT, flags);
+    g_param_spec_object ("outgoing", NULL, NULL, DUET_TYPE_OUTGOING, flags);
   properties[DUET_TIMELINE_ITEM_PROP_SEND_STATE] =
-    g_param_spec_int ("send-state", NULL, NULL, 0, G_MAXINT, DUET_OUTGOING_SENT, flags);
+    g_param_spec_enum ("send-state", NULL, NULL, DUET_TYPE_OUTGOING_STATE, DUET_OUTGOING_SENT, flags);
 
 #undef STRING_PROP
 #undef BOOL_PROP
