@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "duet-session-test-utils.h"
+#include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
 #include "duet-timeline.h"
 
@@ -39,7 +40,11 @@ static gint64
 local_day (gint64 ms)
 {
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (ms / 1000);
-  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (time),
+  g_autoptr(GDateTime) midnight = NULL;
+
+  if (time == NULL)
+    return 0;  /* beyond GDateTime: the timeline says 0 too */
+  midnight = g_date_time_new_local (g_date_time_get_year (time),
                                                          g_date_time_get_month (time),
                                                          g_date_time_get_day_of_month (time), 0, 0, 0);
   return g_date_time_to_unix (midnight) * 1000;
@@ -808,6 +813,192 @@ test_content (Fixture       *f,
   check_invariants (f->timeline);
 }
 
+static void
+test_cache (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *data_dir = store_test_make_data_dir ();
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->room_id);
+  DuetStore *store = store_test_open_ok (data_dir);
+
+  send_messages (f, f->base.bob, 0, 80);
+  f->session = duet_session_new (f->base.client);
+  duet_session_set_store (f->session, store);
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (f->session)), 200);
+  duet_session_start (f->session);
+  duet_test_session_settle (f->session);
+  {
+    /* Queued after the saves: they are written when it returns. */
+    g_autoptr(JsonObject) snapshot = store_test_load (store);
+    g_assert_nonnull (snapshot);
+  }
+
+  /* The cached slice shows without a request, then history continues. */
+  duet_test_homeserver_reset_counts (f->base.server);
+  f->timeline = duet_timeline_new (f->session, f->room_id);
+  load (f->timeline);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), ==, 0);
+  bodies = dup_bodies (f->timeline);
+  g_assert_true (g_str_has_suffix (bodies, ",m78,m79"));
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_MESSAGE), >=, 10);
+  check_invariants (f->timeline);
+
+  while (!duet_timeline_get_at_start (f->timeline))
+    {
+      paginate (f->timeline);
+      check_invariants (f->timeline);
+    }
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), >, 0);
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 80);
+  g_assert_cmpstr (bodies, ==, expected);
+
+  duet_test_finalize (g_steal_pointer (&f->timeline));
+  duet_test_session_stop (g_steal_pointer (&f->session));
+  duet_test_finalize (store);
+  store_test_remove_dir (data_dir);
+}
+
+/* Hand-made slices no honest server sends, through the session's ingest. */
+static void
+ingest_events (DuetSession *session,
+               const char  *room_id,
+               JsonArray   *events,
+               gboolean     limited)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonObject *rooms = json_object_new ();
+  JsonObject *join = json_object_new ();
+  JsonObject *room = json_object_new ();
+  JsonObject *timeline = json_object_new ();
+
+  json_object_set_array_member (timeline, "events", json_array_ref (events));
+  json_object_set_boolean_member (timeline, "limited", limited);
+  json_object_set_string_member (timeline, "prev_batch", "s1");
+  json_object_set_object_member (room, "timeline", timeline);
+  json_object_set_object_member (join, room_id, room);
+  json_object_set_object_member (rooms, "join", join);
+  json_object_set_object_member (response, "rooms", rooms);
+  json_object_set_string_member (response, "next_batch", "s2");
+  duet_session_ingest (session, response);
+}
+
+static JsonObject *
+event_new (const char *event_id,
+           const char *sender,
+           const char *type,
+           gint64      ts,
+           const char *content_json)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "event_id", event_id);
+  json_object_set_string_member (event, "sender", sender);
+  json_object_set_string_member (event, "type", type);
+  json_object_set_int_member (event, "origin_server_ts", ts);
+  json_object_set_object_member (event, "content", duet_test_json_object (content_json));
+  return event;
+}
+
+static void
+test_hostile (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *room_id = "!hostile:localhost";
+  g_autoptr(JsonArray) events = json_array_new ();
+  g_autoptr(JsonArray) later = json_array_new ();
+  g_autoptr(GString) long_body = g_string_new ("{\"msgtype\": \"m.text\", \"body\": \"");
+  g_autofree char *edit_json = NULL;
+  DuetTimelineItem *item;
+  GPtrArray *reactions;
+  guint total = 0;
+
+  f->session = duet_session_new (f->base.client);
+  f->timeline = duet_timeline_new (f->session, room_id);
+
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 1000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"ok\"}"));
+  /* Garbage around it. */
+  json_array_add_int_element (events, 5);
+  json_array_add_null_element (events);
+  json_array_add_object_element (events, event_new ("not an id", "@bob:localhost", "m.room.message", 1,
+                                                     "{\"body\": \"x\"}"));
+  json_array_add_object_element (events, event_new ("$bad-sender", "bob", "m.room.message", 1,
+                                                     "{\"body\": \"x\"}"));
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 2000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"duplicate\"}"));
+  /* An edit by someone else, then a huge one by the sender. */
+  json_array_add_object_element (events, event_new ("$e1", "@mallory:localhost", "m.room.message", 3000,
+    "{\"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"pwned\"},"
+    " \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$m1\"}}"));
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (long_body, 'a');
+  g_string_append (long_body, "\"}");
+  edit_json = g_strdup_printf ("{\"m.new_content\": %s, \"m.relates_to\": {\"rel_type\": \"m.replace\","
+                               " \"event_id\": \"$m1\"}}", long_body->str);
+  json_array_add_object_element (events, event_new ("$e2", "@bob:localhost", "m.room.message", 4000, edit_json));
+  /* Reactions: many people, many keys, long keys. */
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("$r%u", i);
+      g_autofree char *sender = g_strdup_printf ("@u%u:localhost", i);
+      g_autofree char *content = g_strdup_printf ("{\"m.relates_to\": {\"rel_type\": \"m.annotation\","
+                                                  " \"event_id\": \"$m1\", \"key\": \"k%u%s\"}}", i % 40,
+                                                  i % 7 == 0 ? "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" : "");
+      json_array_add_object_element (events, event_new (id, sender, "m.reaction", 5000, content));
+    }
+  /* A reply to itself, a redaction of what is not there yet, odd times. */
+  json_array_add_object_element (events, event_new ("$self", "@bob:localhost", "m.room.message", 6000,
+    "{\"msgtype\": \"m.text\", \"body\": \"> <@x> loop\\n\\nme\","
+    " \"m.relates_to\": {\"m.in_reply_to\": {\"event_id\": \"$self\"}}}"));
+  json_array_add_object_element (events, event_new ("$red", "@bob:localhost", "m.room.redaction", 7000,
+                                                     "{\"redacts\": \"$later\"}"));
+  json_array_add_object_element (events, event_new ("$neg", "@bob:localhost", "m.room.message", -50,
+                                                     "{\"msgtype\": \"m.notice\", \"body\": \"neg\"}"));
+  json_array_add_object_element (events, event_new ("$far", "@bob:localhost", "m.room.message", G_MAXINT64 / 2,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"far\"}"));
+  ingest_events (f->session, room_id, events, FALSE);
+
+  item = find_event (f->timeline, "$m1");
+  g_assert_nonnull (item);
+  g_assert_true (duet_timeline_item_get_edited (item));
+  g_assert_cmpuint (g_utf8_strlen (duet_timeline_item_get_body (item), -1), ==, 20000 + 1);
+  g_assert_cmpuint (strlen (duet_timeline_item_get_markup (item)), <=, 20000 * 4 + 16);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, <=, 24);
+  for (guint i = 0; i < reactions->len; i++)
+    {
+      DuetReaction *reaction = reactions->pdata[i];
+
+      g_assert_cmpuint (g_utf8_strlen (reaction->key, -1), <=, 17);
+      total += reaction->count;
+    }
+  g_assert_cmpuint (total, <=, 1000);
+  g_assert_cmpuint (total, >, 0);
+  item = find_event (f->timeline, "$self");
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "me");
+  g_assert_cmpstr (duet_timeline_item_get_reply_body (item), ==, "me");
+  g_assert_cmpint (duet_timeline_item_get_timestamp (find_event (f->timeline, "$neg")), ==, 0);
+  g_assert_null (find_event (f->timeline, "not an id"));
+  g_assert_null (find_event (f->timeline, "$bad-sender"));
+  g_assert_null (find_event (f->timeline, "$e1"));
+  g_assert_null (find_event (f->timeline, "$r1"));
+
+  /* The redacted event arrives afterwards; a limited slice leaves a gap. */
+  json_array_add_object_element (later, event_new ("$later", "@bob:localhost", "m.room.message", 8000,
+                                                    "{\"msgtype\": \"m.text\", \"body\": \"secret\"}"));
+  ingest_events (f->session, room_id, later, TRUE);
+  item = find_event (f->timeline, "$later");
+  g_assert_cmpint (duet_timeline_item_get_message_kind (item), ==, DUET_MESSAGE_REDACTED);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "Message deleted");
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
+  check_invariants (f->timeline);
+  g_assert_true (duet_timeline_get_room (f->timeline) == duet_session_lookup_room (f->session, room_id));
+}
+
 /* --- Local echoes -------------------------------------------------------- */
 
 static guint
@@ -996,6 +1187,8 @@ main (int   argc,
   ADD ("media", test_media);
   ADD ("typing", test_typing);
   ADD ("mark-read", test_mark_read);
+  ADD ("cache", test_cache);
+  ADD ("hostile", test_hostile);
   ADD ("echo", test_echo);
   ADD ("failed-send", test_failed_send);
 

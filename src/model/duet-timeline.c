@@ -632,6 +632,21 @@ finish_batch (DuetTimeline *self,
 
 /* --- Live events ----------------------------------------------------------- */
 
+static void room_typing_cb (DuetRoom *room, GParamSpec *pspec, DuetTimeline *self);
+
+/* The chat was opened before the session knew its room: the session's
+ * room object replaces the placeholder from now on. */
+static void
+adopt_room (DuetTimeline *self,
+            DuetRoom     *room)
+{
+  g_signal_handlers_disconnect_by_func (self->room, room_typing_cb, self);
+  g_set_object (&self->room, room);
+  g_signal_connect_object (self->room, "notify::typing", G_CALLBACK (room_typing_cb), self, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
+  room_typing_cb (self->room, NULL, self);
+}
+
 static void
 timeline_events_cb (DuetSession  *session,
                     DuetRoom     *room,
@@ -646,8 +661,10 @@ timeline_events_cb (DuetSession  *session,
   gboolean overlaps = FALSE, saw_create = FALSE;
   guint position;
 
-  if (room != self->room)
+  if (g_strcmp0 (duet_room_get_id (room), self->room_id) != 0)
     return;
+  if (room != self->room)
+    adopt_room (self, room);
 
   events = collect_events (array, FALSE, MAX_SLICE_EVENTS);
   for (guint i = 0; i < events->len; i++)
