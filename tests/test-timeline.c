@@ -862,6 +862,78 @@ test_cache (Fixture       *f,
   store_test_remove_dir (data_dir);
 }
 
+/* A limited sync taken while the cache is being read: the cached events
+ * go above the live ones with a gap between, which fills. */
+static void
+test_cache_race (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *data_dir = store_test_make_data_dir ();
+  g_autofree char *filter = duet_sync_loop_build_filter (20);
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(GAsyncResult) sync_result = NULL;
+  g_autoptr(GAsyncResult) load_result = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStore *store = store_test_open_ok (data_dir);
+  DuetSyncLoop *loop;
+  DuetTimelineItem *gap = NULL;
+  guint n;
+
+  send_messages (f, f->base.bob, 0, 10);
+  f->session = duet_session_new (f->base.client);
+  duet_session_set_store (f->session, store);
+  loop = DUET_SYNC_LOOP (duet_session_get_sync_loop (f->session));
+  duet_sync_loop_set_timeout (loop, 200);
+  duet_session_start (f->session);
+  duet_test_session_settle (f->session);
+  duet_session_stop (f->session);
+  {
+    g_autoptr(JsonObject) snapshot = store_test_load (store);
+  }
+
+  /* Bob writes more than a sync brings; the response waits in hand. */
+  send_messages (f, f->base.bob, 10, 40);
+  duet_client_sync_async (f->base.client, duet_sync_loop_get_since (loop), filter, 0, NULL,
+                          duet_test_result_cb, &sync_result);
+  response = duet_client_sync_finish (f->base.client, duet_test_wait (&sync_result), &error);
+  g_assert_no_error (error);
+
+  f->timeline = duet_timeline_new (f->session, f->room_id);
+  duet_timeline_load_async (f->timeline, NULL, duet_test_result_cb, &load_result);
+  duet_session_ingest (f->session, response);  /* before the store answers */
+  g_assert_true (duet_timeline_load_finish (f->timeline, duet_test_wait (&load_result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&load_result);
+  check_invariants (f->timeline);
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+  for (guint i = 0; i < n; i++)
+    if (duet_timeline_item_get_kind (item_at (f->timeline, i)) == DUET_TIMELINE_ITEM_GAP)
+      gap = item_at (f->timeline, i);
+  while (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) > 0)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      duet_timeline_fill_gap_async (f->timeline, gap, NULL, duet_test_result_cb, &result);
+      g_assert_true (duet_timeline_fill_gap_finish (f->timeline, duet_test_wait (&result), &error));
+      g_assert_no_error (error);
+      check_invariants (f->timeline);
+    }
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 50);
+  g_assert_cmpstr (bodies, ==, expected);
+
+  duet_test_finalize (g_steal_pointer (&f->timeline));
+  duet_test_session_stop (g_steal_pointer (&f->session));
+  duet_test_finalize (store);
+  store_test_remove_dir (data_dir);
+}
+
 /* Hand-made slices no honest server sends, through the session's ingest. */
 static void
 ingest_events (DuetSession *session,
@@ -1188,6 +1260,7 @@ main (int   argc,
   ADD ("typing", test_typing);
   ADD ("mark-read", test_mark_read);
   ADD ("cache", test_cache);
+  ADD ("cache-race", test_cache_race);
   ADD ("hostile", test_hostile);
   ADD ("echo", test_echo);
   ADD ("failed-send", test_failed_send);

@@ -186,16 +186,25 @@ store_loaded_cb (GObject      *object,
       const char *prev_batch = duet_json_get_string (cached, "prev_batch");
       gboolean saw_create = FALSE;
 
-      /* Live events may have come meanwhile: the cached ones are older. */
+      gboolean had_events = _duet_timeline_has_events (self);
+      guint last_cached;
+
+      /* Live events may have come meanwhile: the cached ones are older,
+       * and a limited slice among them left a hole after the cache. */
       items = _duet_timeline_take_events (self, events, &saw_create);
       _duet_timeline_insert_items (self, 0, items);
       _duet_timeline_finish_batch (self, saw_create);
-      if (prev_batch != NULL && strlen (prev_batch) <= DUET_TEXT_MAX_ID_BYTES)
+      if (items->len > 0 && had_events && self->early_gap_token != NULL &&
+          g_ptr_array_find (self->items, items->pdata[items->len - 1], &last_cached))
+        _duet_timeline_insert_gap (self, last_cached + 1, self->early_gap_token);
+      if (prev_batch != NULL && strlen (prev_batch) <= DUET_TEXT_MAX_ID_BYTES &&
+          (items->len > 0 || self->back_token == NULL))
         {
           g_free (self->back_token);
           self->back_token = g_strdup (prev_batch);
         }
     }
+  g_clear_pointer (&self->early_gap_token, g_free);
 
   if (_duet_timeline_has_events (self) || self->at_start)
     {

@@ -154,6 +154,7 @@ struct _DuetTimeline
   GHashTable   *reactions;     /* reaction event id → target event id */
   GHashTable   *repliers;      /* event id → GPtrArray of items replying to it (refs) */
   char         *back_token;    /* paginates back from the oldest event */
+  char         *early_gap_token; /* a limited slice came before the cache was read */
   GStrv         typing;
 
   guint         loading;       /* load / paginate / fill requests running */
@@ -176,6 +177,9 @@ GPtrArray        *_duet_timeline_get_items        (DuetTimeline         *self);
 void              _duet_timeline_insert_items     (DuetTimeline         *self,
                                                    guint                 position,
                                                    GPtrArray            *items);
+void              _duet_timeline_insert_gap       (DuetTimeline         *self,
+                                                   guint                 position,
+                                                   const char           *token);
 void              _duet_timeline_remove_item      (DuetTimeline         *self,
                                                    guint                 index);
 const char       *_duet_timeline_get_own_user_id  (DuetTimeline         *self);

@@ -343,14 +343,17 @@ timeline_events_cb (DuetSession  *session,
       if (_duet_timeline_has_events (self))
         {
           /* History is missing between what is shown and this slice. */
-          g_autoptr(DuetTimelineItem) gap = _duet_timeline_item_new (DUET_TIMELINE_ITEM_GAP);
-
-          gap->gap_token = g_strdup (prev_batch);
-          insert_one (self, position, gap);
+          _duet_timeline_insert_gap (self, position, prev_batch);
           position++;
         }
-      else if (self->back_token == NULL)
-        self->back_token = g_strdup (prev_batch);
+      else
+        {
+          if (self->back_token == NULL)
+            self->back_token = g_strdup (prev_batch);
+          /* The cache being read may end before this slice. */
+          if (self->loading > 0 && self->early_gap_token == NULL)
+            self->early_gap_token = g_strdup (prev_batch);
+        }
     }
 
   items = _duet_timeline_take_events (self, events, &saw_create);
@@ -453,6 +456,18 @@ _duet_timeline_insert_items (DuetTimeline *self,
 }
 
 void
+_duet_timeline_insert_gap (DuetTimeline *self,
+                           guint         position,
+                           const char   *token)
+{
+  g_autoptr(DuetTimelineItem) gap = _duet_timeline_item_new (DUET_TIMELINE_ITEM_GAP);
+
+  gap->gap_token = g_strdup (token);
+  insert_one (self, position, gap);
+  repair_from (self, position + 1);
+}
+
+void
 _duet_timeline_remove_item (DuetTimeline *self,
                             guint         index)
 {
@@ -519,6 +534,7 @@ duet_timeline_finalize (GObject *object)
   g_clear_pointer (&self->repliers, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->back_token, g_free);
+  g_clear_pointer (&self->early_gap_token, g_free);
   g_clear_pointer (&self->typing, g_strfreev);
 
   G_OBJECT_CLASS (duet_timeline_parent_class)->finalize (object);
