@@ -1182,6 +1182,44 @@ test_echo (Fixture       *f,
   check_invariants (f->timeline);
 }
 
+/* The first message of a day is sent while Bob's arrives: his goes above
+ * the echo, under one day separator. */
+static void
+test_echo_new_day (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *prefix = NULL;
+  g_autofree char *bob = NULL;
+  const char *invite[] = { f->base.alice, NULL };
+  EchoWait wait;
+
+  duet_test_homeserver_set_clock_offset (f->base.server, -2 * DAY_MS);
+  g_free (f->room_id);
+  f->room_id = duet_test_homeserver_create_room (f->base.server, f->base.bob, "trusted_private_chat",
+                                                 invite, TRUE);
+  duet_test_homeserver_join (f->base.server, f->room_id, f->base.alice);
+  send_messages (f, f->base.bob, 0, 3);
+  duet_test_homeserver_set_clock_offset (f->base.server, 0);
+  prefix = g_strdup_printf ("/_matrix/client/v3/rooms/%s/send", f->room_id);
+
+  start (f);
+  load (f->timeline);
+  duet_test_homeserver_add_fault (f->base.server, "PUT", prefix, 1, DUET_FAULT_HANG, 0, 500, NULL);
+  duet_timeline_send_text (f->timeline, "good morning");
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_DAY), ==, 2);
+  check_invariants (f->timeline);
+
+  bob = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "morning Bob");
+  wait_for_event (f->timeline, bob);
+  g_assert_nonnull (duet_timeline_item_get_outgoing (last_item (f->timeline)));
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_DAY), ==, 2);
+  check_invariants (f->timeline);
+
+  wait = (EchoWait) { f->timeline, "good morning" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  check_invariants (f->timeline);
+}
+
 static gboolean
 send_state_is (gpointer data)
 {
@@ -1234,6 +1272,21 @@ test_failed_send (Fixture       *f,
   duet_timeline_send_text (f->timeline, "never mind");
   echo = last_item (f->timeline);
   wait_send_state (echo, DUET_OUTGOING_FAILED);
+
+  /* The chat opened again shows it, failed, at the end. */
+  {
+    g_autoptr(DuetTimeline) again = duet_timeline_new (f->session, f->room_id);
+    DuetTimelineItem *shown;
+
+    load (again);
+    shown = last_item (again);
+    g_assert_true (duet_timeline_item_get_outgoing (shown) == duet_timeline_item_get_outgoing (echo));
+    g_assert_cmpint (duet_timeline_item_get_send_state (shown), ==, DUET_OUTGOING_FAILED);
+    g_assert_cmpstr (duet_timeline_item_get_body (shown), ==, "never mind");
+    check_invariants (again);
+    duet_test_finalize (g_steal_pointer (&again));
+  }
+
   duet_timeline_delete (f->timeline, echo);
   g_assert_cmpuint (count_body (f->timeline, "never mind"), ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n_before);
@@ -1263,6 +1316,7 @@ main (int   argc,
   ADD ("cache-race", test_cache_race);
   ADD ("hostile", test_hostile);
   ADD ("echo", test_echo);
+  ADD ("echo-new-day", test_echo_new_day);
   ADD ("failed-send", test_failed_send);
 
   return g_test_run ();

@@ -271,14 +271,21 @@ insert_items (DuetTimeline *self,
   repair_from (self, position + run->len);
 }
 
-/* Where live events go: before the local echoes. */
+/* Where live events go: before the local echoes and the day separator
+ * that may lead them. */
 static guint
 live_position (DuetTimeline *self)
 {
   guint position = self->items->len;
 
-  while (position > 0 && ((DuetTimelineItem *) self->items->pdata[position - 1])->outgoing != NULL)
-    position--;
+  while (position > 0)
+    {
+      DuetTimelineItem *item = self->items->pdata[position - 1];
+
+      if (item->outgoing == NULL && item->kind != DUET_TIMELINE_ITEM_DAY)
+        break;
+      position--;
+    }
   return position;
 }
 
