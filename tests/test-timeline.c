@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "duet-session-test-utils.h"
+#include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
 #include "duet-timeline.h"
 
@@ -39,7 +40,11 @@ static gint64
 local_day (gint64 ms)
 {
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (ms / 1000);
-  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (time),
+  g_autoptr(GDateTime) midnight = NULL;
+
+  if (time == NULL)
+    return 0;  /* beyond GDateTime: the timeline says 0 too */
+  midnight = g_date_time_new_local (g_date_time_get_year (time),
                                                          g_date_time_get_month (time),
                                                          g_date_time_get_day_of_month (time), 0, 0, 0);
   return g_date_time_to_unix (midnight) * 1000;
@@ -808,6 +813,488 @@ test_content (Fixture       *f,
   check_invariants (f->timeline);
 }
 
+static void
+test_cache (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *data_dir = store_test_make_data_dir ();
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->room_id);
+  DuetStore *store = store_test_open_ok (data_dir);
+
+  send_messages (f, f->base.bob, 0, 80);
+  f->session = duet_session_new (f->base.client);
+  duet_session_set_store (f->session, store);
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (f->session)), 200);
+  duet_session_start (f->session);
+  duet_test_session_settle (f->session);
+  {
+    /* Queued after the saves: they are written when it returns. */
+    g_autoptr(JsonObject) snapshot = store_test_load (store);
+    g_assert_nonnull (snapshot);
+  }
+
+  /* The cached slice shows without a request, then history continues. */
+  duet_test_homeserver_reset_counts (f->base.server);
+  f->timeline = duet_timeline_new (f->session, f->room_id);
+  load (f->timeline);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), ==, 0);
+  bodies = dup_bodies (f->timeline);
+  g_assert_true (g_str_has_suffix (bodies, ",m78,m79"));
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_MESSAGE), >=, 10);
+  check_invariants (f->timeline);
+
+  while (!duet_timeline_get_at_start (f->timeline))
+    {
+      paginate (f->timeline);
+      check_invariants (f->timeline);
+    }
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), >, 0);
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 80);
+  g_assert_cmpstr (bodies, ==, expected);
+
+  duet_test_finalize (g_steal_pointer (&f->timeline));
+  duet_test_session_stop (g_steal_pointer (&f->session));
+  duet_test_finalize (store);
+  store_test_remove_dir (data_dir);
+}
+
+/* A limited sync taken while the cache is being read: the cached events
+ * go above the live ones with a gap between, which fills. */
+static void
+test_cache_race (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *data_dir = store_test_make_data_dir ();
+  g_autofree char *filter = duet_sync_loop_build_filter (20);
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(GAsyncResult) sync_result = NULL;
+  g_autoptr(GAsyncResult) load_result = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStore *store = store_test_open_ok (data_dir);
+  DuetSyncLoop *loop;
+  DuetTimelineItem *gap = NULL;
+  guint n;
+
+  send_messages (f, f->base.bob, 0, 10);
+  f->session = duet_session_new (f->base.client);
+  duet_session_set_store (f->session, store);
+  loop = DUET_SYNC_LOOP (duet_session_get_sync_loop (f->session));
+  duet_sync_loop_set_timeout (loop, 200);
+  duet_session_start (f->session);
+  duet_test_session_settle (f->session);
+  duet_session_stop (f->session);
+  {
+    g_autoptr(JsonObject) snapshot = store_test_load (store);
+  }
+
+  /* Bob writes more than a sync brings; the response waits in hand. */
+  send_messages (f, f->base.bob, 10, 40);
+  duet_client_sync_async (f->base.client, duet_sync_loop_get_since (loop), filter, 0, NULL,
+                          duet_test_result_cb, &sync_result);
+  response = duet_client_sync_finish (f->base.client, duet_test_wait (&sync_result), &error);
+  g_assert_no_error (error);
+
+  f->timeline = duet_timeline_new (f->session, f->room_id);
+  duet_timeline_load_async (f->timeline, NULL, duet_test_result_cb, &load_result);
+  duet_session_ingest (f->session, response);  /* before the store answers */
+  g_assert_true (duet_timeline_load_finish (f->timeline, duet_test_wait (&load_result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&load_result);
+  check_invariants (f->timeline);
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+  for (guint i = 0; i < n; i++)
+    if (duet_timeline_item_get_kind (item_at (f->timeline, i)) == DUET_TIMELINE_ITEM_GAP)
+      gap = item_at (f->timeline, i);
+  while (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) > 0)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      duet_timeline_fill_gap_async (f->timeline, gap, NULL, duet_test_result_cb, &result);
+      g_assert_true (duet_timeline_fill_gap_finish (f->timeline, duet_test_wait (&result), &error));
+      g_assert_no_error (error);
+      check_invariants (f->timeline);
+    }
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 50);
+  g_assert_cmpstr (bodies, ==, expected);
+
+  duet_test_finalize (g_steal_pointer (&f->timeline));
+  duet_test_session_stop (g_steal_pointer (&f->session));
+  duet_test_finalize (store);
+  store_test_remove_dir (data_dir);
+}
+
+/* Hand-made slices no honest server sends, through the session's ingest. */
+static void
+ingest_events (DuetSession *session,
+               const char  *room_id,
+               JsonArray   *events,
+               gboolean     limited)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonObject *rooms = json_object_new ();
+  JsonObject *join = json_object_new ();
+  JsonObject *room = json_object_new ();
+  JsonObject *timeline = json_object_new ();
+
+  json_object_set_array_member (timeline, "events", json_array_ref (events));
+  json_object_set_boolean_member (timeline, "limited", limited);
+  json_object_set_string_member (timeline, "prev_batch", "s1");
+  json_object_set_object_member (room, "timeline", timeline);
+  json_object_set_object_member (join, room_id, room);
+  json_object_set_object_member (rooms, "join", join);
+  json_object_set_object_member (response, "rooms", rooms);
+  json_object_set_string_member (response, "next_batch", "s2");
+  duet_session_ingest (session, response);
+}
+
+static JsonObject *
+event_new (const char *event_id,
+           const char *sender,
+           const char *type,
+           gint64      ts,
+           const char *content_json)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "event_id", event_id);
+  json_object_set_string_member (event, "sender", sender);
+  json_object_set_string_member (event, "type", type);
+  json_object_set_int_member (event, "origin_server_ts", ts);
+  json_object_set_object_member (event, "content", duet_test_json_object (content_json));
+  return event;
+}
+
+static void
+test_hostile (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *room_id = "!hostile:localhost";
+  g_autoptr(JsonArray) events = json_array_new ();
+  g_autoptr(JsonArray) later = json_array_new ();
+  g_autoptr(GString) long_body = g_string_new ("{\"msgtype\": \"m.text\", \"body\": \"");
+  g_autofree char *edit_json = NULL;
+  DuetTimelineItem *item;
+  GPtrArray *reactions;
+  guint total = 0;
+
+  f->session = duet_session_new (f->base.client);
+  f->timeline = duet_timeline_new (f->session, room_id);
+
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 1000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"ok\"}"));
+  /* Garbage around it. */
+  json_array_add_int_element (events, 5);
+  json_array_add_null_element (events);
+  json_array_add_object_element (events, event_new ("not an id", "@bob:localhost", "m.room.message", 1,
+                                                     "{\"body\": \"x\"}"));
+  json_array_add_object_element (events, event_new ("$bad-sender", "bob", "m.room.message", 1,
+                                                     "{\"body\": \"x\"}"));
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 2000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"duplicate\"}"));
+  /* An edit by someone else, then a huge one by the sender. */
+  json_array_add_object_element (events, event_new ("$e1", "@mallory:localhost", "m.room.message", 3000,
+    "{\"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"pwned\"},"
+    " \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$m1\"}}"));
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (long_body, 'a');
+  g_string_append (long_body, "\"}");
+  edit_json = g_strdup_printf ("{\"m.new_content\": %s, \"m.relates_to\": {\"rel_type\": \"m.replace\","
+                               " \"event_id\": \"$m1\"}}", long_body->str);
+  json_array_add_object_element (events, event_new ("$e2", "@bob:localhost", "m.room.message", 4000, edit_json));
+  /* Reactions: many people, many keys, long keys. */
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("$r%u", i);
+      g_autofree char *sender = g_strdup_printf ("@u%u:localhost", i);
+      g_autofree char *content = g_strdup_printf ("{\"m.relates_to\": {\"rel_type\": \"m.annotation\","
+                                                  " \"event_id\": \"$m1\", \"key\": \"k%u%s\"}}", i % 40,
+                                                  i % 7 == 0 ? "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" : "");
+      json_array_add_object_element (events, event_new (id, sender, "m.reaction", 5000, content));
+    }
+  /* A reply to itself, a redaction of what is not there yet, odd times. */
+  json_array_add_object_element (events, event_new ("$self", "@bob:localhost", "m.room.message", 6000,
+    "{\"msgtype\": \"m.text\", \"body\": \"> <@x> loop\\n\\nme\","
+    " \"m.relates_to\": {\"m.in_reply_to\": {\"event_id\": \"$self\"}}}"));
+  json_array_add_object_element (events, event_new ("$red", "@bob:localhost", "m.room.redaction", 7000,
+                                                     "{\"redacts\": \"$later\"}"));
+  json_array_add_object_element (events, event_new ("$neg", "@bob:localhost", "m.room.message", -50,
+                                                     "{\"msgtype\": \"m.notice\", \"body\": \"neg\"}"));
+  json_array_add_object_element (events, event_new ("$far", "@bob:localhost", "m.room.message", G_MAXINT64 / 2,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"far\"}"));
+  ingest_events (f->session, room_id, events, FALSE);
+
+  item = find_event (f->timeline, "$m1");
+  g_assert_nonnull (item);
+  g_assert_true (duet_timeline_item_get_edited (item));
+  g_assert_cmpuint (g_utf8_strlen (duet_timeline_item_get_body (item), -1), ==, 20000 + 1);
+  g_assert_cmpuint (strlen (duet_timeline_item_get_markup (item)), <=, 20000 * 4 + 16);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, <=, 24);
+  for (guint i = 0; i < reactions->len; i++)
+    {
+      DuetReaction *reaction = reactions->pdata[i];
+
+      g_assert_cmpuint (g_utf8_strlen (reaction->key, -1), <=, 17);
+      total += reaction->count;
+    }
+  g_assert_cmpuint (total, <=, 1000);
+  g_assert_cmpuint (total, >, 0);
+  item = find_event (f->timeline, "$self");
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "me");
+  g_assert_cmpstr (duet_timeline_item_get_reply_body (item), ==, "me");
+  g_assert_cmpint (duet_timeline_item_get_timestamp (find_event (f->timeline, "$neg")), ==, 0);
+  g_assert_null (find_event (f->timeline, "not an id"));
+  g_assert_null (find_event (f->timeline, "$bad-sender"));
+  g_assert_null (find_event (f->timeline, "$e1"));
+  g_assert_null (find_event (f->timeline, "$r1"));
+
+  /* The redacted event arrives afterwards; a limited slice leaves a gap. */
+  json_array_add_object_element (later, event_new ("$later", "@bob:localhost", "m.room.message", 8000,
+                                                    "{\"msgtype\": \"m.text\", \"body\": \"secret\"}"));
+  ingest_events (f->session, room_id, later, TRUE);
+  item = find_event (f->timeline, "$later");
+  g_assert_cmpint (duet_timeline_item_get_message_kind (item), ==, DUET_MESSAGE_REDACTED);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "Message deleted");
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
+  check_invariants (f->timeline);
+  g_assert_true (duet_timeline_get_room (f->timeline) == duet_session_lookup_room (f->session, room_id));
+}
+
+/* --- Local echoes -------------------------------------------------------- */
+
+static guint
+count_body (DuetTimeline *timeline,
+            const char   *body)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (duet_timeline_item_get_body (item_at (timeline, i)), body) == 0)
+      count++;
+  return count;
+}
+
+static guint
+server_count_body (Fixture    *f,
+                   const char *body)
+{
+  g_autoptr(JsonArray) events = duet_test_homeserver_get_timeline (f->base.server, f->room_id);
+  guint count = 0;
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *content = json_object_get_object_member (json_array_get_object_element (events, i),
+                                                           "content");
+
+      if (json_object_has_member (content, "body") &&
+          g_strcmp0 (json_object_get_string_member (content, "body"), body) == 0)
+        count++;
+    }
+  return count;
+}
+
+typedef struct {
+  DuetTimeline *timeline;
+  const char   *body;
+} EchoWait;
+
+/* Checked after every main-loop iteration: the message is shown exactly
+ * once all along, and the wait ends when it is the server's event. */
+static gboolean
+echo_became_event (gpointer data)
+{
+  EchoWait *wait = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (wait->timeline));
+  DuetTimelineItem *last = NULL;
+
+  g_assert_cmpuint (count_body (wait->timeline, wait->body), ==, 1);
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (duet_timeline_item_get_body (item_at (wait->timeline, i)), wait->body) == 0)
+      last = item_at (wait->timeline, i);
+  return duet_timeline_item_get_event_id (last) != NULL;
+}
+
+static DuetTimelineItem *
+last_item (DuetTimeline *timeline)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  return n > 0 ? item_at (timeline, n - 1) : NULL;
+}
+
+static void
+test_echo (Fixture       *f,
+           gconstpointer  data)
+{
+  DuetOutgoing *outgoing;
+  DuetTimelineItem *echo, *real;
+  EchoWait wait;
+  guint n_before;
+
+  start (f);
+  load (f->timeline);
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+
+  outgoing = duet_timeline_send_text (f->timeline, "hi there");
+  g_assert_nonnull (outgoing);
+  echo = last_item (f->timeline);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n_before + 1);
+  g_assert_true (duet_timeline_item_get_outgoing (echo) == outgoing);
+  g_assert_null (duet_timeline_item_get_event_id (echo));
+  g_assert_true (duet_timeline_item_is_own (echo));
+  g_assert_cmpstr (duet_timeline_item_get_body (echo), ==, "hi there");
+  g_assert_cmpint (duet_timeline_item_get_send_state (echo), !=, DUET_OUTGOING_FAILED);
+  check_invariants (f->timeline);
+
+  wait = (EchoWait) { f->timeline, "hi there" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  real = last_item (f->timeline);
+  g_assert_nonnull (duet_timeline_item_get_event_id (real));
+  g_assert_null (duet_timeline_item_get_outgoing (real));
+  g_assert_cmpint (duet_timeline_item_get_send_state (real), ==, DUET_OUTGOING_SENT);
+  g_assert_true (duet_timeline_item_is_own (real));
+  check_invariants (f->timeline);
+  duet_test_session_settle (f->session);
+  g_assert_cmpuint (count_body (f->timeline, "hi there"), ==, 1);
+  g_assert_cmpuint (server_count_body (f, "hi there"), ==, 1);
+
+  /* "/me" makes an emote, echo and event alike. */
+  duet_timeline_send_text (f->timeline, "/me waves");
+  echo = last_item (f->timeline);
+  g_assert_cmpint (duet_timeline_item_get_message_kind (echo), ==, DUET_MESSAGE_EMOTE);
+  g_assert_cmpstr (duet_timeline_item_get_body (echo), ==, "waves");
+  wait = (EchoWait) { f->timeline, "waves" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpint (duet_timeline_item_get_message_kind (last_item (f->timeline)), ==, DUET_MESSAGE_EMOTE);
+  g_assert_cmpuint (server_count_body (f, "waves"), ==, 1);
+  check_invariants (f->timeline);
+}
+
+/* The first message of a day is sent while Bob's arrives: his goes above
+ * the echo, under one day separator. */
+static void
+test_echo_new_day (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *prefix = NULL;
+  g_autofree char *bob = NULL;
+  const char *invite[] = { f->base.alice, NULL };
+  EchoWait wait;
+
+  duet_test_homeserver_set_clock_offset (f->base.server, -2 * DAY_MS);
+  g_free (f->room_id);
+  f->room_id = duet_test_homeserver_create_room (f->base.server, f->base.bob, "trusted_private_chat",
+                                                 invite, TRUE);
+  duet_test_homeserver_join (f->base.server, f->room_id, f->base.alice);
+  send_messages (f, f->base.bob, 0, 3);
+  duet_test_homeserver_set_clock_offset (f->base.server, 0);
+  prefix = g_strdup_printf ("/_matrix/client/v3/rooms/%s/send", f->room_id);
+
+  start (f);
+  load (f->timeline);
+  duet_test_homeserver_add_fault (f->base.server, "PUT", prefix, 1, DUET_FAULT_HANG, 0, 500, NULL);
+  duet_timeline_send_text (f->timeline, "good morning");
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_DAY), ==, 2);
+  check_invariants (f->timeline);
+
+  bob = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "morning Bob");
+  wait_for_event (f->timeline, bob);
+  g_assert_nonnull (duet_timeline_item_get_outgoing (last_item (f->timeline)));
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_DAY), ==, 2);
+  check_invariants (f->timeline);
+
+  wait = (EchoWait) { f->timeline, "good morning" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  check_invariants (f->timeline);
+}
+
+static gboolean
+send_state_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return duet_timeline_item_get_send_state (args[0]) == (DuetOutgoingState) GPOINTER_TO_INT (args[1]);
+}
+
+static void
+wait_send_state (DuetTimelineItem  *item,
+                 DuetOutgoingState  state)
+{
+  gpointer args[2] = { item, GINT_TO_POINTER (state) };
+
+  g_assert_true (duet_test_wait_until (send_state_is, args, DUET_TEST_TIMEOUT_MS));
+}
+
+static void
+test_failed_send (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *prefix = g_strdup_printf ("/_matrix/client/v3/rooms/%s/send", f->room_id);
+  DuetTimelineItem *echo;
+  guint state_notified = 0;
+  guint n_before;
+  EchoWait wait;
+
+  start (f);
+  load (f->timeline);
+
+  /* Refused once: FAILED, then Retry sends it, once. */
+  duet_test_homeserver_add_fault (f->base.server, "PUT", prefix, 1, DUET_FAULT_STATUS, 403, 0, NULL);
+  duet_timeline_send_text (f->timeline, "try again");
+  echo = g_object_ref (last_item (f->timeline));
+  g_signal_connect (echo, "notify::send-state", G_CALLBACK (count_cb), &state_notified);
+  wait_send_state (echo, DUET_OUTGOING_FAILED);
+  g_assert_cmpuint (state_notified, >=, 1);
+  g_assert_nonnull (duet_outgoing_get_error_message (duet_timeline_item_get_outgoing (echo)));
+  g_assert_cmpuint (server_count_body (f, "try again"), ==, 0);
+  duet_timeline_retry (f->timeline, echo);
+  wait = (EchoWait) { f->timeline, "try again" };
+  g_assert_true (duet_test_wait_until (echo_became_event, &wait, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpint (duet_timeline_item_get_send_state (echo), ==, DUET_OUTGOING_SENT);
+  g_assert_cmpuint (server_count_body (f, "try again"), ==, 1);
+  g_object_unref (echo);
+
+  /* Refused, then deleted: gone from the list, never sent. */
+  duet_test_homeserver_add_fault (f->base.server, "PUT", prefix, 1, DUET_FAULT_STATUS, 403, 0, NULL);
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+  duet_timeline_send_text (f->timeline, "never mind");
+  echo = last_item (f->timeline);
+  wait_send_state (echo, DUET_OUTGOING_FAILED);
+
+  /* The chat opened again shows it, failed, at the end. */
+  {
+    g_autoptr(DuetTimeline) again = duet_timeline_new (f->session, f->room_id);
+    DuetTimelineItem *shown;
+
+    load (again);
+    shown = last_item (again);
+    g_assert_true (duet_timeline_item_get_outgoing (shown) == duet_timeline_item_get_outgoing (echo));
+    g_assert_cmpint (duet_timeline_item_get_send_state (shown), ==, DUET_OUTGOING_FAILED);
+    g_assert_cmpstr (duet_timeline_item_get_body (shown), ==, "never mind");
+    check_invariants (again);
+    duet_test_finalize (g_steal_pointer (&again));
+  }
+
+  duet_timeline_delete (f->timeline, echo);
+  g_assert_cmpuint (count_body (f->timeline, "never mind"), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n_before);
+  duet_test_session_settle (f->session);
+  g_assert_cmpuint (server_count_body (f, "never mind"), ==, 0);
+  check_invariants (f->timeline);
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -825,6 +1312,12 @@ main (int   argc,
   ADD ("media", test_media);
   ADD ("typing", test_typing);
   ADD ("mark-read", test_mark_read);
+  ADD ("cache", test_cache);
+  ADD ("cache-race", test_cache_race);
+  ADD ("hostile", test_hostile);
+  ADD ("echo", test_echo);
+  ADD ("echo-new-day", test_echo_new_day);
+  ADD ("failed-send", test_failed_send);
 
   return g_test_run ();
 }

@@ -168,7 +168,7 @@ duet_timeline_item_get_property (GObject    *object,
       g_value_set_object (value, self->outgoing);
       break;
     case DUET_TIMELINE_ITEM_PROP_SEND_STATE:
-      g_value_set_int (value, self->send_state);
+      g_value_set_enum (value, self->send_state);
       break;
     case DUET_TIMELINE_ITEM_PROP_0:
     case DUET_TIMELINE_ITEM_N_PROPS:
@@ -222,9 +222,9 @@ duet_timeline_item_class_init (DuetTimelineItemClass *klass)
     g_param_spec_int ("media-height", NULL, NULL, 0, G_MAXINT, 0, flags);
   STRING_PROP (DUET_TIMELINE_ITEM_PROP_THUMBNAIL_URL, "thumbnail-url");
   properties[DUET_TIMELINE_ITEM_PROP_OUTGOING] =
-    g_param_spec_object ("outgoing", NULL, NULL, G_TYPE_OBJECT, flags);
+    g_param_spec_object ("outgoing", NULL, NULL, DUET_TYPE_OUTGOING, flags);
   properties[DUET_TIMELINE_ITEM_PROP_SEND_STATE] =
-    g_param_spec_int ("send-state", NULL, NULL, 0, G_MAXINT, DUET_OUTGOING_SENT, flags);
+    g_param_spec_enum ("send-state", NULL, NULL, DUET_TYPE_OUTGOING_STATE, DUET_OUTGOING_SENT, flags);
 
 #undef STRING_PROP
 #undef BOOL_PROP
@@ -440,16 +440,37 @@ _duet_timeline_item_remove_reaction (DuetTimelineItem *self,
   return FALSE;
 }
 
+/* g_time_zone_new_local () stats and reads /etc/localtime on every call,
+ * far too slow once per event of a long history: it is asked again at
+ * most once a minute (a zone change shows within a minute). */
+static GTimeZone *
+local_zone (void)
+{
+  static GTimeZone *zone;
+  static gint64 made_at;
+  gint64 now = g_get_monotonic_time ();
+
+  if (zone == NULL || now - made_at > 60 * G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      zone = g_time_zone_new_local ();
+      made_at = now;
+    }
+  return zone;
+}
+
 gint64
 _duet_timeline_day_of (gint64 timestamp_ms)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (timestamp_ms / 1000);
+  GTimeZone *zone = local_zone ();
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (timestamp_ms / 1000);
+  g_autoptr(GDateTime) time = NULL;
   g_autoptr(GDateTime) midnight = NULL;
 
-  if (time == NULL)
+  if (utc == NULL || (time = g_date_time_to_timezone (utc, zone)) == NULL)
     return 0;
-  midnight = g_date_time_new_local (g_date_time_get_year (time), g_date_time_get_month (time),
-                                    g_date_time_get_day_of_month (time), 0, 0, 0);
+  midnight = g_date_time_new (zone, g_date_time_get_year (time), g_date_time_get_month (time),
+                              g_date_time_get_day_of_month (time), 0, 0, 0);
   return midnight != NULL ? g_date_time_to_unix (midnight) * 1000 : 0;
 }
 

@@ -134,15 +134,78 @@ char             *_duet_timeline_item_dup_preview (DuetTimelineItem     *self) G
 char             *_duet_timeline_sanitize_body    (const char           *text,
                                                    guint                 max_chars) G_GNUC_WARN_UNUSED_RESULT;
 
-/* duet-timeline.c, for duet-timeline-echo.c */
+/* Shared by duet-timeline*.c only. */
+struct _DuetTimeline
+{
+  GObject       parent_instance;
+
+  /* Owned */
+  DuetSession  *session;
+  DuetRoom     *room;
+  char         *room_id;
+  char         *own_user_id;
+  GCancellable *cancellable;   /* cancelled in dispose: fire-and-forget requests */
+  GPtrArray    *items;         /* DuetTimelineItem, in display order */
+  GHashTable   *by_event_id;   /* event id → DuetTimelineItem (borrowed from items) */
+  GHashTable   *seen;          /* every event id taken, relations included */
+  GHashTable   *redacted;      /* ids of redacted events */
+  GHashTable   *pending;       /* target id → GPtrArray of JsonObject relations */
+  guint         n_pending;
+  GHashTable   *reactions;     /* reaction event id → target event id */
+  GHashTable   *repliers;      /* event id → GPtrArray of items replying to it (refs) */
+  char         *back_token;    /* paginates back from the oldest event */
+  char         *early_gap_token; /* a limited slice came before the cache was read */
+  GStrv         typing;
+
+  guint         loading;       /* load / paginate / fill requests running */
+  gboolean      at_start;
+  gboolean      paginating;
+
+  gboolean      typing_sent;
+  gint64        typing_sent_at;
+  guint         typing_timeout_id;
+};
+
+/* Items kept: past this, history stops loading. */
+#define DUET_TIMELINE_MAX_ITEMS 50000
+/* Events of one slice taken at most. */
+#define DUET_TIMELINE_MAX_SLICE_EVENTS 2000
+
+/* duet-timeline.c: placing items */
 GPtrArray        *_duet_timeline_get_items        (DuetTimeline         *self);
 /* Content items (oldest first) at @position, with their separators. */
 void              _duet_timeline_insert_items     (DuetTimeline         *self,
                                                    guint                 position,
                                                    GPtrArray            *items);
+void              _duet_timeline_insert_gap       (DuetTimeline         *self,
+                                                   guint                 position,
+                                                   const char           *token);
 void              _duet_timeline_remove_item      (DuetTimeline         *self,
                                                    guint                 index);
 const char       *_duet_timeline_get_own_user_id  (DuetTimeline         *self);
+void              _duet_timeline_set_loading      (DuetTimeline         *self,
+                                                   gboolean              more);
+void              _duet_timeline_set_at_start     (DuetTimeline         *self,
+                                                   gboolean              at_start);
+/* Any server event shown (local echoes do not count). */
+gboolean          _duet_timeline_has_events       (DuetTimeline         *self);
+/* After a batch: the room's creation means nothing is older. */
+void              _duet_timeline_finish_batch     (DuetTimeline         *self,
+                                                   gboolean              saw_create);
+
+/* duet-timeline-relations.c */
+gboolean          _duet_timeline_event_is_new     (DuetTimeline         *self,
+                                                   JsonObject           *event);
+/* Takes @events (JsonObject, oldest first): relations go to their targets,
+ * the rest become items, returned oldest first, not yet in the list. */
+GPtrArray        *_duet_timeline_take_events      (DuetTimeline         *self,
+                                                   GPtrArray            *events,
+                                                   gboolean             *saw_create) G_GNUC_WARN_UNUSED_RESULT;
+/* The event objects of a JSON array, oldest first (@newest_first for
+ * /messages dir=b), the newest @max of them; borrowed from @array. */
+GPtrArray        *_duet_timeline_collect_events   (JsonArray            *array,
+                                                   gboolean              newest_first,
+                                                   guint                 max) G_GNUC_WARN_UNUSED_RESULT;
 
 /* duet-timeline-echo.c: local echoes of the outbox's messages. */
 void              _duet_timeline_echo_init        (DuetTimeline         *self);

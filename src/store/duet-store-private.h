@@ -82,20 +82,10 @@ gboolean      duet_store_db_clear          (DuetStoreDb  *db,
 char         *duet_store_db_get_sync_token (DuetStoreDb  *db,
                                             GError      **error);
 
-/* duet-store.c: runs @run on the worker thread for the files beside it
- * (duet-store-timeline.c); the task resolves to its output pointer, which
- * @output_free frees when nobody takes it. */
-typedef gpointer (*DuetStoreDbJobFunc) (DuetStoreDb *db, gpointer input, GError **error);
-void          duet_store_queue_db_job      (DuetStore           *self,
-                                            GCancellable        *cancellable,
-                                            gpointer             source_tag,
-                                            DuetStoreDbJobFunc   run,
-                                            gpointer             input,
-                                            GDestroyNotify       input_free,
-                                            GDestroyNotify       output_free,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-/* The same without a cancellable (duet-store-outbox.c). */
+/* duet-store.c: a job for the worker that needs only the database. */
+typedef gpointer (*DuetStoreDbJobFunc) (DuetStoreDb  *db,
+                                        gpointer      input,
+                                        GError      **error);
 void          _duet_store_queue_db_job     (DuetStore           *self,
                                             gpointer             source_tag,
                                             DuetStoreDbJobFunc   run,

@@ -150,9 +150,10 @@ duet_store_load_timeline_async (DuetStore           *self,
   g_return_if_fail (DUET_IS_STORE (self));
   g_return_if_fail (room_id != NULL);
 
-  duet_store_queue_db_job (self, cancellable, duet_store_load_timeline_async, load_timeline_job,
-                           g_strdup (room_id), g_free, (GDestroyNotify) json_object_unref,
-                           callback, user_data);
+  /* The read is short: a cancelled caller just ignores its result. */
+  _duet_store_queue_db_job (self, duet_store_load_timeline_async, load_timeline_job,
+                            g_strdup (room_id), g_free, (GDestroyNotify) json_object_unref,
+                            callback, user_data);
 }
 
 JsonObject *

@@ -51,7 +51,7 @@ typedef gpointer (*JobFunc) (DuetStore *self, gpointer input, GError **error);
 typedef struct {
   GTask          *task;         /* NULL for the job that stops the worker */
   JobFunc         run;
-  DuetStoreDbJobFunc db_run;    /* instead of @run: a job of a file beside this one */
+  DuetStoreDbJobFunc db_run;    /* instead of @run, for the other files' jobs */
   gpointer        input;
   GDestroyNotify  input_free;
   gpointer        output;
@@ -140,28 +140,6 @@ queue_job (DuetStore           *self,
 }
 
 void
-duet_store_queue_db_job (DuetStore           *self,
-                         GCancellable        *cancellable,
-                         gpointer             source_tag,
-                         DuetStoreDbJobFunc   run,
-                         gpointer             input,
-                         GDestroyNotify       input_free,
-                         GDestroyNotify       output_free,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, source_tag);
-  job->db_run = run;
-  job->input = input;
-  job->input_free = input_free;
-  job->output_free = output_free;
-  g_async_queue_push (self->jobs, job);
-}
-
-void
 _duet_store_queue_db_job (DuetStore           *self,
                           gpointer             source_tag,
                           DuetStoreDbJobFunc   run,
@@ -171,8 +149,15 @@ _duet_store_queue_db_job (DuetStore           *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  duet_store_queue_db_job (self, NULL, source_tag, run, input, input_free, output_free,
-                           callback, user_data);
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  job->db_run = run;
+  job->input = input;
+  job->input_free = input_free;
+  job->output_free = output_free;
+  g_async_queue_push (self->jobs, job);
 }
 
 typedef struct {
