@@ -340,14 +340,6 @@ store_update (DuetOutbox   *self,
                                       outgoing->error_message, store_done_cb, NULL);
 }
 
-static gboolean
-find_in (GListStore   *list,
-         DuetOutgoing *outgoing,
-         guint        *position)
-{
-  return g_list_store_find (list, outgoing, position);
-}
-
 /* Takes @outgoing out of the outbox, the lists and the store. */
 static void
 remove_outgoing (DuetOutbox   *self,
@@ -359,7 +351,7 @@ remove_outgoing (DuetOutbox   *self,
   guint position;
 
   outgoing->removed = TRUE;
-  if (find_in (room->queue, outgoing, &position))
+  if (g_list_store_find (room->queue, outgoing, &position))
     {
       /* The head changes: its backoff was its own. */
       if (position == 0)
@@ -369,7 +361,7 @@ remove_outgoing (DuetOutbox   *self,
         }
       g_list_store_remove (room->queue, position);
     }
-  if (find_in (self->all, outgoing, &position))
+  if (g_list_store_find (self->all, outgoing, &position))
     g_list_store_remove (self->all, position);
   if (self->store != NULL)
     duet_store_remove_outgoing_async (self->store, outgoing->txn_id, store_done_cb, NULL);
