@@ -385,6 +385,67 @@ test_metainfo (void)
     }
 }
 
+/* --- icons -------------------------------------------------------------- */
+
+/* Renders @svg at @size with rsvg-convert and checks that a PNG came out. */
+static void
+assert_icon_renders (const char *svg,
+                     const char *size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("duet-icon-XXXXXX", &error);
+  g_autofree char *png = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  const char *render[] = { "rsvg-convert", "-w", size, "-h", size, "-o", NULL, svg, NULL };
+
+  g_assert_no_error (error);
+  png = g_build_filename (dir, "icon.png", NULL);
+  render[6] = png;
+  g_assert_cmpint (run_tool (render, NULL, NULL, NULL), ==, 0);
+  g_file_get_contents (png, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 8);
+  g_assert_cmpmem (contents, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_assert_no_errno (g_unlink (png));
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+static void
+test_icons (void)
+{
+  g_autofree char *scalable = source_path ("data", "icons", "hicolor", "scalable", "apps",
+                                           APPLICATION_ID ".svg", NULL);
+  g_autofree char *symbolic = source_path ("data", "icons", "hicolor", "symbolic", "apps",
+                                           APPLICATION_ID "-symbolic.svg", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GRegex) colour = NULL;
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) colours = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  assert_icon_renders (scalable, "128");
+  assert_icon_renders (scalable, "32");
+  assert_icon_renders (symbolic, "16");
+
+  /* A symbolic icon is 16 px and one colour, which GTK replaces by the
+   * text colour of the theme. */
+  g_file_get_contents (symbolic, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "width=\"16\" height=\"16\""));
+  colour = g_regex_new ("(fill|stroke)=\"(#[0-9a-fA-F]{3,8})\"", 0, 0, &error);
+  g_assert_no_error (error);
+  g_regex_match (colour, contents, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_autofree char *value = g_match_info_fetch (match, 2);
+
+      g_hash_table_add (colours, g_ascii_strdown (value, -1));
+      g_match_info_next (match, NULL);
+    }
+  g_assert_cmpuint (g_hash_table_size (colours), ==, 1);
+}
+
 /* --- GSettings schema --------------------------------------------------- */
 
 static void
@@ -930,6 +991,7 @@ main (int   argc,
 
   g_test_add_func ("/data/desktop-file", test_desktop_file);
   g_test_add_func ("/data/metainfo", test_metainfo);
+  g_test_add_func ("/data/icons", test_icons);
   g_test_add_func ("/data/schema", test_schema);
   g_test_add_func ("/po/msgfmt-check", test_po_files);
   g_test_add_func ("/po/potfiles-complete", test_potfiles_complete);
