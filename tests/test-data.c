@@ -805,6 +805,116 @@ delete_tree (GFile *file)
   g_assert_no_error (error);
 }
 
+/* The manifest's meson configuration, set up (not built) in a temporary
+ * folder with the Flatpak's prefix: meson accepts its options, nothing of
+ * the test or demo homeserver is even built, and what it installs includes
+ * what the manifest and the desktop files need. */
+static void
+test_flatpak_configuration (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *manifest = read_manifest (parser);
+  JsonObject *module = json_array_get_object_element (json_object_get_array_member (manifest, "modules"), 0);
+  JsonArray *config_opts = json_object_get_array_member (module, "config-opts");
+  const char *meson = g_getenv ("MESON");
+  g_autofree char *source_root = source_path (".", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *build_dir = g_dir_make_tmp ("duet-flatpak-XXXXXX", &error);
+  g_autoptr(GFile) build_file = NULL;
+  g_autoptr(GPtrArray) setup = g_ptr_array_new ();
+  g_autofree char *targets_json = NULL;
+  g_autofree char *installed_json = NULL;
+  g_autoptr(JsonParser) targets_parser = json_parser_new ();
+  g_autoptr(JsonParser) installed_parser = json_parser_new ();
+  g_autoptr(GHashTable) installed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_auto(GStrv) linguas = read_linguas ();
+  JsonArray *targets;
+  JsonObject *installed_object;
+  g_autoptr(GList) destinations = NULL;
+  g_autofree char *command = NULL;
+  static const char *expected[] = {
+    "/app/share/applications/" APPLICATION_ID ".desktop",
+    "/app/share/metainfo/" APPLICATION_ID ".metainfo.xml",
+    "/app/share/dbus-1/services/" APPLICATION_ID ".service",
+    "/app/share/glib-2.0/schemas/" APPLICATION_ID ".gschema.xml",
+    "/app/share/icons/hicolor/scalable/apps/" APPLICATION_ID ".svg",
+    "/app/share/icons/hicolor/symbolic/apps/" APPLICATION_ID "-symbolic.svg",
+  };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (meson);
+  build_file = g_file_new_for_path (build_dir);
+
+  /* flatpak-builder's own options for a meson module, then the manifest's. */
+  g_ptr_array_add (setup, (gpointer) meson);
+  g_ptr_array_add (setup, "setup");
+  g_ptr_array_add (setup, "--prefix=/app");
+  g_ptr_array_add (setup, "--libdir=lib");
+  g_ptr_array_add (setup, "--buildtype=release");
+  for (guint i = 0; i < json_array_get_length (config_opts); i++)
+    g_ptr_array_add (setup, (gpointer) json_array_get_string_element (config_opts, i));
+  g_ptr_array_add (setup, build_dir);
+  g_ptr_array_add (setup, source_root);
+  g_ptr_array_add (setup, NULL);
+  g_assert_cmpint (run_tool ((const char * const *) setup->pdata, NULL, NULL, NULL), ==, 0);
+
+  {
+    const char *introspect[] = { meson, "introspect", "--targets", build_dir, NULL };
+
+    g_assert_cmpint (run_tool (introspect, NULL, &targets_json, NULL), ==, 0);
+  }
+  json_parser_load_from_data (targets_parser, targets_json, -1, &error);
+  g_assert_no_error (error);
+  targets = json_node_get_array (json_parser_get_root (targets_parser));
+  g_assert_cmpuint (json_array_get_length (targets), >, 0);
+  for (guint i = 0; i < json_array_get_length (targets); i++)
+    {
+      const char *name = json_object_get_string_member (json_array_get_object_element (targets, i),
+                                                        "name");
+
+      if (strstr (name, "homeserver") != NULL || g_str_has_prefix (name, "test-"))
+        g_test_message ("the Flatpak build would build '%s'", name);
+      g_assert_null (strstr (name, "homeserver"));
+      g_assert_false (g_str_has_prefix (name, "test-"));
+    }
+
+  {
+    const char *introspect[] = { meson, "introspect", "--installed", build_dir, NULL };
+
+    g_assert_cmpint (run_tool (introspect, NULL, &installed_json, NULL), ==, 0);
+  }
+  json_parser_load_from_data (installed_parser, installed_json, -1, &error);
+  g_assert_no_error (error);
+  installed_object = json_node_get_object (json_parser_get_root (installed_parser));
+  destinations = json_object_get_values (installed_object);
+  for (GList *l = destinations; l != NULL; l = l->next)
+    {
+      const char *destination = json_node_get_string (l->data);
+
+      g_assert_nonnull (destination);
+      g_assert_null (strstr (destination, "homeserver"));
+      g_hash_table_add (installed, (gpointer) destination);
+    }
+
+  command = g_strconcat ("/app/bin/", json_object_get_string_member (manifest, "command"), NULL);
+  g_assert_true (g_hash_table_contains (installed, command));
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      if (!g_hash_table_contains (installed, expected[i]))
+        g_test_message ("the Flatpak build would not install %s", expected[i]);
+      g_assert_true (g_hash_table_contains (installed, expected[i]));
+    }
+  for (gsize i = 0; linguas[i] != NULL; i++)
+    {
+      g_autofree char *mo = g_strdup_printf ("/app/share/locale/%s/LC_MESSAGES/%s.mo",
+                                             linguas[i], GETTEXT_PACKAGE);
+
+      g_assert_true (g_hash_table_contains (installed, mo));
+    }
+
+  delete_tree (build_file);
+}
+
 /* Fails on any installed path that belongs to the test or demo homeserver. */
 static void
 assert_no_homeserver (GFile *dir)
@@ -997,6 +1107,7 @@ main (int   argc,
   g_test_add_func ("/po/potfiles-complete", test_potfiles_complete);
   g_test_add_func ("/po/translation-switches", test_translation_switches);
   g_test_add_func ("/flatpak/manifest", test_flatpak_manifest);
+  g_test_add_func ("/flatpak/configuration", test_flatpak_configuration);
   g_test_add_func ("/flatpak/installed-files", test_installed_files);
 
   return g_test_run ();
