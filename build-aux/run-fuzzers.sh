@@ -2,7 +2,7 @@
 # Builds Duet's libFuzzer targets (tests/fuzz, clang with
 # -fsanitize=fuzzer,address) and runs them.
 #
-#   build-aux/run-fuzzers.sh [--builddir DIR] [SECONDS]
+#   build-aux/run-fuzzers.sh [--builddir DIR] [SECONDS [TARGET...]]
 #
 # Without SECONDS: a regression run, every target once over its seed corpus
 # (tests/fuzz/corpus/<target>/) with no mutation, through `meson test
@@ -11,13 +11,14 @@
 # at low priority), starting from its seeds; new inputs go to
 # DIR/fuzz-corpus/<target>/ (the committed seeds stay as they are) and a
 # crash leaves DIR/fuzz-artifacts/<target>/crash-*: copy it into the seed
-# folder as regress-<what>, with the fix.
+# folder as regress-<what>, with the fix.  TARGETs (sync, direct-map, mxc)
+# pick some; the default is all.
 #
 # Missing Debian packages (clang, its fuzzer runtime) are installed first.
 set -euo pipefail
 
 usage() {
-  echo "usage: build-aux/run-fuzzers.sh [--builddir DIR] [SECONDS]" >&2
+  echo "usage: build-aux/run-fuzzers.sh [--builddir DIR] [SECONDS [TARGET...]]" >&2
   exit 2
 }
 
@@ -25,13 +26,15 @@ srcdir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 start_dir=$(pwd)
 builddir=$srcdir/_build/fuzz
 seconds=
+chosen=()
 while [ "$#" -gt 0 ]; do
   case $1 in
     --builddir) [ "$#" -ge 2 ] || usage; builddir=$2; shift 2 ;;
     --builddir=*) builddir=${1#*=}; shift ;;
     -h|--help) usage ;;
-    [0-9]*) seconds=$1; shift ;;
-    *) usage ;;
+    [0-9]*) [ -z "$seconds" ] || usage; seconds=$1; shift ;;
+    -*) usage ;;
+    *) [ -n "$seconds" ] || usage; chosen+=("$1"); shift ;;
   esac
 done
 case $builddir in
@@ -80,8 +83,10 @@ if [ -z "$seconds" ]; then
   exit "$status"
 fi
 
+[ "${#chosen[@]}" -eq 0 ] || targets=("${chosen[@]}")
 status=0
 for target in "${targets[@]}"; do
+  [ -x "$builddir/tests/fuzz/fuzz-$target" ] || { echo "no target fuzz-$target" >&2; exit 2; }
   corpus=$builddir/fuzz-corpus/$target
   artifacts=$builddir/fuzz-artifacts/$target/
   log=$builddir/fuzz-logs/$target.log

@@ -23,6 +23,7 @@ duet_json_check_bounds (const char  *data,
 {
   guint depth = 0;
   gboolean in_string = FALSE;
+  guint top_level_values = 0;
 
   if (length > max_size)
     {
@@ -43,6 +44,20 @@ duet_json_check_bounds (const char  *data,
           else if (c == '"')
             in_string = FALSE;
           continue;
+        }
+
+      /* json-glib reads a second value after the first (and leaks the
+       * tree it built); a body is one value.  At the top level a value
+       * starts with a quote, a bracket, or a scalar after a separator. */
+      if (depth == 0 && !g_ascii_isspace (c) && c != ']' && c != '}' &&
+          (c == '"' || c == '[' || c == '{' || i == 0 ||
+           g_ascii_isspace (data[i - 1]) || data[i - 1] == '"' || data[i - 1] == ']' ||
+           data[i - 1] == '}') &&
+          ++top_level_values > 1)
+        {
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                               "The body is not JSON: it holds more than one value");
+          return FALSE;
         }
 
       switch (c)
