@@ -99,8 +99,8 @@ for target in "${targets[@]}"; do
   fi
   # The INITED line (seeds and their coverage), the last progress line and
   # the final statistics, or the crash report.
-  grep -E '^#[0-9]+ +INITED' "$log" | tail -n 1 || true
-  grep -E '^#[0-9]+ +(pulse|NEW|REDUCE|DONE)' "$log" | tail -n 1 || true
+  grep -E '^#[0-9]+[[:space:]]+INITED' "$log" | tail -n 1 || true
+  grep -E '^#[0-9]+[[:space:]]+(pulse|NEW|REDUCE|DONE)' "$log" | tail -n 1 || true
   grep -E '^stat::|ERROR|SUMMARY|^artifact_prefix|Test unit written' "$log" || true
 done
 exit "$status"
