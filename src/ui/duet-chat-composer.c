@@ -193,14 +193,7 @@ _duet_chat_composer_send (DuetChatView *self)
 
   /* Surrounding blank lines and spaces are not part of the message. */
   trimmed = g_strstrip (g_strdup (text));
-  /* Straight to the outbox (the timeline shows its room queue as local
-   * echoes); "/me text" is an emote. */
-  if (g_str_has_prefix (trimmed, "/me ") && !text_is_blank (trimmed + 4))
-    duet_outbox_send_text (duet_session_get_outbox (self->session), duet_room_get_id (self->room),
-                           g_strchug (trimmed + 4), TRUE);
-  else
-    duet_outbox_send_text (duet_session_get_outbox (self->session), duet_room_get_id (self->room),
-                           trimmed, FALSE);
+  duet_timeline_send_text (self->timeline, trimmed);
   duet_timeline_set_typing (self->timeline, FALSE);
 
   set_text (self, "");

@@ -19,6 +19,7 @@ struct _DuetChatView
   /* Template widgets */
   AdwToastOverlay       *toast_overlay;
   AdwHeaderBar          *header_bar;
+  GtkButton             *back_button;
   AdwAvatar             *header_avatar;
   AdwWindowTitle        *title_widget;
   GtkMenuButton         *menu_button;
@@ -53,8 +54,10 @@ struct _DuetChatView
   double                 anchor_y;
   double                 last_value;
   double                 configured_value;  /* the value a relayout set, NAN when none is pending */
-  guint                  anchor_tick_id;
-  gint64                 anchor_until;      /* frame time the hold ends, 0 before the first frame */
+  guint                  anchor_timeout_id;
+  gint64                 anchor_until;      /* monotonic time the hold may end */
+  gint64                 anchor_deadline;   /* ... and must end */
+  gboolean               anchor_wait_layout; /* a change came that no layout has shown yet */
   guint                  bottom_tick_id;
   guint                  bottom_frames;
   guint                  check_idle_id;

@@ -33,6 +33,8 @@ static GParamSpec *properties[N_PROPS];
 
 /* How long a row is held in place after a change above it. */
 #define ANCHOR_HOLD_US (300 * G_TIME_SPAN_MILLISECOND)
+#define ANCHOR_MAX_HOLD_US (3 * G_TIME_SPAN_SECOND)
+#define ANCHOR_CHECK_MS 8
 
 /* How close to the bottom counts as "at the bottom", in pixels. */
 #define BOTTOM_SLACK 8.0
@@ -174,6 +176,23 @@ find_item_y (DuetChatView     *self,
   return FALSE;
 }
 
+static guint
+find_position (DuetChatView     *self,
+               DuetTimelineItem *item)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+  guint n_items = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DuetTimelineItem) candidate = g_list_model_get_item (model, i);
+
+      if (candidate == item)
+        return i;
+    }
+  return G_MAXUINT;
+}
+
 static void
 update_rows_show_sender (DuetChatView *self)
 {
@@ -272,33 +291,33 @@ _duet_chat_view_scroll_to_bottom (DuetChatView *self)
 static void
 clear_anchor (DuetChatView *self)
 {
-  if (self->anchor_tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->anchor_tick_id);
-  self->anchor_tick_id = 0;
+  g_clear_handle_id (&self->anchor_timeout_id, g_source_remove);
   g_clear_object (&self->anchor_item);
 }
 
 /* After rows came or went above: the message that was at the top of the
- * viewport goes back to the y it had.  Tick callbacks run before layout,
- * so the first frame only lays out; later ones correct, for a moment,
- * since the list view may move its own anchor again as it measures rows
- * (its anchor may even have been a row that left). */
+ * viewport goes back to the y it had, checked every frame's worth of time
+ * for a moment, since the list view may move its own anchor again as it
+ * lays out and measures rows (its anchor may even have been a row that
+ * left).  A timeout, not a tick callback: it must see each layout's
+ * result, and the frame clock only ticks while something draws. */
 static gboolean
-anchor_tick_cb (GtkWidget     *widget,
-                GdkFrameClock *clock,
-                gpointer       user_data)
+anchor_timeout_cb (gpointer user_data)
 {
   DuetChatView *self = user_data;
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
   double y;
 
-  if (self->anchor_until == 0)
+  if (self->anchor_item != NULL && !find_item_y (self, self->anchor_item, &y))
     {
-      self->anchor_until = now + ANCHOR_HOLD_US;
-      return G_SOURCE_CONTINUE;
-    }
+      /* The list view kept its place by another row (at the very top it
+       * keeps the first one), and ours is not even drawn: bring it in,
+       * then the next frames put it back where it was. */
+      guint position = find_position (self, self->anchor_item);
 
-  if (self->anchor_item != NULL && find_item_y (self, self->anchor_item, &y))
+      if (position != G_MAXUINT)
+        gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+    }
+  else if (self->anchor_item != NULL)
     {
       double delta = y - self->anchor_y;
 
@@ -310,10 +329,13 @@ anchor_tick_cb (GtkWidget     *widget,
           self->last_value = gtk_adjustment_get_value (adj);
         }
     }
-  if (now < self->anchor_until)
+  /* Released a moment after the layout that followed the last change (or
+   * after a few seconds, should no layout come). */
+  if ((self->anchor_wait_layout || g_get_monotonic_time () < self->anchor_until) &&
+      g_get_monotonic_time () < self->anchor_deadline)
     return G_SOURCE_CONTINUE;
 
-  self->anchor_tick_id = 0;
+  self->anchor_timeout_id = 0;
   g_clear_object (&self->anchor_item);
   return G_SOURCE_REMOVE;
 }
@@ -329,7 +351,7 @@ adjustment_value_changed_cb (DuetChatView  *self,
       self->stick_to_bottom = TRUE;
       self->new_count = 0;
     }
-  else if (value < self->last_value - 1.0 && self->anchor_tick_id == 0 && value != self->configured_value)
+  else if (value < self->last_value - 1.0 && self->anchor_timeout_id == 0 && value != self->configured_value)
     /* Moved up, and not by a new layout: the user's doing. */
     self->stick_to_bottom = FALSE;
   self->last_value = value;
@@ -351,6 +373,13 @@ adjustment_changed_cb (DuetChatView  *self,
                        GtkAdjustment *adj)
 {
   self->configured_value = gtk_adjustment_get_value (adj);
+  /* A new layout while a row is held: hold it a while longer, however
+   * long the layout took. */
+  if (self->anchor_timeout_id != 0)
+    {
+      self->anchor_until = g_get_monotonic_time () + ANCHOR_HOLD_US;
+      self->anchor_wait_layout = FALSE;
+    }
   if (self->stick_to_bottom && !is_at_bottom (self))
     ensure_bottom_tick (self);
   update_jump_button (self);
@@ -507,7 +536,12 @@ timeline_items_changed_cb (DuetChatView *self,
    * a gap that fills): remember where the top visible message is now
    * (this runs before the list view hears of the change), to keep it
    * there.  A change below it measures no move, so any change will do. */
-  if (self->anchor_item == NULL && !self->stick_to_bottom)
+  if (self->anchor_item != NULL)
+    {
+      self->anchor_wait_layout = TRUE;
+      self->anchor_deadline = g_get_monotonic_time () + ANCHOR_MAX_HOLD_US;
+    }
+  else if (!self->stick_to_bottom)
     {
       double y;
       DuetMessageRow *row = topmost_visible_row (self, &y);
@@ -516,9 +550,10 @@ timeline_items_changed_cb (DuetChatView *self,
         {
           self->anchor_item = g_object_ref (duet_message_row_get_item (row));
           self->anchor_y = y;
-          self->anchor_until = 0;
-          self->anchor_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->scroller),
-                                                               anchor_tick_cb, self, NULL);
+          self->anchor_until = g_get_monotonic_time () + ANCHOR_HOLD_US;
+          self->anchor_deadline = g_get_monotonic_time () + ANCHOR_MAX_HOLD_US;
+          self->anchor_wait_layout = TRUE;
+          self->anchor_timeout_id = g_timeout_add (ANCHOR_CHECK_MS, anchor_timeout_cb, self);
         }
     }
 
@@ -910,6 +945,8 @@ duet_chat_view_set_property (GObject      *object,
       if (self->folded != flag)
         {
           self->folded = flag;
+          /* On a phone the header is short of room: Members stays in the menu. */
+          gtk_widget_set_visible (GTK_WIDGET (self->members_button), !flag);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -963,6 +1000,7 @@ duet_chat_view_class_init (DuetChatViewClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DuetChatView, name)
   BIND (toast_overlay);
   BIND (header_bar);
+  BIND (back_button);
   BIND (header_avatar);
   BIND (title_widget);
   BIND (menu_button);

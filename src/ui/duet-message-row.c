@@ -41,6 +41,8 @@ struct _DuetMessageRow
   GtkImage         *state_icon;
   GtkBox           *failed_box;
   GtkLabel         *failed_label;
+  GtkButton        *retry_button;
+  GtkButton        *delete_button;
   GtkBox           *reactions_box;
   GtkLabel         *day_label;
   GtkStack         *gap_stack;
@@ -222,6 +224,7 @@ update_body (DuetMessageRow *self)
 
   set_css_class (GTK_WIDGET (self->bubble), "duet-notice", kind == DUET_MESSAGE_NOTICE);
   set_css_class (GTK_WIDGET (self->bubble), "duet-emote", kind == DUET_MESSAGE_EMOTE);
+  set_css_class (GTK_WIDGET (self->bubble), "duet-media", kind == DUET_MESSAGE_IMAGE || kind == DUET_MESSAGE_FILE);
   set_css_class (GTK_WIDGET (self->body_label), "duet-unreadable", dim);
   set_css_class (GTK_WIDGET (self->body_label), "dim-label", dim || kind == DUET_MESSAGE_NOTICE);
 
@@ -397,10 +400,8 @@ retry_action (GtkWidget  *widget,
 {
   DuetMessageRow *self = DUET_MESSAGE_ROW (widget);
 
-  DuetOutgoing *outgoing = self->item != NULL ? duet_timeline_item_get_outgoing (self->item) : NULL;
-
-  if (self->timeline != NULL && outgoing != NULL)
-    duet_outbox_retry (duet_session_get_outbox (duet_timeline_get_session (self->timeline)), outgoing);
+  if (self->timeline != NULL && self->item != NULL)
+    duet_timeline_retry (self->timeline, self->item);
 }
 
 static void
@@ -410,10 +411,8 @@ delete_action (GtkWidget  *widget,
 {
   DuetMessageRow *self = DUET_MESSAGE_ROW (widget);
 
-  DuetOutgoing *outgoing = self->item != NULL ? duet_timeline_item_get_outgoing (self->item) : NULL;
-
-  if (self->timeline != NULL && outgoing != NULL)
-    duet_outbox_delete (duet_session_get_outbox (duet_timeline_get_session (self->timeline)), outgoing);
+  if (self->timeline != NULL && self->item != NULL)
+    duet_timeline_delete (self->timeline, self->item);
 }
 
 typedef struct {
@@ -761,6 +760,8 @@ duet_message_row_class_init (DuetMessageRowClass *klass)
   BIND (state_icon);
   BIND (failed_box);
   BIND (failed_label);
+  BIND (retry_button);
+  BIND (delete_button);
   BIND (reactions_box);
   BIND (day_label);
   BIND (gap_stack);
