@@ -30,6 +30,9 @@ typedef struct {
   GtkAdjustment *adj;
   GArray        *intervals;   /* ms between frames */
   GArray        *work;        /* ms from a frame's start to its end of paint */
+  GArray        *layout;      /* ms of that in the update and layout phases */
+  GArray        *paint;       /* ms of that in the paint phase */
+  gint64         layout_end;
   gint64         last_frame;
   gint64         frame_start;
   double         step;
@@ -183,14 +186,23 @@ update_cb (GdkFrameClock *clock,
 }
 
 static void
+layout_done_cb (GdkFrameClock *clock,
+                Bench         *bench)
+{
+  bench->layout_end = g_get_monotonic_time ();
+}
+
+static void
 after_paint_cb (GdkFrameClock *clock,
                 Bench         *bench)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (bench->direction == 0 || bench->frame_start == 0)
+  if (bench->direction == 0 || bench->frame_start == 0 || bench->layout_end < bench->frame_start)
     return;
   g_array_append_val (bench->work, ((double) { (now - bench->frame_start) / 1000.0 }));
+  g_array_append_val (bench->layout, ((double) { (bench->layout_end - bench->frame_start) / 1000.0 }));
+  g_array_append_val (bench->paint, ((double) { (now - bench->layout_end) / 1000.0 }));
 }
 
 /* One scroll step per frame; the interval since the last frame is what
@@ -287,11 +299,14 @@ main (int   argc,
                                                         "scroller")));
   bench.intervals = g_array_new (FALSE, FALSE, sizeof (double));
   bench.work = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.layout = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.paint = g_array_new (FALSE, FALSE, sizeof (double));
   bench.step = step;
   bench.direction = -1;
 
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_signal_connect (clock, "update", G_CALLBACK (update_cb), &bench);
+  g_signal_connect_after (clock, "layout", G_CALLBACK (layout_done_cb), &bench);
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &bench);
   gtk_widget_add_tick_callback (GTK_WIDGET (window), tick_cb, &bench, NULL);
 
@@ -302,12 +317,24 @@ main (int   argc,
 
   g_print ("scrolled top and back (%.0f px per frame) in %.1f s\n", step,
            (g_get_monotonic_time () - start) / 1e6);
+  {
+    GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (bench.view), DUET_TYPE_CHAT_VIEW, "list_view"));
+    guint rows = 0;
+
+    for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL; child = gtk_widget_get_next_sibling (child))
+      rows++;
+    g_print ("row widgets in the list view: %u\n", rows);
+  }
   print_figures ("frame interval", bench.intervals);
   print_figures ("frame work (layout+paint)", bench.work);
+  print_figures ("  of which update+layout", bench.layout);
+  print_figures ("  of which paint", bench.paint);
 
   g_signal_handlers_disconnect_by_data (clock, &bench);
   g_array_unref (bench.intervals);
   g_array_unref (bench.work);
+  g_array_unref (bench.layout);
+  g_array_unref (bench.paint);
   duet_chat_view_open (bench.view, NULL, NULL);
   gtk_window_destroy (window);
   return bench.done ? 0 : 1;

@@ -1005,7 +1005,6 @@ test_conversation (UiFixture     *f,
   resize_and_wait (GTK_WINDOW (window), 360, 720);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
   g_assert_true (gtk_widget_get_visible (view_child (f, "back_button")));
-  f->view = view;
   save_png (GTK_WIDGET (window), "chat-narrow-dark.png");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
   duet_test_run_for (400);
