@@ -51,6 +51,14 @@ typedef struct {
   char *key;
 } DuetReactionRef;
 
+/* One edit applied to its message, kept so that redacting the edit shown
+ * can bring the previous text back. */
+typedef struct {
+  char       *event_id;
+  gint64      ts;
+  JsonObject *content;   /* m.new_content */
+} DuetEditRecord;
+
 struct _DuetTimelineItem
 {
   GObject               parent_instance;
@@ -82,6 +90,7 @@ struct _DuetTimelineItem
 
   /* Timeline bookkeeping */
   gint64                edit_ts;         /* origin_server_ts of the edit shown, 0: none */
+  GPtrArray            *edits;           /* DuetEditRecord, NULL until edited */
   GPtrArray            *reaction_refs;   /* DuetReactionRef */
   char                 *gap_token;       /* GAP: where to paginate back from */
   gint64                day;             /* local midnight (ms) of timestamp */
@@ -111,6 +120,7 @@ gboolean          _duet_timeline_item_add_reaction (DuetTimelineItem    *self,
 gboolean          _duet_timeline_item_remove_reaction (DuetTimelineItem *self,
                                                    const char           *event_id,
                                                    const char           *own_user_id);
+void              _duet_edit_record_free          (DuetEditRecord       *record);
 /* Local midnight of @timestamp_ms, in ms. */
 gint64            _duet_timeline_day_of           (gint64                timestamp_ms);
 
@@ -152,6 +162,7 @@ struct _DuetTimeline
   GHashTable   *pending;       /* target id → GPtrArray of JsonObject relations */
   guint         n_pending;
   GHashTable   *reactions;     /* reaction event id → target event id */
+  GHashTable   *edits;         /* edit event id → target event id */
   GHashTable   *repliers;      /* event id → GPtrArray of items replying to it (refs) */
   char         *back_token;    /* paginates back from the oldest event */
   char         *early_gap_token; /* a limited slice came before the cache was read */

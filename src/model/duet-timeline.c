@@ -537,6 +537,7 @@ duet_timeline_finalize (GObject *object)
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->redacted, g_hash_table_unref);
   g_clear_pointer (&self->reactions, g_hash_table_unref);
+  g_clear_pointer (&self->edits, g_hash_table_unref);
   g_clear_pointer (&self->repliers, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->back_token, g_free);
@@ -637,6 +638,7 @@ duet_timeline_init (DuetTimeline *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->edits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->repliers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
   self->typing = g_new0 (char *, 1);
