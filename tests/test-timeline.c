@@ -1096,6 +1096,33 @@ test_hostile (Fixture       *f,
   g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
   check_invariants (f->timeline);
   g_assert_true (duet_timeline_get_room (f->timeline) == duet_session_lookup_room (f->session, room_id));
+
+  /* m.typing of the wrong shapes, with us, duplicates and a crowd. */
+  {
+    g_autoptr(GString) json = g_string_new ("{\"next_batch\": \"s3\", \"rooms\": {\"join\": {\"");
+    g_autoptr(JsonObject) response = NULL;
+    const char * const *typing;
+    g_auto(GStrv) names = NULL;
+
+    g_string_append_printf (json, "%s\": {\"ephemeral\": {\"events\": [5, {\"type\": \"m.typing\","
+                            " \"content\": {\"user_ids\": 7}}, {\"type\": \"m.typing\", \"content\":"
+                            " {\"user_ids\": [\"@alice:localhost\", \"@bob:localhost\", \"@bob:localhost\","
+                            " \"not a user\", 5, null", room_id);
+    for (guint i = 0; i < 100; i++)
+      g_string_append_printf (json, ", \"@typist%u:localhost\"", i);
+    g_string_append (json, "]}}]}}}}}");
+    response = duet_test_json_object (json->str);
+    duet_session_ingest (f->session, response);
+
+    typing = duet_room_get_typing (duet_timeline_get_room (f->timeline));
+    g_assert_cmpstr (typing[0], ==, "@bob:localhost");
+    g_assert_cmpuint (g_strv_length ((GStrv) typing), <=, 32);
+    g_assert_false (g_strv_contains (typing, "@alice:localhost"));
+    for (guint i = 1; typing[i] != NULL; i++)
+      g_assert_cmpstr (typing[i], !=, "@bob:localhost");
+    names = duet_timeline_dup_typing (f->timeline);
+    g_assert_cmpuint (g_strv_length (names), ==, g_strv_length ((GStrv) typing));
+  }
 }
 
 /* --- Local echoes -------------------------------------------------------- */
