@@ -469,6 +469,33 @@ test_echo_before_answer (Fixture       *f,
   duet_test_finalize (outbox);
 }
 
+/* Statuses without a Matrix body (a proxy's): 5xx passes, 4xx refuses.
+ * This also guards the outbox's reading of the client's error text. */
+static void
+test_bare_statuses (Fixture       *f,
+                    gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  DuetOutgoing *passing, *refused;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, DUET_CLIENT_DEFAULT_MAX_ATTEMPTS + 1,
+                                  DUET_FAULT_BODY, 503, 0, "<html>busy</html>");
+  passing = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "through a busy proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (passing), ==, DUET_OUTGOING_SENT);
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 1, DUET_FAULT_BODY, 413, 0, "");
+  refused = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "too big for the proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (refused), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (strstr (duet_outgoing_get_error_message (refused), "413"));
+  assert_bodies (f, f->room_id, "through a busy proxy", NULL);
+
+  g_object_unref (passing);
+  g_object_unref (refused);
+  duet_test_finalize (outbox);
+}
+
 /* Killed after a sync with the echo was saved but before the message left
  * the outbox table: the next start finds the echo in the cache and shows
  * the message once, as the real event. */
@@ -584,6 +611,7 @@ main (int   argc,
   ADD ("echo-before-answer", test_echo_before_answer);
   ADD ("keeps-trying", test_keeps_trying);
   ADD ("echo-in-cache", test_echo_in_cache);
+  ADD ("bare-statuses", test_bare_statuses);
 #undef ADD
 
   return g_test_run ();
