@@ -298,6 +298,46 @@ test_refused (Fixture       *f,
   duet_test_finalize (store);
 }
 
+/* A message no homeserver takes (and the store could not keep) fails at
+ * once with its reason, holds its room like any refusal, and goes with
+ * Delete; nothing of it reaches the server or the store. */
+static void
+test_too_long (Fixture       *f,
+               gconstpointer  data)
+{
+  DuetStore *store = store_test_open_ok (f->data_dir);
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, store);
+  g_autofree char *body = g_strnfill (DUET_STORE_MAX_OUTGOING_SIZE + 1, 'x');
+  g_autoptr(GPtrArray) rows = NULL;
+  DuetOutgoing *huge, *after;
+
+  huge = g_object_ref (duet_outbox_send_text (outbox, f->room_id, body, FALSE));
+  after = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "after", FALSE));
+  g_assert_cmpint (duet_outgoing_get_state (huge), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (duet_outgoing_get_error_message (huge));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (after), ==, DUET_OUTGOING_QUEUED);
+
+  duet_outbox_retry (outbox, huge);
+  g_assert_cmpint (duet_outgoing_get_state (huge), ==, DUET_OUTGOING_FAILED);
+  wait_settled (outbox);
+  assert_bodies (f, f->room_id, NULL);
+
+  g_assert_true (duet_outbox_delete (outbox, huge));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (after), ==, DUET_OUTGOING_SENT);
+  assert_bodies (f, f->room_id, "after", NULL);
+  rows = list_store (store);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((DuetStoreOutgoing *) g_ptr_array_index (rows, 0))->txn_id, ==,
+                   duet_outgoing_get_txn_id (after));
+
+  g_object_unref (huge);
+  g_object_unref (after);
+  duet_test_finalize (outbox);
+  duet_test_finalize (store);
+}
+
 static gboolean
 two_faults (gpointer data)
 {
@@ -469,6 +509,33 @@ test_echo_before_answer (Fixture       *f,
   duet_test_finalize (outbox);
 }
 
+/* Statuses without a Matrix body (a proxy's): 5xx passes, 4xx refuses.
+ * This also guards the outbox's reading of the client's error text. */
+static void
+test_bare_statuses (Fixture       *f,
+                    gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  DuetOutgoing *passing, *refused;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, DUET_CLIENT_DEFAULT_MAX_ATTEMPTS + 1,
+                                  DUET_FAULT_BODY, 503, 0, "<html>busy</html>");
+  passing = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "through a busy proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (passing), ==, DUET_OUTGOING_SENT);
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 1, DUET_FAULT_BODY, 413, 0, "");
+  refused = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "too big for the proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (refused), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (strstr (duet_outgoing_get_error_message (refused), "413"));
+  assert_bodies (f, f->room_id, "through a busy proxy", NULL);
+
+  g_object_unref (passing);
+  g_object_unref (refused);
+  duet_test_finalize (outbox);
+}
+
 /* Killed after a sync with the echo was saved but before the message left
  * the outbox table: the next start finds the echo in the cache and shows
  * the message once, as the real event. */
@@ -584,6 +651,8 @@ main (int   argc,
   ADD ("echo-before-answer", test_echo_before_answer);
   ADD ("keeps-trying", test_keeps_trying);
   ADD ("echo-in-cache", test_echo_in_cache);
+  ADD ("bare-statuses", test_bare_statuses);
+  ADD ("too-long", test_too_long);
 #undef ADD
 
   return g_test_run ();
