@@ -355,6 +355,7 @@ test_gap (Fixture       *f,
     if (duet_timeline_item_get_kind (item_at (f->timeline, i)) == DUET_TIMELINE_ITEM_GAP)
       gap = g_object_ref (item_at (f->timeline, i));
   g_assert_nonnull (gap);
+  g_assert_true (duet_room_has_gap (duet_timeline_get_room (f->timeline)));
 
   while (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) > 0)
     {
@@ -373,6 +374,7 @@ test_gap (Fixture       *f,
           g_assert_true (item_at (f->timeline, i) == gap);
     }
   g_assert_cmpuint (fills, >=, 3);  /* 130 missing events, pages of 50 */
+  g_assert_false (duet_room_has_gap (duet_timeline_get_room (f->timeline)));
   g_object_unref (gap);
 
   bodies = dup_bodies (f->timeline);

@@ -308,8 +308,14 @@ gap_messages_cb (GObject      *object,
 
   if (met)
     {
+      gboolean gaps_left = FALSE;
+
       g_ptr_array_find (self->items, gap, &index);
       _duet_timeline_remove_item (self, index);
+      for (guint i = 0; i < self->items->len && !gaps_left; i++)
+        gaps_left = ((DuetTimelineItem *) self->items->pdata[i])->kind == DUET_TIMELINE_ITEM_GAP;
+      if (!gaps_left)
+        _duet_room_clear_gap (self->room);
     }
   else
     {
