@@ -834,6 +834,19 @@ test_content (Fixture       *f,
   last = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "end");
   wait_for_event (f->timeline, last);
   g_assert_null (find_event (f->timeline, unknown));
+
+  /* Bob's new name reaches what he wrote before, and makes a line. */
+  {
+    g_autoptr(JsonObject) member = duet_test_json_object ("{\"membership\": \"join\","
+                                                          " \"displayname\": \"Robert\\u202e\"}");
+    g_autofree char *rename = duet_test_homeserver_send_event (f->base.server, f->room_id, f->base.bob,
+                                                               "m.room.member", f->base.bob, member);
+    DuetTimelineItem *end_item = find_event (f->timeline, last);
+
+    item = wait_for_event (f->timeline, rename);
+    g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "Bob changed their name to Robert");
+    g_assert_cmpstr (duet_timeline_item_get_sender_name (end_item), ==, "Robert");
+  }
   item = find_event (f->timeline, renamed);
   g_assert_cmpint (duet_timeline_item_get_kind (item), ==, DUET_TIMELINE_ITEM_EVENT);
   g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "Bob renamed the chat to “Plans <b> </b>”");

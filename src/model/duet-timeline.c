@@ -319,6 +319,41 @@ adopt_room (DuetTimeline *self,
   room_typing_cb (self->room, NULL, self);
 }
 
+/* Member events in a live slice: the messages already shown of those
+ * people take their new name and avatar (the room has them by now). */
+static void
+refresh_senders (DuetTimeline *self,
+                 GPtrArray    *events)
+{
+  g_autoptr(GHashTable) changed = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      JsonObject *event = events->pdata[i];
+      const char *user_id = duet_json_get_string (event, "state_key");
+
+      if (g_strcmp0 (duet_json_get_string (event, "type"), "m.room.member") == 0 && user_id != NULL)
+        g_hash_table_add (changed, (gpointer) user_id);
+    }
+  if (g_hash_table_size (changed) == 0)
+    return;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      DuetTimelineItem *item = self->items->pdata[i];
+      DuetMember *member;
+
+      if (item->kind != DUET_TIMELINE_ITEM_MESSAGE || item->sender == NULL ||
+          !g_hash_table_contains (changed, item->sender) ||
+          (member = duet_room_lookup_member (self->room, item->sender)) == NULL)
+        continue;
+      _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_SENDER_NAME,
+                                      duet_member_get_display_name (member));
+      _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_SENDER_AVATAR,
+                                      duet_member_get_avatar_url (member));
+    }
+}
+
 static void
 timeline_events_cb (DuetSession  *session,
                     DuetRoom     *room,
@@ -368,6 +403,7 @@ timeline_events_cb (DuetSession  *session,
   position = live_position (self);
   insert_items (self, position, items);
   _duet_timeline_finish_batch (self, saw_create);
+  refresh_senders (self, events);
 }
 
 /* --- Typing ---------------------------------------------------------------- */
