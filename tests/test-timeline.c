@@ -296,6 +296,17 @@ test_history (Fixture       *f,
   g_assert_false (duet_timeline_get_at_start (f->timeline));
   g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_MESSAGE), >=, 20);
   check_invariants (f->timeline);
+  {
+    /* Loading again changes nothing and asks nothing. */
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+    g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->room_id);
+
+    g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), >, 0);
+    duet_test_homeserver_reset_counts (f->base.server);
+    load (f->timeline);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n);
+    g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), ==, 0);
+  }
 
   while (!duet_timeline_get_at_start (f->timeline))
     {

@@ -158,7 +158,10 @@ load_page_cb (GObject      *object,
   duet_timeline_paginate_finish (self, result, &error);
   _duet_timeline_set_loading (self, FALSE);
   if (error != NULL)
-    g_task_return_error (task, error);
+    {
+      self->load_started = FALSE;  /* the next load tries again */
+      g_task_return_error (task, error);
+    }
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -230,6 +233,14 @@ duet_timeline_load_async (DuetTimeline        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, duet_timeline_load_async);
+  /* A view shown again asks again: what is loaded stays, and live events
+   * keep it current. */
+  if (self->load_started)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  self->load_started = TRUE;
   _duet_timeline_set_loading (self, TRUE);
 
   store = duet_session_get_store (self->session);

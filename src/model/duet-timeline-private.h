@@ -171,6 +171,7 @@ struct _DuetTimeline
   guint         loading;       /* load / paginate / fill requests running */
   gboolean      at_start;
   gboolean      paginating;
+  gboolean      load_started;  /* load() ran or runs: it does nothing again */
 
   gboolean      typing_sent;
   gint64        typing_sent_at;

@@ -139,7 +139,8 @@ GStrv         duet_timeline_dup_typing     (DuetTimeline         *self);
 
 /* Shows the cached events (from the store) at once, then asks the server
  * for the newest page when the cache has none.  Live events arrive by
- * themselves from DuetSession::timeline-events. */
+ * themselves from DuetSession::timeline-events.  Once is enough: a second
+ * call returns at once (unless the first one failed). */
 void          duet_timeline_load_async     (DuetTimeline         *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,
