@@ -15,6 +15,7 @@
 #include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
 #include "duet-timeline.h"
+#include "duet-timeline-private.h"
 
 #define DAY_MS (24 * 60 * 60 * 1000)
 
@@ -915,6 +916,48 @@ test_cache (Fixture       *f,
   store_test_remove_dir (data_dir);
 }
 
+/* A chat open for long keeps its newest items; what it dropped comes back
+ * by paginating, in order and once. */
+static void
+test_trim (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+
+  start (f);
+  load (f->timeline);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  _duet_timeline_set_max_items (f->timeline, 40);
+
+  for (guint round = 0; round < 10; round++)
+    {
+      g_autofree char *last = NULL;
+
+      send_messages (f, f->base.bob, round * 10, 9);
+      last = g_strdup_printf ("m%u", round * 10 + 9);
+      g_free (duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, last));
+      duet_test_session_settle (f->session);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), <=, 40 + 12);
+      check_invariants (f->timeline);
+    }
+  g_assert_false (duet_timeline_get_at_start (f->timeline));
+  bodies = dup_bodies (f->timeline);
+  g_assert_true (g_str_has_suffix (bodies, ",m98,m99"));
+  g_assert_false (g_str_has_prefix (bodies, "m0,"));
+
+  while (!duet_timeline_get_at_start (f->timeline))
+    {
+      paginate (f->timeline);
+      check_invariants (f->timeline);
+    }
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 100);
+  g_assert_cmpstr (bodies, ==, expected);
+}
+
 /* A limited sync taken while the cache is being read: the cached events
  * go above the live ones with a gap between, which fills. */
 static void
@@ -1392,6 +1435,7 @@ main (int   argc,
   ADD ("media", test_media);
   ADD ("typing", test_typing);
   ADD ("mark-read", test_mark_read);
+  ADD ("trim", test_trim);
   ADD ("cache", test_cache);
   ADD ("cache-race", test_cache_race);
   ADD ("hostile", test_hostile);

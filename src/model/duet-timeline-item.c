@@ -92,6 +92,7 @@ duet_timeline_item_finalize (GObject *object)
   g_clear_pointer (&self->reaction_refs, g_ptr_array_unref);
   g_clear_pointer (&self->edits, g_ptr_array_unref);
   g_clear_pointer (&self->gap_token, g_free);
+  g_clear_pointer (&self->token_before, g_free);
   g_clear_pointer (&self->txn_id, g_free);
 
   G_OBJECT_CLASS (duet_timeline_item_parent_class)->finalize (object);

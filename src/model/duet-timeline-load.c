@@ -42,6 +42,7 @@ take_page (DuetTimeline *self,
       fresh++;
 
   items = _duet_timeline_take_events (self, events, &saw_create);
+  _duet_timeline_mark_batch (items, duet_json_get_string (reply, "end"));
   _duet_timeline_insert_items (self, position == G_MAXUINT ? 0 : position, items);
   _duet_timeline_finish_batch (self, saw_create);
   return fresh;
@@ -195,6 +196,7 @@ store_loaded_cb (GObject      *object,
       /* Live events may have come meanwhile: the cached ones are older,
        * and a limited slice among them left a hole after the cache. */
       items = _duet_timeline_take_events (self, events, &saw_create);
+      _duet_timeline_mark_batch (items, prev_batch);
       _duet_timeline_insert_items (self, 0, items);
       _duet_timeline_finish_batch (self, saw_create);
       if (items->len > 0 && had_events && self->early_gap_token != NULL &&
@@ -314,6 +316,8 @@ gap_messages_cb (GObject      *object,
     met = TRUE;
 
   items = _duet_timeline_take_events (self, fresh, &saw_create);
+  if (!met)
+    _duet_timeline_mark_batch (items, end);
   _duet_timeline_insert_items (self, index + 1, items);
   _duet_timeline_finish_batch (self, saw_create);
 

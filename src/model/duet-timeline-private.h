@@ -93,6 +93,7 @@ struct _DuetTimelineItem
   GPtrArray            *edits;           /* DuetEditRecord, NULL until edited */
   GPtrArray            *reaction_refs;   /* DuetReactionRef */
   char                 *gap_token;       /* GAP: where to paginate back from */
+  char                 *token_before;    /* first of a batch: paginates back from it */
   gint64                day;             /* local midnight (ms) of timestamp */
   char                 *txn_id;          /* our event's transaction id, if known */
 };
@@ -172,6 +173,7 @@ struct _DuetTimeline
   gboolean      at_start;
   gboolean      paginating;
   gboolean      load_started;  /* load() ran or runs: it does nothing again */
+  guint         max_items;     /* past this, live events push the oldest out */
 
   gboolean      typing_sent;
   gint64        typing_sent_at;
@@ -192,6 +194,14 @@ void              _duet_timeline_insert_items     (DuetTimeline         *self,
 void              _duet_timeline_insert_gap       (DuetTimeline         *self,
                                                    guint                 position,
                                                    const char           *token);
+/* The first item of a batch remembers the token before it (the batch's
+ * prev_batch, or the page's end): the top can be cut there and loaded
+ * again.  @items as given to _duet_timeline_insert_items(). */
+void              _duet_timeline_mark_batch       (GPtrArray            *items,
+                                                   const char           *token);
+/* For tests: the bound on items (default DUET_TIMELINE_MAX_ITEMS). */
+void              _duet_timeline_set_max_items    (DuetTimeline         *self,
+                                                   guint                 max_items);
 void              _duet_timeline_remove_item      (DuetTimeline         *self,
                                                    guint                 index);
 const char       *_duet_timeline_get_own_user_id  (DuetTimeline         *self);

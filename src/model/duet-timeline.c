@@ -319,6 +319,75 @@ adopt_room (DuetTimeline *self,
   room_typing_cb (self->room, NULL, self);
 }
 
+void
+_duet_timeline_mark_batch (GPtrArray  *items,
+                           const char *token)
+{
+  DuetTimelineItem *first;
+
+  if (items->len == 0 || token == NULL || strlen (token) > DUET_TEXT_MAX_ID_BYTES)
+    return;
+  first = items->pdata[0];
+  g_free (first->token_before);
+  first->token_before = g_strdup (token);
+}
+
+static void
+forget_item (DuetTimeline     *self,
+             DuetTimelineItem *item)
+{
+  GPtrArray *repliers;
+
+  if (item->event_id == NULL)
+    return;
+  /* Seen no more: paginating back brings it again. */
+  g_hash_table_remove (self->by_event_id, item->event_id);
+  g_hash_table_remove (self->seen, item->event_id);
+  if (item->reply_event_id != NULL &&
+      (repliers = g_hash_table_lookup (self->repliers, item->reply_event_id)) != NULL)
+    g_ptr_array_remove (repliers, item);
+}
+
+/* A chat left open for very long keeps its newest items: past the bound,
+ * the oldest fifth goes, cut before the first item of a batch whose token
+ * lets pagination bring it back. */
+static void
+trim_top (DuetTimeline *self)
+{
+  guint at_least, cut = 0;
+  DuetTimelineItem *first;
+
+  if (self->items->len <= self->max_items)
+    return;
+  at_least = self->items->len - self->max_items * 4 / 5;
+  for (guint i = at_least; i < self->items->len && cut == 0; i++)
+    {
+      DuetTimelineItem *item = self->items->pdata[i];
+
+      if (is_content (item) && item->token_before != NULL && item->outgoing == NULL)
+        cut = i;
+    }
+  if (cut == 0)
+    return;
+
+  first = self->items->pdata[cut];
+  g_free (self->back_token);
+  self->back_token = g_strdup (first->token_before);
+  for (guint i = 0; i < cut; i++)
+    forget_item (self, self->items->pdata[i]);
+  g_ptr_array_remove_range (self->items, 0, cut);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, cut, 0);
+  repair_from (self, 0);
+  _duet_timeline_set_at_start (self, FALSE);
+}
+
+void
+_duet_timeline_set_max_items (DuetTimeline *self,
+                              guint         max_items)
+{
+  self->max_items = MAX (max_items, 10);
+}
+
 /* Member events in a live slice: the messages already shown of those
  * people take their new name and avatar (the room has them by now). */
 static void
@@ -400,10 +469,12 @@ timeline_events_cb (DuetSession  *session,
   items = _duet_timeline_take_events (self, events, &saw_create);
   for (guint i = 0; i < items->len; i++)
     _duet_timeline_echo_take_event (self, items->pdata[i]);
+  _duet_timeline_mark_batch (items, prev_batch);
   position = live_position (self);
   insert_items (self, position, items);
   _duet_timeline_finish_batch (self, saw_create);
   refresh_senders (self, events);
+  trim_top (self);
 }
 
 /* --- Typing ---------------------------------------------------------------- */
@@ -678,6 +749,7 @@ duet_timeline_init (DuetTimeline *self)
   self->repliers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
   self->typing = g_new0 (char *, 1);
+  self->max_items = DUET_TIMELINE_MAX_ITEMS;
 }
 
 DuetTimeline *
