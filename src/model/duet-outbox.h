@@ -108,4 +108,16 @@ DuetOutgoing *duet_outbox_take_echo       (DuetOutbox          *self,
                                            const char          *room_id,
                                            JsonObject          *event);
 
+/* For the session, which owns the sync: restored messages wait (before
+ * load) until the first duet_outbox_note_synced(), so that an echo that
+ * came while Duet was away is matched before anything goes again. */
+void          duet_outbox_hold_restored   (DuetOutbox          *self);
+/* A live sync response has been taken in (echoes matched). */
+void          duet_outbox_note_synced     (DuetOutbox          *self);
+/* A limited timeline came for @room_id: SENT messages accepted before that
+ * sync's request are in the history it left out, so they leave (their
+ * events are on the server; the chat shows them when it pages back). */
+void          duet_outbox_forget_sent     (DuetOutbox          *self,
+                                           const char          *room_id);
+
 G_END_DECLS
