@@ -688,6 +688,8 @@ listed_cb (GObject      *object,
   self->loading = FALSE;
   if (rows == NULL)
     {
+      /* A later load may read them yet. */
+      self->loaded = FALSE;
       pump_all (self);
       g_task_return_error (task, error);
       return;
@@ -875,36 +877,39 @@ duet_outbox_send_text (DuetOutbox *self,
   return duet_outbox_send (self, room_id, "m.room.message", content);
 }
 
-void
+gboolean
 duet_outbox_retry (DuetOutbox   *self,
                    DuetOutgoing *outgoing)
 {
   RoomQueue *room;
 
-  g_return_if_fail (DUET_IS_OUTBOX (self));
-  g_return_if_fail (DUET_IS_OUTGOING (outgoing));
+  g_return_val_if_fail (DUET_IS_OUTBOX (self), FALSE);
+  g_return_val_if_fail (DUET_IS_OUTGOING (outgoing), FALSE);
 
   room = g_hash_table_lookup (self->rooms, outgoing->room_id);
   if (room == NULL || outgoing->removed)
-    return;
+    return FALSE;
 
   /* Nothing about it has changed: it stays refused, reason shown. */
   if (content_size (outgoing->content) > DUET_STORE_MAX_OUTGOING_SIZE)
-    return;
+    return FALSE;
 
   if (outgoing->state == DUET_OUTGOING_FAILED)
     {
-      outgoing_set_state (outgoing, DUET_OUTGOING_QUEUED);
+      /* The old reason goes first: whoever hears the state sees no stale text. */
       outgoing_set_error_message (outgoing, NULL);
+      outgoing_set_state (outgoing, DUET_OUTGOING_QUEUED);
       store_update (self, outgoing);
     }
-  else if (outgoing->state != DUET_OUTGOING_QUEUED)
-    return;
+  else if (outgoing->state != DUET_OUTGOING_QUEUED || room->in_flight != NULL || room->retry_id == 0)
+    /* Sent, on its way, or waiting behind another: nothing to hurry. */
+    return FALSE;
 
   /* A queued head waiting out its backoff goes now. */
   g_clear_handle_id (&room->retry_id, g_source_remove);
   room->failures = 0;
   pump_room (self, room);
+  return TRUE;
 }
 
 gboolean

@@ -80,8 +80,10 @@ DuetOutgoing *duet_outbox_send_text       (DuetOutbox          *self,
                                            const char          *room_id,
                                            const char          *body,
                                            gboolean             emote);
-/* FAILED → QUEUED, and the room's queue moves again. */
-void          duet_outbox_retry           (DuetOutbox          *self,
+/* FAILED → QUEUED, and the room's queue moves again; a QUEUED head waiting
+ * out its backoff goes now.  FALSE when nothing changed (sent, on its way,
+ * waiting behind another message, or too long to send). */
+gboolean      duet_outbox_retry           (DuetOutbox          *self,
                                            DuetOutgoing        *outgoing);
 /* Drops a QUEUED or FAILED message (never one in flight or sent). */
 gboolean      duet_outbox_delete          (DuetOutbox          *self,
