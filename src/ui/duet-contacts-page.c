@@ -235,6 +235,23 @@ open_invite (DuetContactsPage *self,
   duet_invite_dialog_run_async (dialog, self->cancellable, invite_answered_cb, g_object_ref (self));
 }
 
+void
+duet_contacts_page_open_invite (DuetContactsPage *self,
+                                const char       *room_id)
+{
+  DuetRoom *room;
+
+  g_return_if_fail (DUET_IS_CONTACTS_PAGE (self));
+  g_return_if_fail (room_id != NULL);
+
+  if (self->session == NULL)
+    return;
+  room = duet_session_lookup_room (self->session, room_id);
+  if (room == NULL || duet_room_get_own_membership (room) != DUET_MEMBERSHIP_INVITE)
+    return;
+  open_invite (self, room);
+}
+
 static void
 list_activate_cb (DuetContactsPage *self,
                   guint             position)
