@@ -15,6 +15,7 @@ struct _DuetPreferencesWindow
 
   /* Template widgets */
   AdwComboRow          *invite_policy_row;
+  GtkSwitch            *notifications_switch;
 };
 
 G_DEFINE_FINAL_TYPE (DuetPreferencesWindow, duet_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -58,6 +59,7 @@ duet_preferences_window_class_init (DuetPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/duet_chat/Duet/duet-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, invite_policy_row);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, notifications_switch);
 }
 
 static void
@@ -83,5 +85,7 @@ duet_preferences_window_new (GtkWindow *parent,
                                 G_SETTINGS_BIND_DEFAULT,
                                 policy_to_position, position_to_policy,
                                 NULL, NULL);
+  g_settings_bind (settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   return self;
 }
