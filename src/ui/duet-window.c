@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-contacts-page.h"
 #include "duet-window-private.h"
 
@@ -479,5 +480,6 @@ static void
 duet_window_init (DuetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
   set_session_actions_enabled (self, FALSE);
 }
