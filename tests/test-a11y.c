@@ -20,7 +20,10 @@
 #include <gtk/gtk.h>
 
 #include "duet-application.h"
+#include "duet-contact.h"
+#include "duet-contacts-page.h"
 #include "duet-login-page.h"
+#include "duet-room-placeholder.h"
 #include "duet-test-utils.h"
 #include "duet-window.h"
 
@@ -308,6 +311,121 @@ test_invite_dialog (Fixture       *f,
   assert_has (out, "\"Decline\"");
 }
 
+/* --- Keyboard ----------------------------------------------------------- */
+
+/* Real key presses through the X server (XTest), as a keyboard gives them. */
+static void
+press_keys (const char *keys)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *command = g_strdup_printf ("xdotool key --delay 80 %s", keys);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_assert_true (g_shell_parse_argv (command, NULL, &argv, &error));
+  process = g_subprocess_newv ((const char * const *) argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check_async (process, NULL, duet_test_result_cb, &result);
+  g_assert_true (g_subprocess_wait_check_finish (process, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  /* Let GTK take the last event in. */
+  duet_test_run_for (200);
+}
+
+static gboolean
+window_is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *room_id;
+} RoomWait;
+
+static gboolean
+room_is_shown (gpointer data)
+{
+  RoomWait *wait = data;
+  DuetRoom *room = duet_room_placeholder_get_room (window_child (wait->f, "room_placeholder"));
+
+  return room != NULL && g_strcmp0 (duet_room_get_id (room), wait->room_id) == 0;
+}
+
+static const char *
+contact_room_id (Fixture *f,
+                 guint    position)
+{
+  GListModel *contacts = duet_session_get_contacts (duet_window_get_session (f->window));
+  g_autoptr(DuetContact) contact = g_list_model_get_item (contacts, position);
+
+  g_assert_nonnull (contact);
+  g_assert_nonnull (duet_contact_get_room (contact));
+  return duet_room_get_id (duet_contact_get_room (contact));
+}
+
+static gpointer
+contacts_child (Fixture    *f,
+                const char *id)
+{
+  GtkWidget *page = adw_bin_get_child (window_child (f, "contacts_bin"));
+
+  g_assert_true (DUET_IS_CONTACTS_PAGE (page));
+  return gtk_widget_get_template_child (page, DUET_TYPE_CONTACTS_PAGE, id);
+}
+
+static gboolean
+focus_in_list (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, contacts_child (f, "list_view"));
+}
+
+static void
+test_keyboard_contacts (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *invite[] = { f->base.alice, NULL };
+  g_autofree char *carol = duet_test_homeserver_add_user (f->base.server, "carol", "carol-password", "Carol");
+  g_autofree char *bob_room = duet_test_homeserver_create_room (f->base.server, f->base.bob,
+                                                                "trusted_private_chat", invite, TRUE);
+  g_autofree char *carol_room = duet_test_homeserver_create_room (f->base.server, carol,
+                                                                  "trusted_private_chat", invite, TRUE);
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) content = NULL;
+  RoomWait wait = { f, NULL };
+
+  duet_test_homeserver_join (f->base.server, bob_room, f->base.alice);
+  duet_test_homeserver_join (f->base.server, carol_room, f->base.alice);
+  json = g_strdup_printf ("{\"%s\": [\"%s\"], \"%s\": [\"%s\"]}",
+                          f->base.bob, bob_room, carol, carol_room);
+  content = duet_test_json_object (json);
+  duet_test_homeserver_set_account_data (f->base.server, f->base.alice, "m.direct", content);
+  sign_in (f);
+  g_assert_cmpuint (g_list_model_get_n_items (duet_session_get_contacts (duet_window_get_session (f->window))), ==, 2);
+
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (duet_test_wait_until (window_is_active, f->window, DUET_TEST_TIMEOUT_MS));
+
+  /* From the search: Tab reaches the list, Enter opens the first person. */
+  gtk_widget_grab_focus (contacts_child (f, "search_entry"));
+  press_keys ("Tab");
+  g_assert_true (duet_test_wait_until (focus_in_list, f, DUET_TEST_TIMEOUT_MS));
+  press_keys ("Return");
+  wait.room_id = contact_room_id (f, 0);
+  g_assert_true (duet_test_wait_until (room_is_shown, &wait, DUET_TEST_TIMEOUT_MS));
+
+  /* From the search again: Down enters the list, Down moves to the
+   * second person, Enter opens that chat. */
+  gtk_widget_grab_focus (contacts_child (f, "search_entry"));
+  press_keys ("Down Down Return");
+  wait.room_id = contact_room_id (f, 1);
+  g_assert_true (duet_test_wait_until (room_is_shown, &wait, DUET_TEST_TIMEOUT_MS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -319,6 +437,7 @@ main (int   argc,
   g_test_add ("/a11y/start-chat-dialog", Fixture, NULL, setup, test_start_chat_dialog, teardown);
   g_test_add ("/a11y/preferences", Fixture, NULL, setup, test_preferences, teardown);
   g_test_add ("/a11y/invite-dialog", Fixture, NULL, setup, test_invite_dialog, teardown);
+  g_test_add ("/a11y/keyboard-contacts", Fixture, NULL, setup, test_keyboard_contacts, teardown);
 
   return g_test_run ();
 }
