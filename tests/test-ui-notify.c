@@ -605,6 +605,51 @@ test_invite (NotifyFixture *f,
   g_assert_true (duet_test_wait_until (invite_dialog_is_shown, NULL, DUET_TEST_TIMEOUT_MS));
 }
 
+static void
+test_invite_answered_withdraws (NotifyFixture *f,
+                                gconstpointer  data)
+{
+  g_autofree char *carol = duet_test_homeserver_add_user (f->base.server, "carol", "carol-password", "Carol");
+  const char *invite[] = { f->base.alice, NULL };
+  g_autofree char *room_id = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetSession *session = duet_window_get_session (f->window);
+  Notified *n;
+
+  leave_window (f);
+  room_id = duet_test_homeserver_create_room (f->base.server, carol, "trusted_private_chat", invite, TRUE);
+  n = wait_for_notify (f, 1);
+  duet_test_run_for (200);
+
+  /* Declined from elsewhere (here: the model, as the dialog would): the
+   * invite leaves the list and its notification goes. */
+  duet_session_decline_invite_async (session, room_id, FALSE, NULL, duet_test_result_cb, &result);
+  g_assert_true (duet_session_decline_invite_finish (session, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (duet_test_wait_until (closed_once, f->server.closed, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (g_array_index (f->server.closed, guint32, 0), ==, n->id);
+}
+
+static void
+test_focus_on_open_chat_withdraws (NotifyFixture *f,
+                                   gconstpointer  data)
+{
+  Notified *n;
+
+  /* The chat is open, but the user is in another program. */
+  duet_window_open_room (f->window, f->room_id);
+  leave_window (f);
+  send_from (f, f->base.bob, "Still there?");
+  n = wait_for_notify (f, 1);
+  duet_test_run_for (200);
+
+  /* Coming back to the window shows the message: the notification goes. */
+  return_to_window (f);
+  g_assert_true (duet_test_wait_until (closed_once, f->server.closed, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (g_array_index (f->server.closed, guint32, 0), ==, n->id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -623,6 +668,11 @@ main (int   argc,
               notify_setup, test_activate_opens_chat, notify_teardown);
   g_test_add ("/ui/notify/invite", NotifyFixture, NULL,
               notify_setup, test_invite, notify_teardown);
+
+  g_test_add ("/ui/notify/invite-answered-withdraws", NotifyFixture, NULL,
+              notify_setup, test_invite_answered_withdraws, notify_teardown);
+  g_test_add ("/ui/notify/focus-on-open-chat-withdraws", NotifyFixture, NULL,
+              notify_setup, test_focus_on_open_chat_withdraws, notify_teardown);
 
   return g_test_run ();
 }
