@@ -270,18 +270,17 @@ duet_application_class_init (DuetApplicationClass *klass)
 static void
 duet_application_init (DuetApplication *self)
 {
-  const char *data_dir = g_getenv ("DUET_DATA_DIR");
-
-  self->data_dir = data_dir != NULL && data_dir[0] != '\0'
-                     ? g_canonicalize_filename (data_dir, NULL)
-                     : g_build_filename (g_get_user_data_dir (), "duet", NULL);
   static const GOptionEntry options[] = {
     { "new-chat", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
       N_("Start a new chat in the running Duet"), NULL },
     { NULL }
   };
+  const char *data_dir = g_getenv ("DUET_DATA_DIR");
 
   g_application_add_main_option_entries (G_APPLICATION (self), options);
+  self->data_dir = data_dir != NULL && data_dir[0] != '\0'
+                     ? g_canonicalize_filename (data_dir, NULL)
+                     : g_build_filename (g_get_user_data_dir (), "duet", NULL);
   /* The schema is the app's, whatever id a test runs it under. */
   self->settings = g_settings_new (APPLICATION_ID);
 }
