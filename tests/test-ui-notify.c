@@ -275,12 +275,21 @@ login_is_shown (gpointer data)
 }
 
 static void
+sign_in (NotifyFixture *f)
+{
+  duet_login_page_sign_in (window_child (f, "login_page"), duet_test_homeserver_get_url (f->base.server),
+                           "alice", DUET_TEST_ALICE_PASSWORD);
+  g_assert_true (duet_test_wait_until (session_is_online, f, DUET_TEST_TIMEOUT_MS));
+  /* No long-poll: each of Bob's messages comes with the next short sync. */
+  duet_sync_loop_set_timeout (duet_session_get_sync_loop (duet_window_get_session (f->window)), 0);
+}
+
+static void
 notify_setup (NotifyFixture *f,
               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *app_id = NULL;
-  DuetLoginPage *login;
 
   /* GLib would pick org.gtk.Notifications or the portal when they are
    * around: the freedesktop server is the one under test. */
@@ -303,15 +312,12 @@ notify_setup (NotifyFixture *f,
   g_assert_nonnull (f->window);
 
   g_assert_true (duet_test_wait_until (login_is_shown, f, DUET_TEST_TIMEOUT_MS));
-  login = window_child (f, "login_page");
-  duet_login_page_sign_in (login, duet_test_homeserver_get_url (f->base.server),
-                           "alice", DUET_TEST_ALICE_PASSWORD);
-  g_assert_true (duet_test_wait_until (session_is_online, f, DUET_TEST_TIMEOUT_MS));
-  /* No long-poll: each of Bob's messages comes with the next short sync. */
-  duet_sync_loop_set_timeout (duet_session_get_sync_loop (duet_window_get_session (f->window)), 0);
-
   f->other = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_title (f->other, "Another program");
+
+  /* A test that signs in itself says so. */
+  if (g_strcmp0 (data, "signed-out") != 0)
+    sign_in (f);
 }
 
 static void
@@ -650,6 +656,31 @@ test_focus_on_open_chat_withdraws (NotifyFixture *f,
   g_assert_cmpuint (g_array_index (f->server.closed, guint32, 0), ==, n->id);
 }
 
+static void
+test_first_sync_is_quiet (NotifyFixture *f,
+                          gconstpointer  data)
+{
+  g_autofree char *carol = duet_test_homeserver_add_user (f->base.server, "carol", "carol-password", "Carol");
+  const char *invite[] = { f->base.alice, NULL };
+  g_autofree char *room_id = NULL;
+
+  /* Old news: a message and an invite from before the first sign-in. */
+  send_from (f, f->base.bob, "Sent last week");
+  room_id = duet_test_homeserver_create_room (f->base.server, carol, "trusted_private_chat", invite, TRUE);
+
+  /* Signed in from a script, the window in the background: the initial
+   * sync brings them and says nothing. */
+  leave_window (f);
+  sign_in (f);
+  g_assert_cmpuint (f->server.notified->len, ==, 0);
+
+  /* What comes after it does, and only that. */
+  send_from (f, f->base.bob, "Sent now");
+  g_assert_cmpstr (wait_for_notify (f, 1)->body, ==, "Sent now");
+  duet_test_run_for (200);
+  g_assert_cmpuint (f->server.notified->len, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -669,6 +700,8 @@ main (int   argc,
   g_test_add ("/ui/notify/invite", NotifyFixture, NULL,
               notify_setup, test_invite, notify_teardown);
 
+  g_test_add ("/ui/notify/first-sync-is-quiet", NotifyFixture, "signed-out",
+              notify_setup, test_first_sync_is_quiet, notify_teardown);
   g_test_add ("/ui/notify/invite-answered-withdraws", NotifyFixture, NULL,
               notify_setup, test_invite_answered_withdraws, notify_teardown);
   g_test_add ("/ui/notify/focus-on-open-chat-withdraws", NotifyFixture, NULL,

@@ -15,6 +15,7 @@
 #include "duet-json.h"
 #include "duet-matrix-id.h"
 #include "duet-notifier.h"
+#include "duet-sync-loop.h"
 #include "duet-text.h"
 
 /* A notification is read at a glance: a line or two of the message. */
@@ -33,6 +34,8 @@ struct _DuetNotifier
   GSettings    *settings;
   DuetSession  *session;
   char         *open_room;
+  /* The session's first sync starts from nothing: everything in it is old */
+  gboolean      initial_sync;
   /* room id → the DuetRoom whose notify::unread-count we follow */
   GHashTable   *notified_rooms;
   /* invite room ids with a notification out */
@@ -74,7 +77,7 @@ window_is_focused (DuetNotifier *self)
 static gboolean
 may_notify (DuetNotifier *self)
 {
-  return self->application != NULL &&
+  return self->application != NULL && !self->initial_sync &&
          g_settings_get_boolean (self->settings, "notifications") &&
          !window_is_focused (self);
 }
@@ -340,6 +343,12 @@ duet_notifier_set_open_room (DuetNotifier *self,
 /* --- Session ---------------------------------------------------------------- */
 
 static void
+session_synced_cb (DuetNotifier *self)
+{
+  self->initial_sync = FALSE;
+}
+
+static void
 withdraw_all (DuetNotifier *self)
 {
   g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func (g_free);
@@ -386,6 +395,11 @@ duet_notifier_set_session (DuetNotifier *self,
     return;
 
   self->session = g_object_ref (session);
+  /* Without a sync token (a first sign-in, or no local copy), the first
+   * response is the account's whole recent history, not news. */
+  self->initial_sync = duet_sync_loop_get_since (duet_session_get_sync_loop (session)) == NULL;
+  g_signal_connect_object (session, "synced", G_CALLBACK (session_synced_cb),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "timeline-events", G_CALLBACK (timeline_events_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (duet_session_get_invites (session), "items-changed",

@@ -19,7 +19,8 @@ G_DECLARE_FINAL_TYPE (DuetNotifier, duet_notifier, DUET, NOTIFIER, GObject)
  * action app.open-room with the room id) and a new invite (id
  * "invite-<hash>", app.open-invite).  A room's notification is withdrawn
  * when its unread count drops to 0 or when it is the open room of the
- * focused window. */
+ * focused window.  Nothing from a first sync without a token (the whole
+ * recent history of a new sign-in) notifies. */
 DuetNotifier *duet_notifier_new           (GApplication *application,
                                            GtkWindow    *window,
                                            GSettings    *settings);
