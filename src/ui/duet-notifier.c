@@ -109,11 +109,15 @@ send (DuetNotifier *self,
       const char   *room_id)
 {
   g_autoptr(GNotification) notification = g_notification_new (title);
+  /* The app's icon, by its id (the freedesktop backend of GLib 2.74 sends
+   * only file icons; the portal and org.gtk.Notifications take this). */
+  g_autoptr(GIcon) icon = g_themed_icon_new (APPLICATION_ID);
   /* org.freedesktop.Notifications servers may take a subset of markup in
    * the body: escaped, the text shows as it was written. */
   g_autofree char *escaped = g_markup_escape_text (body, -1);
 
   g_notification_set_body (notification, escaped);
+  g_notification_set_icon (notification, icon);
   g_notification_set_default_action_and_target (notification, action, "s", room_id);
   g_notification_set_category (notification, g_str_has_prefix (id, "room-")
                                                ? "im.received" : "im");
