@@ -469,6 +469,132 @@ test_echo_before_answer (Fixture       *f,
   duet_test_finalize (outbox);
 }
 
+/* Statuses without a Matrix body (a proxy's): 5xx passes, 4xx refuses.
+ * This also guards the outbox's reading of the client's error text. */
+static void
+test_bare_statuses (Fixture       *f,
+                    gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  DuetOutgoing *passing, *refused;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, DUET_CLIENT_DEFAULT_MAX_ATTEMPTS + 1,
+                                  DUET_FAULT_BODY, 503, 0, "<html>busy</html>");
+  passing = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "through a busy proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (passing), ==, DUET_OUTGOING_SENT);
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 1, DUET_FAULT_BODY, 413, 0, "");
+  refused = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "too big for the proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (refused), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (strstr (duet_outgoing_get_error_message (refused), "413"));
+  assert_bodies (f, f->room_id, "through a busy proxy", NULL);
+
+  g_object_unref (passing);
+  g_object_unref (refused);
+  duet_test_finalize (outbox);
+}
+
+/* Killed after a sync with the echo was saved but before the message left
+ * the outbox table: the next start finds the echo in the cache and shows
+ * the message once, as the real event. */
+static void
+test_echo_in_cache (Fixture       *f,
+                    gconstpointer  data)
+{
+  DuetStore *store = store_test_open_ok (f->data_dir);
+  DuetSession *session = duet_session_new (f->base.client);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *txn_id = NULL;
+  DuetOutgoing *message;
+  GListModel *queue;
+
+  duet_session_set_store (session, store);
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (session)), 100);
+  duet_session_start (session);
+  duet_test_session_settle (session);
+  queue = duet_outbox_get_room_queue (duet_session_get_outbox (session), f->room_id);
+  message = duet_outbox_send_text (duet_session_get_outbox (session), f->room_id, "cached echo", FALSE);
+  txn_id = g_strdup (duet_outgoing_get_txn_id (message));
+  g_assert_true (duet_test_wait_until (queue_empty, queue, DUET_TEST_TIMEOUT_MS));
+  duet_test_session_settle (session);
+  duet_test_session_stop (session);
+
+  /* The row the crash left behind. */
+  {
+    g_autoptr(JsonObject) content = duet_test_json_object ("{\"msgtype\": \"m.text\", \"body\": \"cached echo\"}");
+
+    duet_store_add_outgoing_async (store, f->room_id, txn_id, "m.room.message", content, 1,
+                                   duet_test_result_cb, &result);
+    g_assert_true (duet_store_add_outgoing_finish (store, duet_test_wait (&result), &error));
+    g_assert_no_error (error);
+    g_clear_object (&result);
+  }
+
+  session = duet_session_new (f->base.client);
+  duet_session_set_store (session, store);
+  duet_session_load_cache_async (session, NULL, duet_test_result_cb, &result);
+  g_assert_true (duet_session_load_cache_finish (session, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  queue = duet_outbox_get_room_queue (duet_session_get_outbox (session), f->room_id);
+  g_assert_cmpuint (g_list_model_get_n_items (queue), ==, 0);
+  duet_test_run_for (200);
+  assert_bodies (f, f->room_id, "cached echo", NULL);
+  {
+    g_autoptr(GPtrArray) rows = list_store (store);
+
+    g_assert_cmpuint (rows->len, ==, 0);
+  }
+
+  duet_test_finalize (session);
+  duet_test_finalize (store);
+}
+
+/* A server failing for as long as the test lets it: the message stays
+ * QUEUED with the reason, the outbox keeps trying at a sane pace, and it
+ * goes once the server is back. */
+static void
+test_keeps_trying (Fixture       *f,
+                   gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  g_autoptr(JsonObject) content = json_object_new ();
+  DuetOutgoing *message;
+  guint faults;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 100000, DUET_FAULT_STATUS, 502, 0, NULL);
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", "patience");
+  message = g_object_ref (duet_outbox_send (outbox, f->room_id, "m.room.message", content));
+  /* Later changes to the caller's object change nothing queued. */
+  json_object_set_string_member (content, "body", "changed");
+  g_assert_cmpstr (json_object_get_string_member (duet_outgoing_get_content (message), "body"), ==, "patience");
+  g_assert_true (json_object_is_immutable (duet_outgoing_get_content (message)));
+
+  duet_test_run_for (1000);
+  faults = duet_test_homeserver_count_faults (f->base.server);
+  g_test_message ("%u tries in one second", faults);
+  /* The client's backoff (10 to 50 ms in tests) paces both layers. */
+  g_assert_cmpuint (faults, >, DUET_CLIENT_DEFAULT_MAX_ATTEMPTS);
+  g_assert_cmpuint (faults, <, 100);
+  g_assert_cmpint (duet_outgoing_get_state (message), !=, DUET_OUTGOING_FAILED);
+  g_assert_cmpint (duet_outgoing_get_state (message), !=, DUET_OUTGOING_SENT);
+  g_assert_nonnull (duet_outgoing_get_error_message (message));
+  g_assert_false (duet_outbox_is_settled (outbox));
+
+  duet_test_homeserver_clear_faults (f->base.server);
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (message), ==, DUET_OUTGOING_SENT);
+  g_assert_null (duet_outgoing_get_error_message (message));
+  assert_bodies (f, f->room_id, "patience", NULL);
+
+  g_object_unref (message);
+  duet_test_finalize (outbox);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -483,6 +609,9 @@ main (int   argc,
   ADD ("restart-reuses-txn-id", test_restart_reuses_txn_id);
   ADD ("echo-through-session", test_echo_through_session);
   ADD ("echo-before-answer", test_echo_before_answer);
+  ADD ("keeps-trying", test_keeps_trying);
+  ADD ("echo-in-cache", test_echo_in_cache);
+  ADD ("bare-statuses", test_bare_statuses);
 #undef ADD
 
   return g_test_run ();

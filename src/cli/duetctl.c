@@ -12,6 +12,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1122,18 +1123,27 @@ main (int   argc,
   Ctl ctl = { 0 };
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
-      "Keep state in DIR (default: Duet's own data folder)", "DIR" },
+      N_("Keep state in DIR (default: Duet's own data folder)"), N_("DIR") },
     { NULL }
   };
+  /* DUET_LOCALEDIR: translations from a build tree (BUILDDIR/po). */
+  const char *localedir = g_getenv ("DUET_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", commands[i].name);
-  summary = g_strdup_printf ("Commands: %s.\nOutput is JSON, one object a line.", names->str);
+  /* Translators: %s is the list of commands, which stay in English. */
+  summary = g_strdup_printf (_("Commands: %s.\nOutput is JSON, one object a line."), names->str);
 
-  context = g_option_context_new ("COMMAND [ARGUMENTS…]");
-  g_option_context_set_summary (context, "Duet's direct-messaging model from a terminal.");
+  /* Translators: what follows "duetctl" on the command line, in --help. */
+  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
+  g_option_context_set_summary (context, _("Duet's direct-messaging model from a terminal."));
   g_option_context_set_description (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   /* Options after the command belong to it (--limit, --mark-direct, ...). */
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -147,6 +147,23 @@ duet_outgoing_init (DuetOutgoing *self)
 {
 }
 
+/* The content as queued, whatever the caller does with its own object
+ * later; sealed, so that no reader can change what is sent. */
+static JsonObject *
+copy_sealed (JsonObject *content)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), content);
+  g_autofree char *text = json_to_string (node, FALSE);
+  g_autoptr(JsonNode) copy = json_from_string (text, NULL);
+  JsonObject *object;
+
+  /* A tree json-glib itself wrote always reads back as an object. */
+  g_assert (copy != NULL && JSON_NODE_HOLDS_OBJECT (copy));
+  object = json_node_dup_object (copy);
+  json_object_seal (object);
+  return object;
+}
+
 static DuetOutgoing *
 outgoing_new (const char *room_id,
               const char *txn_id,
@@ -159,7 +176,7 @@ outgoing_new (const char *room_id,
   self->room_id = g_strdup (room_id);
   self->txn_id = g_strdup (txn_id);
   self->event_type = g_strdup (event_type);
-  self->content = json_object_ref (content);
+  self->content = copy_sealed (content);
   self->created = created;
   return self;
 }
@@ -340,14 +357,6 @@ store_update (DuetOutbox   *self,
                                       outgoing->error_message, store_done_cb, NULL);
 }
 
-static gboolean
-find_in (GListStore   *list,
-         DuetOutgoing *outgoing,
-         guint        *position)
-{
-  return g_list_store_find (list, outgoing, position);
-}
-
 /* Takes @outgoing out of the outbox, the lists and the store. */
 static void
 remove_outgoing (DuetOutbox   *self,
@@ -359,7 +368,7 @@ remove_outgoing (DuetOutbox   *self,
   guint position;
 
   outgoing->removed = TRUE;
-  if (find_in (room->queue, outgoing, &position))
+  if (g_list_store_find (room->queue, outgoing, &position))
     {
       /* The head changes: its backoff was its own. */
       if (position == 0)
@@ -369,7 +378,7 @@ remove_outgoing (DuetOutbox   *self,
         }
       g_list_store_remove (room->queue, position);
     }
-  if (find_in (self->all, outgoing, &position))
+  if (g_list_store_find (self->all, outgoing, &position))
     g_list_store_remove (self->all, position);
   if (self->store != NULL)
     duet_store_remove_outgoing_async (self->store, outgoing->txn_id, store_done_cb, NULL);
