@@ -298,6 +298,46 @@ test_refused (Fixture       *f,
   duet_test_finalize (store);
 }
 
+/* A message no homeserver takes (and the store could not keep) fails at
+ * once with its reason, holds its room like any refusal, and goes with
+ * Delete; nothing of it reaches the server or the store. */
+static void
+test_too_long (Fixture       *f,
+               gconstpointer  data)
+{
+  DuetStore *store = store_test_open_ok (f->data_dir);
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, store);
+  g_autofree char *body = g_strnfill (DUET_STORE_MAX_OUTGOING_SIZE + 1, 'x');
+  g_autoptr(GPtrArray) rows = NULL;
+  DuetOutgoing *huge, *after;
+
+  huge = g_object_ref (duet_outbox_send_text (outbox, f->room_id, body, FALSE));
+  after = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "after", FALSE));
+  g_assert_cmpint (duet_outgoing_get_state (huge), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (duet_outgoing_get_error_message (huge));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (after), ==, DUET_OUTGOING_QUEUED);
+
+  duet_outbox_retry (outbox, huge);
+  g_assert_cmpint (duet_outgoing_get_state (huge), ==, DUET_OUTGOING_FAILED);
+  wait_settled (outbox);
+  assert_bodies (f, f->room_id, NULL);
+
+  g_assert_true (duet_outbox_delete (outbox, huge));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (after), ==, DUET_OUTGOING_SENT);
+  assert_bodies (f, f->room_id, "after", NULL);
+  rows = list_store (store);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((DuetStoreOutgoing *) g_ptr_array_index (rows, 0))->txn_id, ==,
+                   duet_outgoing_get_txn_id (after));
+
+  g_object_unref (huge);
+  g_object_unref (after);
+  duet_test_finalize (outbox);
+  duet_test_finalize (store);
+}
+
 static gboolean
 two_faults (gpointer data)
 {
@@ -612,6 +652,7 @@ main (int   argc,
   ADD ("keeps-trying", test_keeps_trying);
   ADD ("echo-in-cache", test_echo_in_cache);
   ADD ("bare-statuses", test_bare_statuses);
+  ADD ("too-long", test_too_long);
 #undef ADD
 
   return g_test_run ();

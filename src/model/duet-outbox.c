@@ -780,6 +780,15 @@ added_cb (GObject      *object,
   g_free (data);
 }
 
+static gsize
+content_size (JsonObject *content)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), content);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  return strlen (text);
+}
+
 DuetOutgoing *
 duet_outbox_send (DuetOutbox *self,
                   const char *room_id,
@@ -798,6 +807,16 @@ duet_outbox_send (DuetOutbox *self,
   txn_id = duet_client_new_txn_id (self->client);
   outgoing = outgoing_new (room_id, txn_id, event_type, content, g_get_real_time () / 1000);
   room = insert_outgoing (self, outgoing, FALSE);
+
+  /* Homeservers refuse events over 64 KiB, and the store could not keep it
+   * for a restart: say so now rather than send something unsaved. */
+  if (content_size (outgoing->content) > DUET_STORE_MAX_OUTGOING_SIZE)
+    {
+      outgoing->stored = TRUE;
+      outgoing_set_error_message (outgoing, _("This message is too long to send."));
+      outgoing_set_state (outgoing, DUET_OUTGOING_FAILED);
+      return outgoing;
+    }
 
   if (self->store != NULL)
     {
@@ -844,6 +863,10 @@ duet_outbox_retry (DuetOutbox   *self,
 
   room = g_hash_table_lookup (self->rooms, outgoing->room_id);
   if (room == NULL || outgoing->removed)
+    return;
+
+  /* Nothing about it has changed: it stays refused, reason shown. */
+  if (content_size (outgoing->content) > DUET_STORE_MAX_OUTGOING_SIZE)
     return;
 
   if (outgoing->state == DUET_OUTGOING_FAILED)
