@@ -417,6 +417,14 @@ wait_body (DuetTimelineItem *item,
 }
 
 static gboolean
+reply_body_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_strcmp0 (duet_timeline_item_get_reply_body (args[0]), args[1]) == 0;
+}
+
+static gboolean
 reaction_count_is (gpointer data)
 {
   gpointer *args = data;
@@ -547,6 +555,35 @@ test_relations (Fixture       *f,
     g_assert_null (find_event (again, theirs));
     duet_test_finalize (g_steal_pointer (&again));
   }
+}
+
+/* A reply to a message older than the loaded page still shows its quote. */
+static void
+test_reply_to_old (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *original = NULL;
+  g_autofree char *reply = NULL;
+  DuetTimelineItem *item;
+
+  original = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "long ago");
+  send_messages (f, f->base.bob, 0, 80);
+  reply = duet_test_homeserver_send_reply (f->base.server, f->room_id, f->base.alice, original, "answer");
+
+  start (f);
+  load (f->timeline);
+  g_assert_null (find_event (f->timeline, original));
+  item = find_event (f->timeline, reply);
+  g_assert_nonnull (item);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "answer");
+  {
+    gpointer args[2] = { item, (gpointer) "long ago" };
+
+    g_assert_true (duet_test_wait_until (reply_body_is, args, DUET_TEST_TIMEOUT_MS));
+  }
+  g_assert_cmpstr (duet_timeline_item_get_reply_sender_name (item), ==, "Bob");
+  g_assert_null (find_event (f->timeline, original));  /* quoted, not listed */
+  check_invariants (f->timeline);
 }
 
 static void
@@ -1430,6 +1467,7 @@ main (int   argc,
   ADD ("history", test_history);
   ADD ("gap", test_gap);
   ADD ("relations", test_relations);
+  ADD ("reply-to-old", test_reply_to_old);
   ADD ("days-and-groups", test_days_and_groups);
   ADD ("content", test_content);
   ADD ("media", test_media);

@@ -164,6 +164,8 @@ struct _DuetTimeline
   guint         n_pending;
   GHashTable   *reactions;     /* reaction event id → target event id */
   GHashTable   *edits;         /* edit event id → target event id */
+  GHashTable   *quoted;        /* event id → DuetTimelineItem fetched for a reply's quote
+                                * (NULL while asked for) */
   GHashTable   *repliers;      /* event id → GPtrArray of items replying to it (refs) */
   char         *back_token;    /* paginates back from the oldest event */
   char         *early_gap_token; /* a limited slice came before the cache was read */

@@ -18,6 +18,8 @@
 
 /* Relations waiting for a target that is not loaded. */
 #define MAX_PENDING 5000
+/* Messages fetched only to be quoted by replies. */
+#define MAX_QUOTED 500
 /* Edits kept per message (to undo a redacted one). */
 #define MAX_EDITS_KEPT 16
 
@@ -53,10 +55,73 @@ update_repliers (DuetTimeline     *self,
     }
 }
 
+typedef struct {
+  DuetTimeline *self;
+  char         *event_id;
+} QuoteFetch;
+
+static void
+quoted_fetched_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  QuoteFetch *fetch = user_data;
+  DuetTimeline *self = fetch->self;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetTimelineItem) quoted = NULL;
+  GPtrArray *repliers;
+
+  event = duet_client_request_finish (DUET_CLIENT (object), result, &error);
+  if (event == NULL)
+    g_debug ("A quoted message did not come: %s", error->message);
+  else if (g_strcmp0 (duet_json_get_string (event, "event_id"), fetch->event_id) == 0 &&
+           g_hash_table_lookup (self->by_event_id, fetch->event_id) == NULL &&
+           (quoted = _duet_timeline_item_new_from_event (event, self->room, self->own_user_id)) != NULL)
+    {
+      if (g_hash_table_contains (self->redacted, fetch->event_id))
+        _duet_timeline_item_redact (quoted);
+      g_hash_table_insert (self->quoted, g_strdup (fetch->event_id), g_object_ref (quoted));
+      repliers = g_hash_table_lookup (self->repliers, fetch->event_id);
+      for (guint i = 0; repliers != NULL && i < repliers->len; i++)
+        update_reply (self, repliers->pdata[i], quoted);
+    }
+  g_object_unref (fetch->self);
+  g_free (fetch->event_id);
+  g_free (fetch);
+}
+
+/* A reply to a message older than what is loaded: that message alone,
+ * once, from the server (it is shown in the quote, not in the list). */
+static void
+fetch_quoted (DuetTimeline *self,
+              const char   *event_id)
+{
+  g_autofree char *room = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *path = NULL;
+  QuoteFetch *fetch;
+
+  if (g_hash_table_contains (self->quoted, event_id) || g_hash_table_size (self->quoted) >= MAX_QUOTED)
+    return;
+  /* Asked for: the entry is filled when the answer comes. */
+  g_hash_table_insert (self->quoted, g_strdup (event_id), NULL);
+
+  room = g_uri_escape_string (self->room_id, NULL, FALSE);
+  event = g_uri_escape_string (event_id, NULL, FALSE);
+  path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/event/%s", room, event);
+  fetch = g_new0 (QuoteFetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->event_id = g_strdup (event_id);
+  duet_client_request_async (duet_session_get_client (self->session), "GET", path, NULL, NULL,
+                             DUET_REQUEST_IDEMPOTENT, self->cancellable, quoted_fetched_cb, fetch);
+}
+
 static void
 watch_reply (DuetTimeline     *self,
              DuetTimelineItem *item)
 {
+  DuetTimelineItem *target;
   GPtrArray *repliers;
 
   if (item->reply_event_id == NULL)
@@ -68,7 +133,13 @@ watch_reply (DuetTimeline     *self,
       g_hash_table_insert (self->repliers, g_strdup (item->reply_event_id), repliers);
     }
   g_ptr_array_add (repliers, g_object_ref (item));
-  update_reply (self, item, g_hash_table_lookup (self->by_event_id, item->reply_event_id));
+  target = g_hash_table_lookup (self->by_event_id, item->reply_event_id);
+  if (target == NULL)
+    target = g_hash_table_lookup (self->quoted, item->reply_event_id);
+  if (target != NULL)
+    update_reply (self, item, target);
+  else
+    fetch_quoted (self, item->reply_event_id);
 }
 
 /* The newest kept edit, or NULL. */

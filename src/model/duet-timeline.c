@@ -645,6 +645,7 @@ duet_timeline_finalize (GObject *object)
   g_clear_pointer (&self->redacted, g_hash_table_unref);
   g_clear_pointer (&self->reactions, g_hash_table_unref);
   g_clear_pointer (&self->edits, g_hash_table_unref);
+  g_clear_pointer (&self->quoted, g_hash_table_unref);
   g_clear_pointer (&self->repliers, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->back_token, g_free);
@@ -735,6 +736,13 @@ duet_timeline_class_init (DuetTimelineClass *klass)
 }
 
 static void
+unref_if_set (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+static void
 duet_timeline_init (DuetTimeline *self)
 {
   self->cancellable = g_cancellable_new ();
@@ -746,6 +754,7 @@ duet_timeline_init (DuetTimeline *self)
                                          (GDestroyNotify) g_ptr_array_unref);
   self->reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->edits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->quoted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_if_set);
   self->repliers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
   self->typing = g_new0 (char *, 1);
