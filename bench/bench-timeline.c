@@ -8,8 +8,10 @@
  * formatted, one in ten with a link), then 5,000 reactions and 500 edits.
  * Prints the time each phase takes on the main thread, the slowest slice,
  * and the resident memory the timeline holds (RSS before / after, from
- * /proc/self/statm), then the time to free it.  No network: the client
- * is never used.
+ * /proc/self/statm), then the time to free it.  Then the same messages
+ * as back-pagination does it: pages of 50 inserted at the top, newest page
+ * first (the model's part of it; /messages itself is not timed).  No
+ * network: the client is never used.
  *
  *   bench-timeline [MESSAGES]
  */
@@ -20,6 +22,7 @@
 
 #include "duet-session.h"
 #include "duet-timeline.h"
+#include "duet-timeline-private.h"
 
 #define ROOM_ID "!bench:example.org"
 #define SLICE 50
@@ -215,6 +218,33 @@ main (int   argc,
   start = g_get_monotonic_time ();
   g_object_unref (timeline);
   printf ("freeing the timeline: %.1f ms\n", (g_get_monotonic_time () - start) / 1000.0);
+
+  /* Back-pagination's way: pages at the top, the newest first. */
+  {
+    g_autoptr(DuetTimeline) paged = duet_timeline_new (session, ROOM_ID);
+    gint64 page_total = 0, page_slowest = 0;
+    gint64 page_ts = 1700000000000 + (gint64) n * 90 * 1000;
+
+    for (guint end = n; end > 0; end -= MIN (end, SLICE))
+      {
+        guint first = end > SLICE ? end - SLICE : 0;
+        g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+        g_autoptr(GPtrArray) page = NULL;
+        gboolean saw_create = FALSE;
+        gint64 t0;
+
+        for (guint i = first; i < end; i++)
+          g_ptr_array_add (events, message (i, page_ts - (gint64) (n - i) * 90 * 1000));
+        t0 = g_get_monotonic_time ();
+        page = _duet_timeline_take_events (paged, events, &saw_create);
+        _duet_timeline_insert_items (paged, 0, page);
+        page_slowest = MAX (page_slowest, g_get_monotonic_time () - t0);
+        page_total += g_get_monotonic_time () - t0;
+      }
+    printf ("back-pagination, %u messages in pages of %d at the top: %.1f ms, slowest page %.2f ms, "
+            "%u items\n", n, SLICE, page_total / 1000.0, page_slowest / 1000.0,
+            g_list_model_get_n_items (G_LIST_MODEL (paged)));
+  }
   printf ("(building the JSON slices took %.1f ms, not counted above)\n", build_us / 1000.0);
   return 0;
 }

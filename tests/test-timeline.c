@@ -15,6 +15,7 @@
 #include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
 #include "duet-timeline.h"
+#include "duet-timeline-private.h"
 
 #define DAY_MS (24 * 60 * 60 * 1000)
 
@@ -296,6 +297,17 @@ test_history (Fixture       *f,
   g_assert_false (duet_timeline_get_at_start (f->timeline));
   g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_MESSAGE), >=, 20);
   check_invariants (f->timeline);
+  {
+    /* Loading again changes nothing and asks nothing. */
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+    g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->room_id);
+
+    g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), >, 0);
+    duet_test_homeserver_reset_counts (f->base.server);
+    load (f->timeline);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), ==, n);
+    g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", path), ==, 0);
+  }
 
   while (!duet_timeline_get_at_start (f->timeline))
     {
@@ -325,7 +337,7 @@ has_gap_and_last (gpointer data)
   Fixture *f = data;
   g_autofree char *bodies = dup_bodies (f->timeline);
 
-  return count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) == 1 && g_str_has_suffix (bodies, ",m59");
+  return count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) == 1 && g_str_has_suffix (bodies, ",m159");
 }
 
 static void
@@ -335,7 +347,7 @@ test_gap (Fixture       *f,
   g_autofree char *bodies = NULL;
   g_autofree char *expected = NULL;
   DuetTimelineItem *gap = NULL;
-  guint n;
+  guint n, fills = 0;
 
   send_messages (f, f->base.bob, 0, 10);
   start (f);
@@ -345,7 +357,7 @@ test_gap (Fixture       *f,
 
   /* Offline while Bob writes more than one sync brings: a limited slice. */
   duet_session_stop (f->session);
-  send_messages (f, f->base.bob, 10, 50);
+  send_messages (f, f->base.bob, 10, 150);
   duet_session_start (f->session);
   g_assert_true (duet_test_wait_until (has_gap_and_last, f, DUET_TEST_TIMEOUT_MS));
   check_invariants (f->timeline);
@@ -355,6 +367,7 @@ test_gap (Fixture       *f,
     if (duet_timeline_item_get_kind (item_at (f->timeline, i)) == DUET_TIMELINE_ITEM_GAP)
       gap = g_object_ref (item_at (f->timeline, i));
   g_assert_nonnull (gap);
+  g_assert_true (duet_room_has_gap (duet_timeline_get_room (f->timeline)));
 
   while (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) > 0)
     {
@@ -365,11 +378,19 @@ test_gap (Fixture       *f,
       g_assert_true (duet_timeline_fill_gap_finish (f->timeline, duet_test_wait (&result), &error));
       g_assert_no_error (error);
       check_invariants (f->timeline);
+      fills++;
+      /* Until the events meet, the same gap item stays, smaller. */
+      n = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+      for (guint i = 0; i < n; i++)
+        if (duet_timeline_item_get_kind (item_at (f->timeline, i)) == DUET_TIMELINE_ITEM_GAP)
+          g_assert_true (item_at (f->timeline, i) == gap);
     }
+  g_assert_cmpuint (fills, >=, 3);  /* 130 missing events, pages of 50 */
+  g_assert_false (duet_room_has_gap (duet_timeline_get_room (f->timeline)));
   g_object_unref (gap);
 
   bodies = dup_bodies (f->timeline);
-  expected = expected_bodies (0, 60);
+  expected = expected_bodies (0, 160);
   g_assert_cmpstr (bodies, ==, expected);
 }
 
@@ -393,6 +414,14 @@ wait_body (DuetTimelineItem *item,
   BodyWait wait = { item, body };
 
   g_assert_true (duet_test_wait_until (body_is, &wait, DUET_TEST_TIMEOUT_MS));
+}
+
+static gboolean
+reply_body_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_strcmp0 (duet_timeline_item_get_reply_body (args[0]), args[1]) == 0;
 }
 
 static gboolean
@@ -462,6 +491,22 @@ test_relations (Fixture       *f,
   g_assert_cmpstr (duet_timeline_item_get_reply_sender_name (reply_item), ==, "Bob");
   g_assert_cmpstr (duet_timeline_item_get_reply_body (reply_item), ==, "hello <b>there</b>");
 
+  /* A second edit, then both taken back: the text steps back each time. */
+  {
+    g_autofree char *second = duet_test_homeserver_send_edit (f->base.server, f->room_id, f->base.bob,
+                                                              hello, "second thoughts");
+
+    wait_body (item, "second thoughts");
+    g_assert_cmpstr (duet_timeline_item_get_reply_body (reply_item), ==, "second thoughts");
+    g_free (duet_test_homeserver_redact (f->base.server, f->room_id, f->base.bob, second));
+    wait_body (item, "hello <b>there</b>");
+    g_assert_true (duet_timeline_item_get_edited (item));
+    g_free (duet_test_homeserver_redact (f->base.server, f->room_id, f->base.bob, edit));
+    wait_body (item, "hello");
+    g_assert_false (duet_timeline_item_get_edited (item));
+    g_assert_cmpstr (duet_timeline_item_get_reply_body (reply_item), ==, "hello");
+  }
+
   /* Reactions: counted per key, ours marked, a redacted one gone. */
   theirs = duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.bob, hello, "👍");
   mine = duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.alice, hello, "👍");
@@ -502,10 +547,43 @@ test_relations (Fixture       *f,
                      DUET_MESSAGE_REDACTED);
     old_reply = find_event (again, reply);
     g_assert_cmpstr (duet_timeline_item_get_reply_body (old_reply), ==, "Message deleted");
-    g_assert_null (find_event (again, edit));
+    /* A redacted edit has lost its m.relates_to (room versions 1-10): it
+     * reads as one more deleted message, which it is.  Live edits and
+     * reactions are no items. */
+    g_assert_cmpint (duet_timeline_item_get_message_kind (find_event (again, edit)), ==,
+                     DUET_MESSAGE_REDACTED);
     g_assert_null (find_event (again, theirs));
     duet_test_finalize (g_steal_pointer (&again));
   }
+}
+
+/* A reply to a message older than the loaded page still shows its quote. */
+static void
+test_reply_to_old (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *original = NULL;
+  g_autofree char *reply = NULL;
+  DuetTimelineItem *item;
+
+  original = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "long ago");
+  send_messages (f, f->base.bob, 0, 80);
+  reply = duet_test_homeserver_send_reply (f->base.server, f->room_id, f->base.alice, original, "answer");
+
+  start (f);
+  load (f->timeline);
+  g_assert_null (find_event (f->timeline, original));
+  item = find_event (f->timeline, reply);
+  g_assert_nonnull (item);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "answer");
+  {
+    gpointer args[2] = { item, (gpointer) "long ago" };
+
+    g_assert_true (duet_test_wait_until (reply_body_is, args, DUET_TEST_TIMEOUT_MS));
+  }
+  g_assert_cmpstr (duet_timeline_item_get_reply_sender_name (item), ==, "Bob");
+  g_assert_null (find_event (f->timeline, original));  /* quoted, not listed */
+  check_invariants (f->timeline);
 }
 
 static void
@@ -805,6 +883,19 @@ test_content (Fixture       *f,
   last = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "end");
   wait_for_event (f->timeline, last);
   g_assert_null (find_event (f->timeline, unknown));
+
+  /* Bob's new name reaches what he wrote before, and makes a line. */
+  {
+    g_autoptr(JsonObject) member = duet_test_json_object ("{\"membership\": \"join\","
+                                                          " \"displayname\": \"Robert\\u202e\"}");
+    g_autofree char *rename = duet_test_homeserver_send_event (f->base.server, f->room_id, f->base.bob,
+                                                               "m.room.member", f->base.bob, member);
+    DuetTimelineItem *end_item = find_event (f->timeline, last);
+
+    item = wait_for_event (f->timeline, rename);
+    g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "Bob changed their name to Robert");
+    g_assert_cmpstr (duet_timeline_item_get_sender_name (end_item), ==, "Robert");
+  }
   item = find_event (f->timeline, renamed);
   g_assert_cmpint (duet_timeline_item_get_kind (item), ==, DUET_TIMELINE_ITEM_EVENT);
   g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "Bob renamed the chat to “Plans <b> </b>”");
@@ -860,6 +951,48 @@ test_cache (Fixture       *f,
   duet_test_session_stop (g_steal_pointer (&f->session));
   duet_test_finalize (store);
   store_test_remove_dir (data_dir);
+}
+
+/* A chat open for long keeps its newest items; what it dropped comes back
+ * by paginating, in order and once. */
+static void
+test_trim (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+
+  start (f);
+  load (f->timeline);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  _duet_timeline_set_max_items (f->timeline, 40);
+
+  for (guint round = 0; round < 10; round++)
+    {
+      g_autofree char *last = NULL;
+
+      send_messages (f, f->base.bob, round * 10, 9);
+      last = g_strdup_printf ("m%u", round * 10 + 9);
+      g_free (duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, last));
+      duet_test_session_settle (f->session);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->timeline)), <=, 40 + 12);
+      check_invariants (f->timeline);
+    }
+  g_assert_false (duet_timeline_get_at_start (f->timeline));
+  bodies = dup_bodies (f->timeline);
+  g_assert_true (g_str_has_suffix (bodies, ",m98,m99"));
+  g_assert_false (g_str_has_prefix (bodies, "m0,"));
+
+  while (!duet_timeline_get_at_start (f->timeline))
+    {
+      paginate (f->timeline);
+      check_invariants (f->timeline);
+    }
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 100);
+  g_assert_cmpstr (bodies, ==, expected);
 }
 
 /* A limited sync taken while the cache is being read: the cached events
@@ -1069,6 +1202,33 @@ test_hostile (Fixture       *f,
   g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
   check_invariants (f->timeline);
   g_assert_true (duet_timeline_get_room (f->timeline) == duet_session_lookup_room (f->session, room_id));
+
+  /* m.typing of the wrong shapes, with us, duplicates and a crowd. */
+  {
+    g_autoptr(GString) json = g_string_new ("{\"next_batch\": \"s3\", \"rooms\": {\"join\": {\"");
+    g_autoptr(JsonObject) response = NULL;
+    const char * const *typing;
+    g_auto(GStrv) names = NULL;
+
+    g_string_append_printf (json, "%s\": {\"ephemeral\": {\"events\": [5, {\"type\": \"m.typing\","
+                            " \"content\": {\"user_ids\": 7}}, {\"type\": \"m.typing\", \"content\":"
+                            " {\"user_ids\": [\"@alice:localhost\", \"@bob:localhost\", \"@bob:localhost\","
+                            " \"not a user\", 5, null", room_id);
+    for (guint i = 0; i < 100; i++)
+      g_string_append_printf (json, ", \"@typist%u:localhost\"", i);
+    g_string_append (json, "]}}]}}}}}");
+    response = duet_test_json_object (json->str);
+    duet_session_ingest (f->session, response);
+
+    typing = duet_room_get_typing (duet_timeline_get_room (f->timeline));
+    g_assert_cmpstr (typing[0], ==, "@bob:localhost");
+    g_assert_cmpuint (g_strv_length ((GStrv) typing), <=, 32);
+    g_assert_false (g_strv_contains (typing, "@alice:localhost"));
+    for (guint i = 1; typing[i] != NULL; i++)
+      g_assert_cmpstr (typing[i], !=, "@bob:localhost");
+    names = duet_timeline_dup_typing (f->timeline);
+    g_assert_cmpuint (g_strv_length (names), ==, g_strv_length ((GStrv) typing));
+  }
 }
 
 /* --- Local echoes -------------------------------------------------------- */
@@ -1307,11 +1467,13 @@ main (int   argc,
   ADD ("history", test_history);
   ADD ("gap", test_gap);
   ADD ("relations", test_relations);
+  ADD ("reply-to-old", test_reply_to_old);
   ADD ("days-and-groups", test_days_and_groups);
   ADD ("content", test_content);
   ADD ("media", test_media);
   ADD ("typing", test_typing);
   ADD ("mark-read", test_mark_read);
+  ADD ("trim", test_trim);
   ADD ("cache", test_cache);
   ADD ("cache-race", test_cache_race);
   ADD ("hostile", test_hostile);

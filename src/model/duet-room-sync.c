@@ -334,9 +334,13 @@ apply_ephemeral (DuetRoom   *room,
         continue;
       all = dup_user_ids (user_ids, MAX_TYPING + 1);
       others = g_strv_builder_new ();
-      for (guint j = 0; all != NULL && all[j] != NULL; j++)
-        if (g_strcmp0 (all[j], own_user_id) != 0 && !g_strv_contains ((const char * const *) all + j + 1, all[j]))
-          g_strv_builder_add (others, all[j]);
+      for (guint j = 0, kept = 0; all != NULL && all[j] != NULL && kept < MAX_TYPING; j++)
+        if (g_strcmp0 (all[j], own_user_id) != 0 &&
+            !g_strv_contains ((const char * const *) all + j + 1, all[j]))
+          {
+            g_strv_builder_add (others, all[j]);
+            kept++;
+          }
       _duet_room_take_typing (room, g_strv_builder_end (others));
     }
 }

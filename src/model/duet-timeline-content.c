@@ -415,7 +415,8 @@ _duet_timeline_item_new_from_event (JsonObject *event,
       const char *reply_to = duet_json_get_string (duet_json_get_object (relates_to, "m.in_reply_to"),
                                                    "event_id");
 
-      /* Edits change their original: they are no item of their own. */
+      /* Edits change their original: they are no item of their own (nor
+       * when redacted, if the server kept the relation as MSC3389 asks). */
       if (g_strcmp0 (rel_type, "m.replace") == 0 && !g_str_equal (type, "m.room.encrypted"))
         return NULL;
 

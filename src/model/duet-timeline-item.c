@@ -58,6 +58,14 @@ reaction_ref_free (DuetReactionRef *ref)
   g_free (ref);
 }
 
+void
+_duet_edit_record_free (DuetEditRecord *record)
+{
+  g_free (record->event_id);
+  g_clear_pointer (&record->content, json_object_unref);
+  g_free (record);
+}
+
 G_DEFINE_FINAL_TYPE (DuetTimelineItem, duet_timeline_item, G_TYPE_OBJECT)
 
 static GParamSpec *properties[DUET_TIMELINE_ITEM_N_PROPS];
@@ -82,7 +90,9 @@ duet_timeline_item_finalize (GObject *object)
   g_clear_pointer (&self->thumbnail_url, g_free);
   g_clear_object (&self->outgoing);
   g_clear_pointer (&self->reaction_refs, g_ptr_array_unref);
+  g_clear_pointer (&self->edits, g_ptr_array_unref);
   g_clear_pointer (&self->gap_token, g_free);
+  g_clear_pointer (&self->token_before, g_free);
   g_clear_pointer (&self->txn_id, g_free);
 
   G_OBJECT_CLASS (duet_timeline_item_parent_class)->finalize (object);

@@ -42,6 +42,7 @@ take_page (DuetTimeline *self,
       fresh++;
 
   items = _duet_timeline_take_events (self, events, &saw_create);
+  _duet_timeline_mark_batch (items, duet_json_get_string (reply, "end"));
   _duet_timeline_insert_items (self, position == G_MAXUINT ? 0 : position, items);
   _duet_timeline_finish_batch (self, saw_create);
   return fresh;
@@ -158,7 +159,10 @@ load_page_cb (GObject      *object,
   duet_timeline_paginate_finish (self, result, &error);
   _duet_timeline_set_loading (self, FALSE);
   if (error != NULL)
-    g_task_return_error (task, error);
+    {
+      self->load_started = FALSE;  /* the next load tries again */
+      g_task_return_error (task, error);
+    }
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -192,6 +196,7 @@ store_loaded_cb (GObject      *object,
       /* Live events may have come meanwhile: the cached ones are older,
        * and a limited slice among them left a hole after the cache. */
       items = _duet_timeline_take_events (self, events, &saw_create);
+      _duet_timeline_mark_batch (items, prev_batch);
       _duet_timeline_insert_items (self, 0, items);
       _duet_timeline_finish_batch (self, saw_create);
       if (items->len > 0 && had_events && self->early_gap_token != NULL &&
@@ -230,6 +235,14 @@ duet_timeline_load_async (DuetTimeline        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, duet_timeline_load_async);
+  /* A view shown again asks again: what is loaded stays, and live events
+   * keep it current. */
+  if (self->load_started)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  self->load_started = TRUE;
   _duet_timeline_set_loading (self, TRUE);
 
   store = duet_session_get_store (self->session);
@@ -303,13 +316,21 @@ gap_messages_cb (GObject      *object,
     met = TRUE;
 
   items = _duet_timeline_take_events (self, fresh, &saw_create);
+  if (!met)
+    _duet_timeline_mark_batch (items, end);
   _duet_timeline_insert_items (self, index + 1, items);
   _duet_timeline_finish_batch (self, saw_create);
 
   if (met)
     {
+      gboolean gaps_left = FALSE;
+
       g_ptr_array_find (self->items, gap, &index);
       _duet_timeline_remove_item (self, index);
+      for (guint i = 0; i < self->items->len && !gaps_left; i++)
+        gaps_left = ((DuetTimelineItem *) self->items->pdata[i])->kind == DUET_TIMELINE_ITEM_GAP;
+      if (!gaps_left)
+        _duet_room_clear_gap (self->room);
     }
   else
     {

@@ -51,6 +51,14 @@ typedef struct {
   char *key;
 } DuetReactionRef;
 
+/* One edit applied to its message, kept so that redacting the edit shown
+ * can bring the previous text back. */
+typedef struct {
+  char       *event_id;
+  gint64      ts;
+  JsonObject *content;   /* m.new_content */
+} DuetEditRecord;
+
 struct _DuetTimelineItem
 {
   GObject               parent_instance;
@@ -82,8 +90,10 @@ struct _DuetTimelineItem
 
   /* Timeline bookkeeping */
   gint64                edit_ts;         /* origin_server_ts of the edit shown, 0: none */
+  GPtrArray            *edits;           /* DuetEditRecord, NULL until edited */
   GPtrArray            *reaction_refs;   /* DuetReactionRef */
   char                 *gap_token;       /* GAP: where to paginate back from */
+  char                 *token_before;    /* first of a batch: paginates back from it */
   gint64                day;             /* local midnight (ms) of timestamp */
   char                 *txn_id;          /* our event's transaction id, if known */
 };
@@ -111,6 +121,7 @@ gboolean          _duet_timeline_item_add_reaction (DuetTimelineItem    *self,
 gboolean          _duet_timeline_item_remove_reaction (DuetTimelineItem *self,
                                                    const char           *event_id,
                                                    const char           *own_user_id);
+void              _duet_edit_record_free          (DuetEditRecord       *record);
 /* Local midnight of @timestamp_ms, in ms. */
 gint64            _duet_timeline_day_of           (gint64                timestamp_ms);
 
@@ -152,6 +163,9 @@ struct _DuetTimeline
   GHashTable   *pending;       /* target id → GPtrArray of JsonObject relations */
   guint         n_pending;
   GHashTable   *reactions;     /* reaction event id → target event id */
+  GHashTable   *edits;         /* edit event id → target event id */
+  GHashTable   *quoted;        /* event id → DuetTimelineItem fetched for a reply's quote
+                                * (NULL while asked for) */
   GHashTable   *repliers;      /* event id → GPtrArray of items replying to it (refs) */
   char         *back_token;    /* paginates back from the oldest event */
   char         *early_gap_token; /* a limited slice came before the cache was read */
@@ -160,6 +174,8 @@ struct _DuetTimeline
   guint         loading;       /* load / paginate / fill requests running */
   gboolean      at_start;
   gboolean      paginating;
+  gboolean      load_started;  /* load() ran or runs: it does nothing again */
+  guint         max_items;     /* past this, live events push the oldest out */
 
   gboolean      typing_sent;
   gint64        typing_sent_at;
@@ -180,6 +196,14 @@ void              _duet_timeline_insert_items     (DuetTimeline         *self,
 void              _duet_timeline_insert_gap       (DuetTimeline         *self,
                                                    guint                 position,
                                                    const char           *token);
+/* The first item of a batch remembers the token before it (the batch's
+ * prev_batch, or the page's end): the top can be cut there and loaded
+ * again.  @items as given to _duet_timeline_insert_items(). */
+void              _duet_timeline_mark_batch       (GPtrArray            *items,
+                                                   const char           *token);
+/* For tests: the bound on items (default DUET_TIMELINE_MAX_ITEMS). */
+void              _duet_timeline_set_max_items    (DuetTimeline         *self,
+                                                   guint                 max_items);
 void              _duet_timeline_remove_item      (DuetTimeline         *self,
                                                    guint                 index);
 const char       *_duet_timeline_get_own_user_id  (DuetTimeline         *self);

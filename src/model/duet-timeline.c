@@ -14,7 +14,6 @@
  */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "duet-json.h"
@@ -320,6 +319,110 @@ adopt_room (DuetTimeline *self,
   room_typing_cb (self->room, NULL, self);
 }
 
+void
+_duet_timeline_mark_batch (GPtrArray  *items,
+                           const char *token)
+{
+  DuetTimelineItem *first;
+
+  if (items->len == 0 || token == NULL || strlen (token) > DUET_TEXT_MAX_ID_BYTES)
+    return;
+  first = items->pdata[0];
+  g_free (first->token_before);
+  first->token_before = g_strdup (token);
+}
+
+static void
+forget_item (DuetTimeline     *self,
+             DuetTimelineItem *item)
+{
+  GPtrArray *repliers;
+
+  if (item->event_id == NULL)
+    return;
+  /* Seen no more: paginating back brings it again. */
+  g_hash_table_remove (self->by_event_id, item->event_id);
+  g_hash_table_remove (self->seen, item->event_id);
+  if (item->reply_event_id != NULL &&
+      (repliers = g_hash_table_lookup (self->repliers, item->reply_event_id)) != NULL)
+    g_ptr_array_remove (repliers, item);
+}
+
+/* A chat left open for very long keeps its newest items: past the bound,
+ * the oldest fifth goes, cut before the first item of a batch whose token
+ * lets pagination bring it back. */
+static void
+trim_top (DuetTimeline *self)
+{
+  guint at_least, cut = 0;
+  DuetTimelineItem *first;
+
+  if (self->items->len <= self->max_items)
+    return;
+  at_least = self->items->len - self->max_items * 4 / 5;
+  for (guint i = at_least; i < self->items->len && cut == 0; i++)
+    {
+      DuetTimelineItem *item = self->items->pdata[i];
+
+      if (is_content (item) && item->token_before != NULL && item->outgoing == NULL)
+        cut = i;
+    }
+  if (cut == 0)
+    return;
+
+  first = self->items->pdata[cut];
+  g_free (self->back_token);
+  self->back_token = g_strdup (first->token_before);
+  for (guint i = 0; i < cut; i++)
+    forget_item (self, self->items->pdata[i]);
+  g_ptr_array_remove_range (self->items, 0, cut);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, cut, 0);
+  repair_from (self, 0);
+  _duet_timeline_set_at_start (self, FALSE);
+}
+
+void
+_duet_timeline_set_max_items (DuetTimeline *self,
+                              guint         max_items)
+{
+  self->max_items = MAX (max_items, 10);
+}
+
+/* Member events in a live slice: the messages already shown of those
+ * people take their new name and avatar (the room has them by now). */
+static void
+refresh_senders (DuetTimeline *self,
+                 GPtrArray    *events)
+{
+  g_autoptr(GHashTable) changed = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      JsonObject *event = events->pdata[i];
+      const char *user_id = duet_json_get_string (event, "state_key");
+
+      if (g_strcmp0 (duet_json_get_string (event, "type"), "m.room.member") == 0 && user_id != NULL)
+        g_hash_table_add (changed, (gpointer) user_id);
+    }
+  if (g_hash_table_size (changed) == 0)
+    return;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      DuetTimelineItem *item = self->items->pdata[i];
+      DuetMember *member;
+
+      if (item->kind != DUET_TIMELINE_ITEM_MESSAGE || item->sender == NULL ||
+          !g_hash_table_contains (changed, item->sender) ||
+          (member = duet_room_lookup_member (self->room, item->sender)) == NULL)
+        continue;
+      _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_SENDER_NAME,
+                                      duet_member_get_display_name (member));
+      _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_SENDER_AVATAR,
+                                      duet_member_get_avatar_url (member));
+    }
+}
+
 static void
 timeline_events_cb (DuetSession  *session,
                     DuetRoom     *room,
@@ -366,9 +469,12 @@ timeline_events_cb (DuetSession  *session,
   items = _duet_timeline_take_events (self, events, &saw_create);
   for (guint i = 0; i < items->len; i++)
     _duet_timeline_echo_take_event (self, items->pdata[i]);
+  _duet_timeline_mark_batch (items, prev_batch);
   position = live_position (self);
   insert_items (self, position, items);
   _duet_timeline_finish_batch (self, saw_create);
+  refresh_senders (self, events);
+  trim_top (self);
 }
 
 /* --- Typing ---------------------------------------------------------------- */
@@ -538,6 +644,8 @@ duet_timeline_finalize (GObject *object)
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->redacted, g_hash_table_unref);
   g_clear_pointer (&self->reactions, g_hash_table_unref);
+  g_clear_pointer (&self->edits, g_hash_table_unref);
+  g_clear_pointer (&self->quoted, g_hash_table_unref);
   g_clear_pointer (&self->repliers, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->back_token, g_free);
@@ -628,6 +736,13 @@ duet_timeline_class_init (DuetTimelineClass *klass)
 }
 
 static void
+unref_if_set (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+static void
 duet_timeline_init (DuetTimeline *self)
 {
   self->cancellable = g_cancellable_new ();
@@ -638,9 +753,12 @@ duet_timeline_init (DuetTimeline *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->edits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->quoted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_if_set);
   self->repliers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
   self->typing = g_new0 (char *, 1);
+  self->max_items = DUET_TIMELINE_MAX_ITEMS;
 }
 
 DuetTimeline *

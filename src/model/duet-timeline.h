@@ -125,7 +125,9 @@ DuetOutgoingState duet_timeline_item_get_send_state       (DuetTimelineItem *sel
 #define DUET_TYPE_TIMELINE (duet_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (DuetTimeline, duet_timeline, DUET, TIMELINE, GObject)
 
-/* Implements GListModel (items: DuetTimelineItem).  Properties: session,
+/* Implements GListModel (items: DuetTimelineItem), at most 50,000 of
+ * them: past that, live events push the oldest fifth out (at-start goes
+ * back to FALSE, and paginating brings them again).  Properties: session,
  * room, loading (a load or pagination is running), at-start (the room's
  * creation is loaded: nothing older), typing (GStrv of the display names
  * of the others typing now, never NULL). */
@@ -139,7 +141,8 @@ GStrv         duet_timeline_dup_typing     (DuetTimeline         *self);
 
 /* Shows the cached events (from the store) at once, then asks the server
  * for the newest page when the cache has none.  Live events arrive by
- * themselves from DuetSession::timeline-events. */
+ * themselves from DuetSession::timeline-events.  Once is enough: a second
+ * call returns at once (unless the first one failed). */
 void          duet_timeline_load_async     (DuetTimeline         *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,

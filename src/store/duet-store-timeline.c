@@ -140,6 +140,29 @@ load_timeline_job (DuetStoreDb  *db,
   return g_steal_pointer (&timeline);
 }
 
+/* The worker's queue takes no cancellable: the caller's task carries it
+ * and, returned after the read, reports the cancellation. */
+typedef struct {
+  GTask *task;
+} LoadCall;
+
+static void
+load_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LoadCall *call = user_data;
+  GError *error = NULL;
+  JsonObject *timeline = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (error != NULL)
+    g_task_return_error (call->task, error);
+  else
+    g_task_return_pointer (call->task, timeline, (GDestroyNotify) json_object_unref);
+  g_object_unref (call->task);
+  g_free (call);
+}
+
 void
 duet_store_load_timeline_async (DuetStore           *self,
                                 const char          *room_id,
@@ -150,10 +173,13 @@ duet_store_load_timeline_async (DuetStore           *self,
   g_return_if_fail (DUET_IS_STORE (self));
   g_return_if_fail (room_id != NULL);
 
-  /* The read is short: a cancelled caller just ignores its result. */
+  LoadCall *call = g_new0 (LoadCall, 1);
+
+  call->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->task, duet_store_load_timeline_async);
   _duet_store_queue_db_job (self, duet_store_load_timeline_async, load_timeline_job,
                             g_strdup (room_id), g_free, (GDestroyNotify) json_object_unref,
-                            callback, user_data);
+                            load_done_cb, call);
 }
 
 JsonObject *

@@ -10,6 +10,7 @@
 
 #include "duet-chat-view.h"
 #include "duet-login-page.h"
+#include "duet-notifier.h"
 #include "duet-room-placeholder.h"
 #include "duet-window.h"
 
@@ -38,6 +39,7 @@ struct _DuetWindow
   GCancellable         *cancellable;
   DuetStore            *store;
   DuetSession          *session;
+  DuetNotifier         *notifier;
   char                 *pending_chat;   /* "" = the dialog; NULL = nothing waits */
 
   /* Borrowed references */
