@@ -31,6 +31,7 @@ struct _DuetChatView
   GtkScrolledWindow     *scroller;
   GtkListView           *list_view;
   GtkRevealer           *jump_revealer;
+  GtkButton             *jump_button;
   GtkLabel              *new_count_label;
   GtkRevealer           *typing_revealer;
   GtkLabel              *typing_label;
@@ -63,6 +64,7 @@ struct _DuetChatView
   guint                  check_idle_id;
   guint                  draft_timeout_id;
   guint                  new_count;
+  guint                  shown_count;       /* the count the button's texts show */
   gboolean               folded;
   gboolean               members_visible;
   gboolean               show_sender;

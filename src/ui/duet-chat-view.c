@@ -230,7 +230,14 @@ update_jump_button (DuetChatView *self)
 
   gtk_revealer_set_reveal_child (self->jump_revealer, list_shown && !is_at_bottom (self));
   gtk_widget_set_visible (GTK_WIDGET (self->new_count_label), self->new_count > 0);
-  if (self->new_count > 0)
+  /* Runs on every scroll step: the texts change only with the count. */
+  if (self->new_count == self->shown_count)
+    return;
+  self->shown_count = self->new_count;
+  if (self->new_count == 0)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->jump_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Jump to the newest message"), -1);
+  else
     {
       g_autofree char *text = g_strdup_printf ("%u", MIN (self->new_count, 999u));
       g_autofree char *accessible = g_strdup_printf (ngettext ("Jump to the newest message, %u new",
@@ -239,7 +246,7 @@ update_jump_button (DuetChatView *self)
                                                      self->new_count);
 
       gtk_label_set_text (self->new_count_label, text);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->jump_revealer),
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->jump_button),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
     }
 }
@@ -1012,6 +1019,7 @@ duet_chat_view_class_init (DuetChatViewClass *klass)
   BIND (scroller);
   BIND (list_view);
   BIND (jump_revealer);
+  BIND (jump_button);
   BIND (new_count_label);
   BIND (typing_revealer);
   BIND (typing_label);
@@ -1030,6 +1038,7 @@ duet_chat_view_init (DuetChatView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->configured_value = NAN;
+  self->shown_count = G_MAXUINT;
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
