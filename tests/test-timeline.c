@@ -1455,6 +1455,39 @@ test_failed_send (Fixture       *f,
   check_invariants (f->timeline);
 }
 
+/* --- Relations, trims and gaps under stress ------------------------------ */
+
+/* Reactions without a valid sender are dropped (one stored with no sender
+ * used to crash the next reaction with its key). */
+static void
+test_reaction_without_sender (Fixture *f, gconstpointer data)
+{
+  const char *room_id = "!hostile:localhost";
+  g_autoptr(JsonArray) events = json_array_new ();
+  JsonObject *r1;
+  DuetTimelineItem *item;
+  GPtrArray *reactions;
+  const char *react = "{\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$m1\", \"key\": \"x\"}}";
+
+  f->session = duet_session_new (f->base.client);
+  f->timeline = duet_timeline_new (f->session, room_id);
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 1000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"ok\"}"));
+  r1 = event_new ("$r1", "@bob:localhost", "m.reaction", 2000, react);
+  json_object_remove_member (r1, "sender");
+  json_array_add_object_element (events, r1);
+  json_array_add_object_element (events, event_new ("$r2", "@eve:localhost", "m.reaction", 3000, react));
+  json_array_add_object_element (events, event_new ("$r3", "not a user", "m.reaction", 4000, react));
+  ingest_events (f->session, room_id, events, FALSE);
+  item = find_event (f->timeline, "$m1");
+  g_assert_nonnull (item);
+  /* Only Eve's reaction counts. */
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpstr (((DuetReaction *) reactions->pdata[0])->key, ==, "x");
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 1);
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1480,6 +1513,7 @@ main (int   argc,
   ADD ("echo", test_echo);
   ADD ("echo-new-day", test_echo_new_day);
   ADD ("failed-send", test_failed_send);
+  ADD ("reaction-without-sender", test_reaction_without_sender);
 
   return g_test_run ();
 }

@@ -413,7 +413,7 @@ _duet_timeline_item_add_reaction (DuetTimelineItem *self,
       if (g_str_equal (other->key, key))
         {
           /* One person's second identical reaction counts once. */
-          if (g_str_equal (other->sender, sender))
+          if (g_strcmp0 (other->sender, sender) == 0)
             return FALSE;
           known_key = TRUE;
         }
@@ -440,7 +440,7 @@ _duet_timeline_item_remove_reaction (DuetTimelineItem *self,
     {
       DuetReactionRef *ref = self->reaction_refs->pdata[i];
 
-      if (g_str_equal (ref->event_id, event_id))
+      if (g_strcmp0 (ref->event_id, event_id) == 0)
         {
           g_ptr_array_remove_index (self->reaction_refs, i);
           rebuild_reactions (self, own_user_id);

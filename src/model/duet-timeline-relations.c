@@ -398,6 +398,17 @@ relation_target (JsonObject *event,
   return target;
 }
 
+/* A relation counts only from a real person: a reaction or an edit
+ * without a valid sender is dropped (reactions are told apart, and edits
+ * checked, by their sender). */
+static gboolean
+has_valid_sender (JsonObject *event)
+{
+  const char *sender = duet_json_get_string (event, "sender");
+
+  return sender != NULL && duet_matrix_is_valid_user_id (sender);
+}
+
 /* --- Taking events --------------------------------------------------------- */
 
 static JsonObject *
@@ -453,7 +464,7 @@ _duet_timeline_take_events (DuetTimeline *self,
       if (g_str_equal (type, "m.reaction"))
         {
           if ((target = relation_target (event, "m.annotation")) == NULL ||
-              g_hash_table_contains (self->redacted, event_id))
+              !has_valid_sender (event) || g_hash_table_contains (self->redacted, event_id))
             continue;
           g_hash_table_insert (self->reactions, g_strdup (event_id), g_strdup (target));
           if ((item = g_hash_table_lookup (self->by_event_id, target)) != NULL)
@@ -464,7 +475,7 @@ _duet_timeline_take_events (DuetTimeline *self,
         }
       if (g_str_equal (type, "m.room.message") && (target = relation_target (event, "m.replace")) != NULL)
         {
-          if (g_hash_table_contains (self->redacted, event_id))
+          if (!has_valid_sender (event) || g_hash_table_contains (self->redacted, event_id))
             continue;
           if ((item = g_hash_table_lookup (self->by_event_id, target)) != NULL)
             apply_edit (self, item, event);
