@@ -1457,6 +1457,32 @@ test_failed_send (Fixture       *f,
 
 /* --- Relations, trims and gaps under stress ------------------------------ */
 
+/* A message fetched only for a reply's quote, then deleted: the quote
+ * stops showing its text. */
+static void
+test_redacted_quote_hides (Fixture *f, gconstpointer data)
+{
+  g_autofree char *original = NULL;
+  g_autofree char *reply = NULL;
+  DuetTimelineItem *item;
+
+  original = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "secret");
+  send_messages (f, f->base.bob, 0, 80);
+  reply = duet_test_homeserver_send_reply (f->base.server, f->room_id, f->base.alice, original, "answer");
+  start (f);
+  load (f->timeline);
+  item = find_event (f->timeline, reply);
+  {
+    gpointer args[2] = { item, (gpointer) "secret" };
+    g_assert_true (duet_test_wait_until (reply_body_is, args, DUET_TEST_TIMEOUT_MS));
+  }
+  g_free (duet_test_homeserver_redact (f->base.server, f->room_id, f->base.bob, original));
+  g_free (duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "after"));
+  duet_test_session_settle (f->session);
+  g_test_message ("reply quote after redaction: %s", duet_timeline_item_get_reply_body (item));
+  g_assert_cmpstr (duet_timeline_item_get_reply_body (item), !=, "secret");
+}
+
 /* Reactions without a valid sender are dropped (one stored with no sender
  * used to crash the next reaction with its key). */
 static void
@@ -1513,6 +1539,7 @@ main (int   argc,
   ADD ("echo", test_echo);
   ADD ("echo-new-day", test_echo_new_day);
   ADD ("failed-send", test_failed_send);
+  ADD ("redacted-quote-hides", test_redacted_quote_hides);
   ADD ("reaction-without-sender", test_reaction_without_sender);
 
   return g_test_run ();

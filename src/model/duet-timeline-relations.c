@@ -364,6 +364,9 @@ apply_redaction (DuetTimeline *self,
   const char *reaction_target, *edit_target;
 
   g_hash_table_add (self->redacted, g_strdup (target_id));
+  /* A message fetched only for a reply's quote is deleted there too. */
+  if (item == NULL)
+    item = g_hash_table_lookup (self->quoted, target_id);
   if (item != NULL)
     {
       if (item->kind == DUET_TIMELINE_ITEM_MESSAGE && item->message_kind != DUET_MESSAGE_REDACTED)
