@@ -1514,6 +1514,70 @@ test_reaction_without_sender (Fixture *f, gconstpointer data)
   g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 1);
 }
 
+/* Items trimmed at the cap come back by paginating with their edit and
+ * reactions. */
+static void
+test_trim_keeps_relations (Fixture *f, gconstpointer data)
+{
+  g_autofree char *orig = NULL;
+  g_autofree char *removed = NULL;
+  DuetTimelineItem *item;
+
+  start (f);
+  load (f->timeline);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  _duet_timeline_set_max_items (f->timeline, 40);
+  orig = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "original");
+  duet_test_session_settle (f->session);
+  g_free (duet_test_homeserver_send_edit (f->base.server, f->room_id, f->base.bob, orig, "edited"));
+  g_free (duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.alice, orig, "+1"));
+  /* A reaction taken back: it must not come back with the message. */
+  removed = duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.bob, orig, "-1");
+  duet_test_session_settle (f->session);
+  g_free (duet_test_homeserver_redact (f->base.server, f->room_id, f->base.bob, removed));
+  duet_test_session_settle (f->session);
+  item = find_event (f->timeline, orig);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "edited");
+  g_assert_cmpuint (duet_timeline_item_get_reactions (item)->len, ==, 1);
+
+  for (guint round = 0; round < 10; round++)
+    {
+      send_messages (f, f->base.bob, round * 10, 10);
+      duet_test_session_settle (f->session);
+      /* A reaction that comes later than where the top is cut (paginating
+       * back from the cut does not bring it again). */
+      if (round == 1)
+        {
+          g_assert_nonnull (find_event (f->timeline, orig));
+          g_free (duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.bob, orig, "🎉"));
+          duet_test_session_settle (f->session);
+        }
+    }
+  g_assert_null (find_event (f->timeline, orig));  /* trimmed */
+  /* What the timeline knows of the trimmed items went with them. */
+  g_test_message ("after trim: seen=%u shown=%u pending=%u redacted=%u reactions=%u edits=%u repliers=%u",
+                  g_hash_table_size (f->timeline->seen), g_hash_table_size (f->timeline->by_event_id),
+                  f->timeline->n_pending, g_hash_table_size (f->timeline->redacted),
+                  g_hash_table_size (f->timeline->reactions), g_hash_table_size (f->timeline->edits),
+                  g_hash_table_size (f->timeline->repliers));
+  g_assert_cmpuint (g_hash_table_size (f->timeline->redacted), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (f->timeline->reactions), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (f->timeline->edits), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (f->timeline->seen), <=,
+                    g_hash_table_size (f->timeline->by_event_id) + f->timeline->n_pending + 10);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  item = find_event (f->timeline, orig);
+  g_assert_nonnull (item);
+  g_test_message ("after trim+paginate: body=%s reactions=%u", duet_timeline_item_get_body (item),
+                  duet_timeline_item_get_reactions (item)->len);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "edited");
+  g_assert_cmpuint (duet_timeline_item_get_reactions (item)->len, ==, 2);
+  g_assert_cmpuint (f->timeline->n_pending, ==, 0);
+  check_invariants (f->timeline);
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1541,6 +1605,7 @@ main (int   argc,
   ADD ("failed-send", test_failed_send);
   ADD ("redacted-quote-hides", test_redacted_quote_hides);
   ADD ("reaction-without-sender", test_reaction_without_sender);
+  ADD ("trim-keeps-relations", test_trim_keeps_relations);
 
   return g_test_run ();
 }

@@ -159,7 +159,7 @@ struct _DuetTimeline
   GPtrArray    *items;         /* DuetTimelineItem, in display order */
   GHashTable   *by_event_id;   /* event id → DuetTimelineItem (borrowed from items) */
   GHashTable   *seen;          /* every event id taken, relations included */
-  GHashTable   *redacted;      /* ids of redacted events */
+  GHashTable   *redacted;      /* redacted event id → id of the redaction */
   GHashTable   *pending;       /* target id → GPtrArray of JsonObject relations */
   guint         n_pending;
   GHashTable   *reactions;     /* reaction event id → target event id */
@@ -225,6 +225,11 @@ gboolean          _duet_timeline_event_is_new     (DuetTimeline         *self,
 GPtrArray        *_duet_timeline_take_events      (DuetTimeline         *self,
                                                    GPtrArray            *events,
                                                    gboolean             *saw_create) G_GNUC_WARN_UNUSED_RESULT;
+/* The first @n_items items are about to leave the list (a trim): the
+ * timeline forgets them and what hangs on them, so that paginating brings
+ * them back whole. */
+void              _duet_timeline_forget_items     (DuetTimeline         *self,
+                                                   guint                 n_items);
 /* The event objects of a JSON array, oldest first (@newest_first for
  * /messages dir=b), the newest @max of them; borrowed from @array. */
 GPtrArray        *_duet_timeline_collect_events   (JsonArray            *array,
