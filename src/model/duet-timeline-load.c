@@ -283,6 +283,7 @@ gap_messages_cb (GObject      *object,
   gboolean met = FALSE, saw_create = FALSE;
   guint index;
 
+  gap->filling = FALSE;
   _duet_timeline_set_loading (self, FALSE);
   reply = duet_client_get_messages_finish (DUET_CLIENT (object), result, &error);
   if (reply == NULL)
@@ -360,6 +361,15 @@ duet_timeline_fill_gap_async (DuetTimeline        *self,
                                "Not a gap of this timeline");
       return;
     }
+  /* A second answer from the same token would bring only known events,
+   * and be taken for the gap being met. */
+  if (gap->filling)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "This gap is already being filled");
+      return;
+    }
+  gap->filling = TRUE;
   g_task_set_task_data (task, g_object_ref (gap), g_object_unref);
   _duet_timeline_set_loading (self, TRUE);
   duet_client_get_messages_async (duet_session_get_client (self->session), self->room_id,

@@ -93,6 +93,7 @@ struct _DuetTimelineItem
   GPtrArray            *edits;           /* DuetEditRecord, NULL until edited */
   GPtrArray            *reaction_refs;   /* DuetReactionRef */
   char                 *gap_token;       /* GAP: where to paginate back from */
+  gboolean              filling;         /* GAP: a fill_gap request runs */
   char                 *token_before;    /* first of a batch: paginates back from it */
   gint64                day;             /* local midnight (ms) of timestamp */
   char                 *txn_id;          /* our event's transaction id, if known */
