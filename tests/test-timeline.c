@@ -1633,6 +1633,24 @@ test_fill_gap_twice (Fixture *f, gconstpointer data)
   check_invariants (f->timeline);
 }
 
+/* A member event without displayname still leaves the sender a name. */
+static void
+test_member_without_name (Fixture *f, gconstpointer data)
+{
+  g_autofree char *msg = NULL;
+  DuetTimelineItem *item;
+
+  start (f);
+  load (f->timeline);
+  msg = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "hi");
+  item = wait_for_event (f->timeline, msg);
+  g_assert_nonnull (duet_timeline_item_get_sender_name (item));
+  g_free (duet_test_homeserver_send_event (f->base.server, f->room_id, f->base.bob, "m.room.member",
+                                           f->base.bob, duet_test_json_object ("{\"membership\": \"join\"}")));
+  duet_test_session_settle (f->session);
+  g_assert_nonnull (duet_timeline_item_get_sender_name (item));
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1662,6 +1680,7 @@ main (int   argc,
   ADD ("reaction-without-sender", test_reaction_without_sender);
   ADD ("trim-keeps-relations", test_trim_keeps_relations);
   ADD ("fill-gap-twice", test_fill_gap_twice);
+  ADD ("member-without-name", test_member_without_name);
 
   return g_test_run ();
 }
