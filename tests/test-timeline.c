@@ -1651,6 +1651,55 @@ test_member_without_name (Fixture *f, gconstpointer data)
   g_assert_nonnull (duet_timeline_item_get_sender_name (item));
 }
 
+/* A page of history asked before the top was cut answers after: it is
+ * older than the cut and is dropped, not put above it with a hole. */
+static void
+test_paginate_during_trim (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->room_id);
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) shown = NULL;
+
+  send_messages (f, f->base.bob, 0, 120);
+  start (f);
+  load (f->timeline);
+  g_assert_false (duet_timeline_get_at_start (f->timeline));
+  _duet_timeline_set_max_items (f->timeline, 60);
+
+  /* The next page hangs while live messages push the loaded ones out. */
+  duet_test_homeserver_add_fault (f->base.server, "GET", path, 1, DUET_FAULT_HANG, 0, 4000, NULL);
+  duet_timeline_paginate_async (f->timeline, NULL, duet_test_result_cb, &result);
+  for (guint round = 0; round < 4; round++)
+    {
+      send_messages (f, f->base.bob, 120 + round * 10, 10);
+      duet_test_session_settle (f->session);
+    }
+  bodies = dup_bodies (f->timeline);
+  shown = g_strsplit (bodies, ",", -1);
+  g_assert_false (g_strv_contains ((const char * const *) shown, "m119"));  /* trimmed */
+  g_assert_true (duet_timeline_get_loading (f->timeline));  /* the page still hangs */
+  duet_timeline_paginate_finish (f->timeline, duet_test_wait (&result), &error);
+  g_assert_no_error (error);
+  check_invariants (f->timeline);
+  /* The hung page (up to m69) did not go above the cut. */
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  g_strfreev (shown);
+  shown = g_strsplit (bodies, ",", -1);
+  g_assert_false (g_strv_contains ((const char * const *) shown, "m69"));
+  g_assert_true (g_str_has_suffix (bodies, ",m159"));
+
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 160);
+  g_assert_cmpstr (bodies, ==, expected);
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1681,6 +1730,7 @@ main (int   argc,
   ADD ("trim-keeps-relations", test_trim_keeps_relations);
   ADD ("fill-gap-twice", test_fill_gap_twice);
   ADD ("member-without-name", test_member_without_name);
+  ADD ("paginate-during-trim", test_paginate_during_trim);
 
   return g_test_run ();
 }

@@ -51,6 +51,7 @@ take_page (DuetTimeline *self,
 typedef struct {
   guint  rounds;
   gssize fresh;
+  guint  n_trims;  /* the timeline's when the page was asked for */
 } PaginateData;
 
 static void paginate_step (GTask *task);
@@ -73,6 +74,15 @@ messages_cb (GObject      *object,
       self->paginating = FALSE;
       _duet_timeline_set_loading (self, FALSE);
       g_task_return_error (task, error);
+      return;
+    }
+  /* The top was cut meanwhile: this page is older than the cut's token
+   * and would leave a hole below it.  The next pagination asks again. */
+  if (data->n_trims != self->n_trims)
+    {
+      self->paginating = FALSE;
+      _duet_timeline_set_loading (self, FALSE);
+      g_task_return_int (task, data->fresh);
       return;
     }
 
@@ -101,7 +111,9 @@ static void
 paginate_step (GTask *task)
 {
   DuetTimeline *self = g_task_get_source_object (task);
+  PaginateData *data = g_task_get_task_data (task);
 
+  data->n_trims = self->n_trims;
   duet_client_get_messages_async (duet_session_get_client (self->session), self->room_id,
                                   self->back_token, PAGE_SIZE, g_task_get_cancellable (task),
                                   messages_cb, task);

@@ -177,6 +177,7 @@ struct _DuetTimeline
   gboolean      paginating;
   gboolean      load_started;  /* load() ran or runs: it does nothing again */
   guint         max_items;     /* past this, live events push the oldest out */
+  guint         n_trims;       /* times the top was cut: a page asked before is stale */
 
   gboolean      typing_sent;
   gint64        typing_sent_at;

@@ -358,6 +358,7 @@ trim_top (DuetTimeline *self)
   g_free (self->back_token);
   self->back_token = g_strdup (first->token_before);
   _duet_timeline_forget_items (self, cut);
+  self->n_trims++;
   g_ptr_array_remove_range (self->items, 0, cut);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, cut, 0);
   repair_from (self, 0);
