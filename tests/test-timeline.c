@@ -1700,6 +1700,50 @@ test_paginate_during_trim (Fixture *f, gconstpointer data)
   g_assert_cmpstr (bodies, ==, expected);
 }
 
+/* One person reacting twice with one key counts once; taking back either
+ * reaction leaves the other. */
+static void
+test_reaction_twice (Fixture *f, gconstpointer data)
+{
+  const char *room_id = "!hostile:localhost";
+  const char *react = "{\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$m1\", \"key\": \"x\"}}";
+  g_autoptr(JsonArray) events = json_array_new ();
+  g_autoptr(JsonArray) redaction = json_array_new ();
+  DuetTimelineItem *item;
+  GPtrArray *reactions;
+
+  f->session = duet_session_new (f->base.client);
+  f->timeline = duet_timeline_new (f->session, room_id);
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 1000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"ok\"}"));
+  json_array_add_object_element (events, event_new ("$r1", "@eve:localhost", "m.reaction", 2000, react));
+  json_array_add_object_element (events, event_new ("$r2", "@eve:localhost", "m.reaction", 3000, react));
+  json_array_add_object_element (events, event_new ("$r3", "@bob:localhost", "m.reaction", 4000, react));
+  ingest_events (f->session, room_id, events, FALSE);
+  item = find_event (f->timeline, "$m1");
+  g_assert_nonnull (item);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 2);
+
+  /* Eve takes her first one back: her second still counts. */
+  json_array_add_object_element (redaction, event_new ("$d1", "@eve:localhost", "m.room.redaction", 5000,
+                                                        "{\"redacts\": \"$r1\"}"));
+  ingest_events (f->session, room_id, redaction, FALSE);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 2);
+
+  /* Then the second: only Bob's is left. */
+  json_object_set_string_member (json_array_get_object_element (redaction, 0), "event_id", "$d2");
+  json_object_set_string_member (json_object_get_object_member (json_array_get_object_element (redaction, 0),
+                                                                "content"), "redacts", "$r2");
+  ingest_events (f->session, room_id, redaction, FALSE);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 1);
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1731,6 +1775,7 @@ main (int   argc,
   ADD ("fill-gap-twice", test_fill_gap_twice);
   ADD ("member-without-name", test_member_without_name);
   ADD ("paginate-during-trim", test_paginate_during_trim);
+  ADD ("reaction-twice", test_reaction_twice);
 
   return g_test_run ();
 }

@@ -111,8 +111,8 @@ void              _duet_timeline_item_notify      (DuetTimelineItem     *self,
                                                    DuetTimelineItemProp  prop);
 void              _duet_timeline_item_set_outgoing (DuetTimelineItem    *self,
                                                    GObject              *outgoing);
-/* Adds one reaction (a second one by the same sender and key counts once);
- * FALSE when it was not taken. */
+/* Adds one reaction (a second one by the same sender and key is kept but
+ * counts once); FALSE when it was not taken. */
 gboolean          _duet_timeline_item_add_reaction (DuetTimelineItem    *self,
                                                    const char           *event_id,
                                                    const char           *sender,
