@@ -1744,6 +1744,18 @@ test_reaction_twice (Fixture *f, gconstpointer data)
   g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 1);
 }
 
+/* A chat closed while we type tells the other side we stopped. */
+static void
+test_typing_stops_on_close (Fixture *f, gconstpointer data)
+{
+  start (f);
+  load (f->timeline);
+  duet_timeline_set_typing (f->timeline, TRUE);
+  g_assert_true (duet_test_wait_until (server_sees_typing, f, DUET_TEST_TIMEOUT_MS));
+  duet_test_finalize (g_steal_pointer (&f->timeline));
+  g_assert_true (duet_test_wait_until (server_sees_no_typing, f, DUET_TEST_TIMEOUT_MS));
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1776,6 +1788,7 @@ main (int   argc,
   ADD ("member-without-name", test_member_without_name);
   ADD ("paginate-during-trim", test_paginate_during_trim);
   ADD ("reaction-twice", test_reaction_twice);
+  ADD ("typing-stops-on-close", test_typing_stops_on_close);
 
   return g_test_run ();
 }

@@ -606,6 +606,14 @@ duet_timeline_dispose (GObject *object)
 {
   DuetTimeline *self = DUET_TIMELINE (object);
 
+  /* A chat closed while typing: the other side stops seeing it now, not
+   * when the notice expires.  Without our cancellable, which goes next. */
+  if (self->typing_sent)
+    {
+      self->typing_sent = FALSE;
+      duet_client_send_typing_async (duet_session_get_client (self->session), self->room_id, FALSE,
+                                     TYPING_TIMEOUT_MS, NULL, typing_sent_cb, NULL);
+    }
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->typing_timeout_id, g_source_remove);
   _duet_timeline_echo_dispose (self);
