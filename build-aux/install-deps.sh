@@ -19,6 +19,9 @@ packages=(
   # screenshots, valgrind; python3 runs build-aux/count-tests.py
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick
   python3 valgrind procps
+  # test: the accessibility tree over AT-SPI (tests/a11y-walk.py), and real
+  # key presses for the keyboard navigation test
+  at-spi2-core python3-pyatspi gir1.2-atspi-2.0 xdotool
   # run: trusted certificates for https homeservers (libsoup's TLS comes from
   # glib-networking, which only recommends them), and the SVG loader that GTK
   # needs for symbolic icons (a recommendation of libgtk-4-1)
