@@ -21,7 +21,8 @@
  *                response (and the store), and as what GET returns before
  *                Duet writes: a write must keep everything it does not own,
  *                or refuse ("write") when json-glib could not write the
- *                content back unchanged.
+ *                content back unchanged ("parse": content that refuses the
+ *                whole /sync).
  *   mxc/         an mxc:// URI: parsed, downloaded (a refused URI fails
  *                before any request) and met as a member's avatar_url.
  *
@@ -551,7 +552,7 @@ test_sync_model_case (DuetTestFixture *f,
 
   if (json_object_has_member (data.expected, "max_seconds"))
     g_assert_cmpint (duet_test_elapsed_ms (start), <=,
-                     json_object_get_int_member (data.expected, "max_seconds") * 1000);
+                     json_object_get_int_member (data.expected, "max_seconds") * 1000 * duet_test_time_scale ());
 }
 
 /* --- sync/: bodies the client refuses, served by the homeserver ---------- */
@@ -714,11 +715,22 @@ test_direct_map_case (DuetTestFixture *f,
   g_string_append (sync_body, "}]}}");
   sync_bytes = g_string_free_to_bytes (g_steal_pointer (&sync_body));
   response = duet_json_parse_object (sync_bytes, DUET_CLIENT_MAX_SYNC_SIZE, &error);
-  g_assert_no_error (error);
-  ingest_and_reload (f, response, data.expected);
+  if (json_object_has_member (data.expected, "parse"))
+    {
+      /* Content the client cannot read refuses the /sync carrying it. */
+      g_assert_null (response);
+      g_assert_error (error, DUET_API_ERROR,
+                      api_error_code (json_object_get_string_member (data.expected, "parse")));
+      g_clear_error (&error);
+    }
+  else
+    {
+      g_assert_no_error (error);
+      ingest_and_reload (f, response, data.expected);
+    }
   if (json_object_has_member (data.expected, "max_seconds"))
     g_assert_cmpint (duet_test_elapsed_ms (start), <=,
-                     json_object_get_int_member (data.expected, "max_seconds") * 1000);
+                     json_object_get_int_member (data.expected, "max_seconds") * 1000 * duet_test_time_scale ());
 
   /* A write: GET serves exactly these bytes, then our own delta goes in. */
   map = duet_direct_map_new (f->client);

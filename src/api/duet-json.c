@@ -11,6 +11,34 @@
 #include "duet-api-error.h"
 #include "duet-json.h"
 
+static gboolean
+invalid_escape (GError **error)
+{
+  g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                       "The body is not JSON: a string holds an invalid escape");
+  return FALSE;
+}
+
+/* The UTF-16 unit of the \uXXXX escape at @at, or G_MAXUINT32 when there is
+ * none there. */
+static gunichar
+escaped_unit (const char *data,
+              gsize       length,
+              gsize       at)
+{
+  gunichar unit = 0;
+
+  if (at + 6 > length || data[at] != '\\' || data[at + 1] != 'u')
+    return G_MAXUINT32;
+  for (gsize h = at + 2; h < at + 6; h++)
+    {
+      if (!g_ascii_isxdigit (data[h]))
+        return G_MAXUINT32;
+      unit = unit * 16 + g_ascii_xdigit_value (data[h]);
+    }
+  return unit;
+}
+
 /* json-glib parses recursively with no depth limit, so a body of 100,000
  * '[' overflows the stack.  This scan runs on the raw bytes before any
  * json-glib parse: it only has to track strings, escapes and brackets. */
@@ -40,7 +68,33 @@ duet_json_check_bounds (const char  *data,
       if (in_string)
         {
           if (c == '\\')
-            i++;
+            {
+              /* json-glib also takes escapes JSON has not, such as octal
+               * "\\333", and lone UTF-16 surrogates: both make strings that
+               * are not UTF-8 (and a bad pair leaks).  Refuse them here. */
+              char escaped = i + 1 < length ? data[i + 1] : '\0';
+              gunichar unit;
+
+              if (escaped == '\0' || strchr ("\"\\/bfnrtu", escaped) == NULL)
+                return invalid_escape (error);
+              if (escaped != 'u')
+                {
+                  i++;
+                  continue;
+                }
+              unit = escaped_unit (data, length, i);
+              if (unit == G_MAXUINT32 || (unit >= 0xDC00 && unit <= 0xDFFF))
+                return invalid_escape (error);
+              if (unit >= 0xD800 && unit <= 0xDBFF)
+                {
+                  gunichar low = escaped_unit (data, length, i + 6);
+
+                  if (low < 0xDC00 || low > 0xDFFF)
+                    return invalid_escape (error);
+                  i += 6;
+                }
+              i += 5;
+            }
           else if (c == '"')
             in_string = FALSE;
           continue;
