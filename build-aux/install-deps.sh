@@ -17,6 +17,10 @@ packages=(
   # screenshots, valgrind; python3 runs build-aux/count-tests.py
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick
   python3 valgrind procps
+  # fuzzing (build-aux/run-fuzzers.sh): clang, libFuzzer's runtime
+  # (libclang_rt.fuzzer, in libclang-rt-14-dev) and llvm-symbolizer for
+  # readable crash reports (in llvm-14)
+  clang clang-14 libclang-rt-14-dev llvm-14
   # run: trusted certificates for https homeservers (libsoup's TLS comes from
   # glib-networking, which only recommends them), and the SVG loader that GTK
   # needs for symbolic icons (a recommendation of libgtk-4-1)
