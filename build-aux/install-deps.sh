@@ -13,6 +13,8 @@ packages=(
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
   libsoup-3.0-dev libjson-glib-dev libsecret-1-dev libsqlite3-dev
   gettext desktop-file-utils appstream
+  # tests/test-data.c renders the icons with rsvg-convert
+  librsvg2-bin
   # test: Xvfb for the UI tests, a private D-Bus session with a real keyring,
   # screenshots, valgrind; python3 runs build-aux/count-tests.py
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick

@@ -88,13 +88,17 @@ gboolean      duet_outbox_delete          (DuetOutbox          *self,
                                            DuetOutgoing        *outgoing);
 
 /* The messages of @room_id still in the outbox, oldest first: a GListModel
- * of DuetOutgoing that stays current (items leave when their echo comes). */
+ * of DuetOutgoing that stays current (items leave when their echo comes).
+ * Owned by the outbox (the same model for the room as long as it lives). */
 GListModel   *duet_outbox_get_room_queue  (DuetOutbox          *self,
                                            const char          *room_id);
 /* Every message in the outbox, oldest first. */
 GListModel   *duet_outbox_get_all         (DuetOutbox          *self);
 /* Nothing QUEUED or SENDING (FAILED and SENT don't count). */
 gboolean      duet_outbox_is_idle         (DuetOutbox          *self);
+/* Nothing can move without the user: every message is SENT or FAILED or
+ * waits behind a FAILED one, and no load is under way. */
+gboolean      duet_outbox_is_settled      (DuetOutbox          *self);
 
 /* A timeline event from /sync: when it is the echo of one of ours (its
  * unsigned.transaction_id, or the event id the server gave), that message
