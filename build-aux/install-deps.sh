@@ -23,6 +23,9 @@ packages=(
   # (libclang_rt.fuzzer, in libclang-rt-14-dev) and llvm-symbolizer for
   # readable crash reports (in llvm-14)
   clang clang-14 libclang-rt-14-dev llvm-14
+  # test: the accessibility tree over AT-SPI (tests/a11y-walk.py), and real
+  # key presses for the keyboard navigation test
+  at-spi2-core python3-pyatspi gir1.2-atspi-2.0 xdotool
   # run: trusted certificates for https homeservers (libsoup's TLS comes from
   # glib-networking, which only recommends them), and the SVG loader that GTK
   # needs for symbolic icons (a recommendation of libgtk-4-1)

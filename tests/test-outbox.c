@@ -298,6 +298,210 @@ test_refused (Fixture       *f,
   duet_test_finalize (store);
 }
 
+/* A message no homeserver takes (and the store could not keep) fails at
+ * once with its reason, holds its room like any refusal, and goes with
+ * Delete; nothing of it reaches the server or the store. */
+static void
+test_too_long (Fixture       *f,
+               gconstpointer  data)
+{
+  DuetStore *store = store_test_open_ok (f->data_dir);
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, store);
+  g_autofree char *body = g_strnfill (DUET_STORE_MAX_OUTGOING_SIZE + 1, 'x');
+  g_autoptr(GPtrArray) rows = NULL;
+  DuetOutgoing *huge, *after;
+
+  huge = g_object_ref (duet_outbox_send_text (outbox, f->room_id, body, FALSE));
+  after = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "after", FALSE));
+  g_assert_cmpint (duet_outgoing_get_state (huge), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (duet_outgoing_get_error_message (huge));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (after), ==, DUET_OUTGOING_QUEUED);
+
+  duet_outbox_retry (outbox, huge);
+  g_assert_cmpint (duet_outgoing_get_state (huge), ==, DUET_OUTGOING_FAILED);
+  wait_settled (outbox);
+  assert_bodies (f, f->room_id, NULL);
+
+  g_assert_true (duet_outbox_delete (outbox, huge));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (after), ==, DUET_OUTGOING_SENT);
+  assert_bodies (f, f->room_id, "after", NULL);
+  rows = list_store (store);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((DuetStoreOutgoing *) g_ptr_array_index (rows, 0))->txn_id, ==,
+                   duet_outgoing_get_txn_id (after));
+
+  g_object_unref (huge);
+  g_object_unref (after);
+  duet_test_finalize (outbox);
+  duet_test_finalize (store);
+}
+
+static gboolean queue_empty (gpointer data);
+
+/* A restored row whose echo is already in the cache must not be PUT again
+ * before the snapshot and the first sync are looked at. */
+static void
+test_restored_waits_for_sync (Fixture       *f,
+                                gconstpointer  data)
+{
+  DuetStore *store = store_test_open_ok (f->data_dir);
+  DuetSession *session = duet_session_new (f->base.client);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *txn_id = NULL;
+  g_autofree char *path = NULL;
+  DuetOutgoing *message;
+  GListModel *queue;
+
+  duet_session_set_store (session, store);
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (session)), 100);
+  duet_session_start (session);
+  duet_test_session_settle (session);
+  queue = duet_outbox_get_room_queue (duet_session_get_outbox (session), f->room_id);
+  message = duet_outbox_send_text (duet_session_get_outbox (session), f->room_id, "cached echo", FALSE);
+  txn_id = g_strdup (duet_outgoing_get_txn_id (message));
+  g_assert_true (duet_test_wait_until (queue_empty, queue, DUET_TEST_TIMEOUT_MS));
+  duet_test_session_settle (session);
+  duet_test_session_stop (session);
+  {
+    g_autoptr(JsonObject) content = duet_test_json_object ("{\"msgtype\": \"m.text\", \"body\": \"cached echo\"}");
+
+    duet_store_add_outgoing_async (store, f->room_id, txn_id, "m.room.message", content, 1,
+                                   duet_test_result_cb, &result);
+    g_assert_true (duet_store_add_outgoing_finish (store, duet_test_wait (&result), &error));
+    g_clear_object (&result);
+  }
+  duet_test_homeserver_reset_counts (f->base.server);
+  session = duet_session_new (f->base.client);
+  duet_session_set_store (session, store);
+  duet_session_load_cache_async (session, NULL, duet_test_result_cb, &result);
+  g_assert_true (duet_session_load_cache_finish (session, duet_test_wait (&result), &error));
+  g_clear_object (&result);
+  duet_test_run_for (200);
+  path = g_strdup_printf ("%s/m.room.message/%s", f->send_prefix, txn_id);
+  g_test_message ("PUTs of the already-echoed txn after restart: %u",
+                  duet_test_homeserver_count_requests (f->base.server, "PUT", path));
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "PUT", path), ==, 0);
+  duet_test_finalize (session);
+  duet_test_finalize (store);
+}
+
+/* An event from another sender carrying our txnId takes a
+ * refused (never delivered) message out of the outbox, or it would be lost. */
+static void
+test_forged_echo (Fixture       *f,
+                         gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  g_autoptr(DuetOutgoing) taken = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  DuetOutgoing *message;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 1, DUET_FAULT_STATUS, 403, 0, NULL);
+  message = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "precious", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (message), ==, DUET_OUTGOING_FAILED);
+  json = g_strdup_printf ("{\"type\": \"m.room.message\", \"sender\": \"@bob:localhost\", "
+                          "\"event_id\": \"$forged\", \"unsigned\": {\"transaction_id\": \"%s\"}}",
+                          duet_outgoing_get_txn_id (message));
+  event = duet_test_json_object (json);
+  taken = duet_outbox_take_echo (outbox, f->room_id, event);
+  g_test_message ("taken=%p state=%d in outbox=%u", (void *) taken, duet_outgoing_get_state (message),
+                  g_list_model_get_n_items (duet_outbox_get_all (outbox)));
+  g_assert_null (taken);
+  g_object_unref (message);
+  duet_test_finalize (outbox);
+}
+
+/* A bare 429 (no Matrix body, no Retry-After) from a proxy passes. */
+static void
+test_bare_429 (Fixture       *f,
+                      gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  DuetOutgoing *message;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, DUET_CLIENT_DEFAULT_MAX_ATTEMPTS + 1,
+                                  DUET_FAULT_BODY, 429, 0, "");
+  message = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "rate limited by a proxy", FALSE));
+  wait_settled (outbox);
+  g_test_message ("state=%d error=%s", duet_outgoing_get_state (message),
+                  duet_outgoing_get_error_message (message));
+  g_assert_cmpint (duet_outgoing_get_state (message), ==, DUET_OUTGOING_SENT);
+  g_object_unref (message);
+  duet_test_finalize (outbox);
+}
+
+
+/* Accepted before a restart: it waits for its echo and never goes again. */
+static void
+test_restart_keeps_sent (Fixture       *f,
+                         gconstpointer  data)
+{
+  DuetStore *store = store_test_open_ok (f->data_dir);
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, store);
+  g_autofree char *txn_id = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *path = NULL;
+  DuetOutgoing *message, *restored;
+
+  message = duet_outbox_send_text (outbox, f->room_id, "accepted", FALSE);
+  txn_id = g_strdup (duet_outgoing_get_txn_id (message));
+  wait_for_state (message, DUET_OUTGOING_SENT);
+  event_id = g_strdup (duet_outgoing_get_event_id (message));
+  duet_test_finalize (outbox);
+  duet_test_finalize (store);
+
+  duet_test_homeserver_reset_counts (f->base.server);
+  store = store_test_open_ok (f->data_dir);
+  outbox = duet_outbox_new (f->base.client, store);
+  load_outbox (outbox);
+  g_assert_cmpuint (g_list_model_get_n_items (duet_outbox_get_all (outbox)), ==, 1);
+  restored = g_list_model_get_item (duet_outbox_get_all (outbox), 0);
+  g_assert_cmpstr (duet_outgoing_get_txn_id (restored), ==, txn_id);
+  g_assert_cmpint (duet_outgoing_get_state (restored), ==, DUET_OUTGOING_SENT);
+  g_assert_cmpstr (duet_outgoing_get_event_id (restored), ==, event_id);
+  g_assert_true (duet_outbox_is_idle (outbox));
+  duet_test_run_for (200);
+  path = g_strdup_printf ("%s/m.room.message/%s", f->send_prefix, txn_id);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "PUT", path), ==, 0);
+  assert_bodies (f, f->room_id, "accepted", NULL);
+
+  g_object_unref (restored);
+  duet_test_finalize (outbox);
+  duet_test_finalize (store);
+}
+
+/* A limited sync covers the echo of what was accepted before its request
+ * went out: those leave; one accepted since stays for the next sync. */
+static void
+test_limited_forgets_sent (Fixture       *f,
+                           gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  DuetOutgoing *old, *recent;
+
+  old = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "old", FALSE));
+  wait_for_state (old, DUET_OUTGOING_SENT);
+  duet_outbox_note_synced (outbox);
+  recent = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "recent", FALSE));
+  wait_for_state (recent, DUET_OUTGOING_SENT);
+
+  duet_outbox_forget_sent (outbox, f->other_room_id);
+  g_assert_cmpuint (g_list_model_get_n_items (duet_outbox_get_all (outbox)), ==, 2);
+  duet_outbox_forget_sent (outbox, f->room_id);
+  g_assert_cmpuint (g_list_model_get_n_items (duet_outbox_get_all (outbox)), ==, 1);
+  g_assert_true (g_list_model_get_item (duet_outbox_get_all (outbox), 0) == (gpointer) recent);
+  g_object_unref (recent);  /* the ref get_item just took */
+
+  g_object_unref (old);
+  g_object_unref (recent);
+  duet_test_finalize (outbox);
+}
+
 static gboolean
 two_faults (gpointer data)
 {
@@ -452,6 +656,7 @@ test_echo_before_answer (Fixture       *f,
 
   json_object_set_string_member (unsigned_, "transaction_id", duet_outgoing_get_txn_id (first));
   json_object_set_string_member (event, "event_id", "$echo");
+  json_object_set_string_member (event, "sender", f->base.alice);
   json_object_set_object_member (event, "unsigned", g_steal_pointer (&unsigned_));
   g_assert_null (duet_outbox_take_echo (outbox, f->other_room_id, event));
   taken = duet_outbox_take_echo (outbox, f->room_id, event);
@@ -466,6 +671,33 @@ test_echo_before_answer (Fixture       *f,
 
   g_object_unref (first);
   g_object_unref (second);
+  duet_test_finalize (outbox);
+}
+
+/* Statuses without a Matrix body (a proxy's): 5xx passes, 4xx refuses.
+ * This also guards the outbox's reading of the client's error text. */
+static void
+test_bare_statuses (Fixture       *f,
+                    gconstpointer  data)
+{
+  DuetOutbox *outbox = duet_outbox_new (f->base.client, NULL);
+  DuetOutgoing *passing, *refused;
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, DUET_CLIENT_DEFAULT_MAX_ATTEMPTS + 1,
+                                  DUET_FAULT_BODY, 503, 0, "<html>busy</html>");
+  passing = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "through a busy proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (passing), ==, DUET_OUTGOING_SENT);
+
+  duet_test_homeserver_add_fault (f->base.server, "PUT", f->send_prefix, 1, DUET_FAULT_BODY, 413, 0, "");
+  refused = g_object_ref (duet_outbox_send_text (outbox, f->room_id, "too big for the proxy", FALSE));
+  wait_settled (outbox);
+  g_assert_cmpint (duet_outgoing_get_state (refused), ==, DUET_OUTGOING_FAILED);
+  g_assert_nonnull (strstr (duet_outgoing_get_error_message (refused), "413"));
+  assert_bodies (f, f->room_id, "through a busy proxy", NULL);
+
+  g_object_unref (passing);
+  g_object_unref (refused);
   duet_test_finalize (outbox);
 }
 
@@ -584,6 +816,13 @@ main (int   argc,
   ADD ("echo-before-answer", test_echo_before_answer);
   ADD ("keeps-trying", test_keeps_trying);
   ADD ("echo-in-cache", test_echo_in_cache);
+  ADD ("bare-statuses", test_bare_statuses);
+  ADD ("too-long", test_too_long);
+  ADD ("restored-waits-for-sync", test_restored_waits_for_sync);
+  ADD ("forged-echo", test_forged_echo);
+  ADD ("bare-429", test_bare_429);
+  ADD ("restart-keeps-sent", test_restart_keeps_sent);
+  ADD ("limited-forgets-sent", test_limited_forgets_sent);
 #undef ADD
 
   return g_test_run ();

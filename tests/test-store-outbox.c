@@ -110,12 +110,17 @@ test_queue_order (void)
   g_clear_object (&result);
   add_ok (store, "!b:localhost", "t4", "four", 500);
 
-  duet_store_update_outgoing_async (store, "t3", TRUE, "M_FORBIDDEN: no", duet_test_result_cb, &result);
+  duet_store_update_outgoing_async (store, "t3", TRUE, "M_FORBIDDEN: no", NULL, duet_test_result_cb, &result);
+  g_assert_true (duet_store_update_outgoing_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  /* Accepted by the server: only its echo is awaited. */
+  duet_store_update_outgoing_async (store, "t4", FALSE, NULL, "$accepted", duet_test_result_cb, &result);
   g_assert_true (duet_store_update_outgoing_finish (store, duet_test_wait (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   /* An unknown txnId is no error (its echo came first). */
-  duet_store_update_outgoing_async (store, "gone", TRUE, NULL, duet_test_result_cb, &result);
+  duet_store_update_outgoing_async (store, "gone", TRUE, NULL, NULL, duet_test_result_cb, &result);
   g_assert_true (duet_store_update_outgoing_finish (store, duet_test_wait (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -131,12 +136,16 @@ test_queue_order (void)
   g_assert_cmpstr (row (rows, 0)->content, ==, "{\"msgtype\":\"m.text\",\"body\":\"one\"}");
   g_assert_false (row (rows, 0)->failed);
   g_assert_null (row (rows, 0)->error_message);
+  g_assert_null (row (rows, 0)->event_id);
   g_assert_cmpint (row (rows, 0)->created, ==, 100);
   g_assert_cmpstr (row (rows, 1)->txn_id, ==, "t3");
   g_assert_true (row (rows, 1)->failed);
   g_assert_cmpstr (row (rows, 1)->error_message, ==, "M_FORBIDDEN: no");
+  g_assert_null (row (rows, 1)->event_id);
   g_assert_cmpstr (row (rows, 2)->txn_id, ==, "t4");
   g_assert_cmpint (row (rows, 2)->created, ==, 500);
+  g_assert_cmpstr (row (rows, 2)->event_id, ==, "$accepted");
+  g_assert_false (row (rows, 2)->failed);
 
   duet_test_finalize (store);
   store_test_remove_dir (dir);

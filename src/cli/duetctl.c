@@ -524,7 +524,12 @@ outbox_command (Ctl *ctl)
           ctl->sending = g_object_ref (outgoing);
           g_signal_connect (outgoing, "notify::state", G_CALLBACK (sending_state_cb), ctl);
           g_signal_connect (outgoing, "notify::error-message", G_CALLBACK (sending_state_cb), ctl);
-          duet_outbox_retry (outbox, outgoing);
+          if (!duet_outbox_retry (outbox, outgoing))
+            {
+              g_signal_handlers_disconnect_by_data (outgoing, ctl);
+              g_clear_object (&ctl->sending);
+              ctl_refuse (ctl, "nothing to retry: it is sent, on its way, or waits behind a refused one");
+            }
           return;
         }
     }

@@ -45,6 +45,9 @@ struct _DuetOutgoing
   gboolean           stored;   /* the store has it (or there is no store) */
   gboolean           restored; /* left by an earlier run */
   gboolean           removed;  /* echoed or deleted: no longer in the outbox */
+  /* Syncs the outbox had heard of when the server accepted it (-1: left by
+   * an earlier run): a limited sync after a later one covers its echo. */
+  gint64             sent_generation;
 };
 
 G_DEFINE_FINAL_TYPE (DuetOutgoing, duet_outgoing, G_TYPE_OBJECT)
@@ -296,6 +299,10 @@ struct _DuetOutbox
   gboolean      loading;
   gboolean      loaded;
   guint         n_loaded;     /* restored messages sit before this run's */
+  /* Restored messages wait for the first sync of this run: their echo may
+   * have come while Duet was away (duet_outbox_hold_restored). */
+  gboolean      holding;
+  gint64        generation;   /* syncs noted with duet_outbox_note_synced */
 };
 
 G_DEFINE_FINAL_TYPE (DuetOutbox, duet_outbox, G_TYPE_OBJECT)
@@ -354,7 +361,9 @@ store_update (DuetOutbox   *self,
   if (self->store != NULL)
     duet_store_update_outgoing_async (self->store, outgoing->txn_id,
                                       outgoing->state == DUET_OUTGOING_FAILED,
-                                      outgoing->error_message, store_done_cb, NULL);
+                                      outgoing->error_message,
+                                      outgoing->state == DUET_OUTGOING_SENT ? outgoing->event_id : NULL,
+                                      store_done_cb, NULL);
 }
 
 /* Takes @outgoing out of the outbox, the lists and the store. */
@@ -414,7 +423,7 @@ is_passing_failure (const GError *error)
        * refusals.  The client names the status at the start of the text. */
       if (sscanf (error->message, "The server answered %u", &status) != 1)
         return TRUE;
-      return status >= 500 || status == 408;
+      return status >= 500 || status == 408 || status == 429;
 
     default:
       return FALSE;
@@ -484,9 +493,12 @@ sent_cb (GObject      *object,
   if (event_id != NULL)
     {
       room->failures = 0;
+      outgoing->sent_generation = self->generation;
       outgoing_set_event_id (outgoing, event_id);
       outgoing_set_error_message (outgoing, NULL);
       outgoing_set_state (outgoing, DUET_OUTGOING_SENT);
+      /* Accepted: after a restart it waits for its echo, never goes again. */
+      store_update (self, outgoing);
     }
   else if (outgoing->removed)
     {
@@ -536,6 +548,9 @@ pump_room (DuetOutbox *self,
 
       if (outgoing->state == DUET_OUTGOING_SENT)
         continue;
+      /* Its echo may be in the first sync: the room waits for it. */
+      if (self->holding && outgoing->restored)
+        return;
       /* A refused message holds back the ones behind it. */
       if (outgoing->state == DUET_OUTGOING_FAILED || !outgoing->stored)
         return;
@@ -673,6 +688,8 @@ listed_cb (GObject      *object,
   self->loading = FALSE;
   if (rows == NULL)
     {
+      /* A later load may read them yet. */
+      self->loaded = FALSE;
       pump_all (self);
       g_task_return_error (task, error);
       return;
@@ -708,7 +725,15 @@ listed_cb (GObject      *object,
       outgoing->stored = TRUE;
       outgoing->restored = TRUE;
       outgoing->error_message = g_strdup (row->error_message);
-      outgoing->state = row->failed ? DUET_OUTGOING_FAILED : DUET_OUTGOING_QUEUED;
+      outgoing->sent_generation = -1;
+      if (row->event_id != NULL && duet_matrix_is_valid_event_id (row->event_id))
+        {
+          /* Accepted before: it only waits for its echo. */
+          outgoing->event_id = g_strdup (row->event_id);
+          outgoing->state = DUET_OUTGOING_SENT;
+        }
+      else
+        outgoing->state = row->failed ? DUET_OUTGOING_FAILED : DUET_OUTGOING_QUEUED;
       insert_outgoing (self, outgoing, TRUE);
     }
 
@@ -780,6 +805,15 @@ added_cb (GObject      *object,
   g_free (data);
 }
 
+static gsize
+content_size (JsonObject *content)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), content);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  return strlen (text);
+}
+
 DuetOutgoing *
 duet_outbox_send (DuetOutbox *self,
                   const char *room_id,
@@ -798,6 +832,16 @@ duet_outbox_send (DuetOutbox *self,
   txn_id = duet_client_new_txn_id (self->client);
   outgoing = outgoing_new (room_id, txn_id, event_type, content, g_get_real_time () / 1000);
   room = insert_outgoing (self, outgoing, FALSE);
+
+  /* Homeservers refuse events over 64 KiB, and the store could not keep it
+   * for a restart: say so now rather than send something unsaved. */
+  if (content_size (outgoing->content) > DUET_STORE_MAX_OUTGOING_SIZE)
+    {
+      outgoing->stored = TRUE;
+      outgoing_set_error_message (outgoing, _("This message is too long to send."));
+      outgoing_set_state (outgoing, DUET_OUTGOING_FAILED);
+      return outgoing;
+    }
 
   if (self->store != NULL)
     {
@@ -833,32 +877,39 @@ duet_outbox_send_text (DuetOutbox *self,
   return duet_outbox_send (self, room_id, "m.room.message", content);
 }
 
-void
+gboolean
 duet_outbox_retry (DuetOutbox   *self,
                    DuetOutgoing *outgoing)
 {
   RoomQueue *room;
 
-  g_return_if_fail (DUET_IS_OUTBOX (self));
-  g_return_if_fail (DUET_IS_OUTGOING (outgoing));
+  g_return_val_if_fail (DUET_IS_OUTBOX (self), FALSE);
+  g_return_val_if_fail (DUET_IS_OUTGOING (outgoing), FALSE);
 
   room = g_hash_table_lookup (self->rooms, outgoing->room_id);
   if (room == NULL || outgoing->removed)
-    return;
+    return FALSE;
+
+  /* Nothing about it has changed: it stays refused, reason shown. */
+  if (content_size (outgoing->content) > DUET_STORE_MAX_OUTGOING_SIZE)
+    return FALSE;
 
   if (outgoing->state == DUET_OUTGOING_FAILED)
     {
-      outgoing_set_state (outgoing, DUET_OUTGOING_QUEUED);
+      /* The old reason goes first: whoever hears the state sees no stale text. */
       outgoing_set_error_message (outgoing, NULL);
+      outgoing_set_state (outgoing, DUET_OUTGOING_QUEUED);
       store_update (self, outgoing);
     }
-  else if (outgoing->state != DUET_OUTGOING_QUEUED)
-    return;
+  else if (outgoing->state != DUET_OUTGOING_QUEUED || room->in_flight != NULL || room->retry_id == 0)
+    /* Sent, on its way, or waiting behind another: nothing to hurry. */
+    return FALSE;
 
   /* A queued head waiting out its backoff goes now. */
   g_clear_handle_id (&room->retry_id, g_source_remove);
   room->failures = 0;
   pump_room (self, room);
+  return TRUE;
 }
 
 gboolean
@@ -965,6 +1016,11 @@ duet_outbox_take_echo (DuetOutbox *self,
   if (room == NULL)
     return NULL;
 
+  /* Only an event we sent can be the echo of one of ours: the server
+   * vouches for the sender, not for what another user put in unsigned. */
+  if (g_strcmp0 (duet_json_get_string (event, "sender"), duet_client_get_user_id (self->client)) != 0)
+    return NULL;
+
   txn_id = duet_json_get_string (duet_json_get_object (event, "unsigned"), "transaction_id");
   event_id = duet_json_get_string (event, "event_id");
   if (txn_id == NULL && event_id == NULL)
@@ -989,4 +1045,52 @@ duet_outbox_take_echo (DuetOutbox *self,
       return g_steal_pointer (&outgoing);
     }
   return NULL;
+}
+
+void
+duet_outbox_hold_restored (DuetOutbox *self)
+{
+  g_return_if_fail (DUET_IS_OUTBOX (self));
+
+  self->holding = TRUE;
+}
+
+void
+duet_outbox_note_synced (DuetOutbox *self)
+{
+  g_return_if_fail (DUET_IS_OUTBOX (self));
+
+  self->generation++;
+  if (self->holding)
+    {
+      self->holding = FALSE;
+      pump_all (self);
+    }
+}
+
+void
+duet_outbox_forget_sent (DuetOutbox *self,
+                         const char *room_id)
+{
+  RoomQueue *room;
+  guint i = 0;
+
+  g_return_if_fail (DUET_IS_OUTBOX (self));
+  g_return_if_fail (room_id != NULL);
+
+  room = g_hash_table_lookup (self->rooms, room_id);
+  if (room == NULL)
+    return;
+
+  while (i < g_list_model_get_n_items (G_LIST_MODEL (room->queue)))
+    {
+      g_autoptr(DuetOutgoing) outgoing = g_list_model_get_item (G_LIST_MODEL (room->queue), i);
+
+      /* Accepted before the request of this sync went out: its event is
+       * in the history the server left out, and will not come back. */
+      if (outgoing->state == DUET_OUTGOING_SENT && outgoing->sent_generation < self->generation)
+        remove_outgoing (self, room, outgoing);
+      else
+        i++;
+    }
 }

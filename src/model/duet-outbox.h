@@ -80,8 +80,10 @@ DuetOutgoing *duet_outbox_send_text       (DuetOutbox          *self,
                                            const char          *room_id,
                                            const char          *body,
                                            gboolean             emote);
-/* FAILED → QUEUED, and the room's queue moves again. */
-void          duet_outbox_retry           (DuetOutbox          *self,
+/* FAILED → QUEUED, and the room's queue moves again; a QUEUED head waiting
+ * out its backoff goes now.  FALSE when nothing changed (sent, on its way,
+ * waiting behind another message, or too long to send). */
+gboolean      duet_outbox_retry           (DuetOutbox          *self,
                                            DuetOutgoing        *outgoing);
 /* Drops a QUEUED or FAILED message (never one in flight or sent). */
 gboolean      duet_outbox_delete          (DuetOutbox          *self,
@@ -107,5 +109,17 @@ gboolean      duet_outbox_is_settled      (DuetOutbox          *self);
 DuetOutgoing *duet_outbox_take_echo       (DuetOutbox          *self,
                                            const char          *room_id,
                                            JsonObject          *event);
+
+/* For the session, which owns the sync: restored messages wait (before
+ * load) until the first duet_outbox_note_synced(), so that an echo that
+ * came while Duet was away is matched before anything goes again. */
+void          duet_outbox_hold_restored   (DuetOutbox          *self);
+/* A live sync response has been taken in (echoes matched). */
+void          duet_outbox_note_synced     (DuetOutbox          *self);
+/* A limited timeline came for @room_id: SENT messages accepted before that
+ * sync's request are in the history it left out, so they leave (their
+ * events are on the server; the chat shows them when it pages back). */
+void          duet_outbox_forget_sent     (DuetOutbox          *self,
+                                           const char          *room_id);
 
 G_END_DECLS

@@ -471,6 +471,8 @@ emit_timeline_events (DuetSession *self,
     events = empty = json_array_new ();
 
   take_echoes (self, room, events);
+  if (limited && self->ingest_live && self->outbox != NULL)
+    duet_outbox_forget_sent (self->outbox, duet_room_get_id (room));
   g_signal_emit (self, signals[SIGNAL_TIMELINE_EVENTS], 0, room, events, limited,
                  duet_json_get_string (timeline, "prev_batch"), self->ingest_live);
 }
@@ -557,6 +559,8 @@ ingest_response (DuetSession *self,
 
   self->ingesting = FALSE;
   self->ingest_live = FALSE;
+  if (live && self->outbox != NULL)
+    duet_outbox_note_synced (self->outbox);
   update_contacts (self);
 
   g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
@@ -706,7 +710,9 @@ duet_session_load_cache_async (DuetSession         *self,
       return;
     }
 
-  /* The outbox first: the snapshot's events may echo what it restores. */
+  /* The outbox first: the snapshot's events may echo what it restores,
+   * and so may the first sync, which it waits for before sending again. */
+  duet_outbox_hold_restored (duet_session_get_outbox (self));
   duet_outbox_load_async (duet_session_get_outbox (self), cancellable, outbox_loaded_cb,
                           g_steal_pointer (&task));
 }

@@ -26,6 +26,7 @@ duet_store_outgoing_free (DuetStoreOutgoing *outgoing)
   g_free (outgoing->event_type);
   g_free (outgoing->content);
   g_free (outgoing->error_message);
+  g_free (outgoing->event_id);
   g_free (outgoing);
 }
 
@@ -141,6 +142,7 @@ outgoing_copy (const DuetStoreOutgoing *outgoing)
   copy->content = g_strdup (outgoing->content);
   copy->failed = outgoing->failed;
   copy->error_message = g_strdup (outgoing->error_message);
+  copy->event_id = g_strdup (outgoing->event_id);
   copy->created = outgoing->created;
   return copy;
 }
@@ -231,11 +233,14 @@ update_outgoing_job (DuetStoreDb  *db,
 
   DUET_STORE_DB_ASSERT_THREAD (db);
 
-  stmt = duet_store_db_prepare (db, "UPDATE outbox SET failed = ?2, error_message = ?3 WHERE txn_id = ?1",
+  stmt = duet_store_db_prepare (db,
+                                "UPDATE outbox SET failed = ?2, error_message = ?3, event_id = ?4 "
+                                "WHERE txn_id = ?1",
                                 error);
   if (stmt == NULL ||
       !bind_text (db, stmt, 1, outgoing->txn_id, error) ||
-      !bind_text (db, stmt, 3, outgoing->error_message, error))
+      !bind_text (db, stmt, 3, outgoing->error_message, error) ||
+      !bind_text (db, stmt, 4, outgoing->event_id, error))
     return NULL;
   sqlite3_bind_int (stmt, 2, outgoing->failed ? 1 : 0);
   return step_done (db, stmt, error) ? GINT_TO_POINTER (TRUE) : NULL;
@@ -246,6 +251,7 @@ duet_store_update_outgoing_async (DuetStore           *self,
                                   const char          *txn_id,
                                   gboolean             failed,
                                   const char          *error_message,
+                                  const char          *event_id,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
@@ -256,6 +262,7 @@ duet_store_update_outgoing_async (DuetStore           *self,
 
   outgoing.txn_id = (char *) txn_id;
   outgoing.failed = failed;
+  outgoing.event_id = (char *) event_id;
   /* A server's error text is bounded like everything else it sends. */
   outgoing.error_message = error_message != NULL ? g_utf8_make_valid (error_message, MIN (strlen (error_message), 1024))
                                                  : NULL;
@@ -335,7 +342,7 @@ list_outgoing_job (DuetStoreDb  *db,
 
   stmt = duet_store_db_prepare (db,
                                 "SELECT room_id, txn_id, event_type, content, failed, error_message, "
-                                "created FROM outbox ORDER BY seq",
+                                "created, event_id FROM outbox ORDER BY seq",
                                 error);
   if (stmt == NULL)
     return NULL;
@@ -350,6 +357,7 @@ list_outgoing_job (DuetStoreDb  *db,
       outgoing->failed = sqlite3_column_int (stmt, 4) != 0;
       outgoing->error_message = column_dup (stmt, 5);
       outgoing->created = sqlite3_column_int64 (stmt, 6);
+      outgoing->event_id = column_dup (stmt, 7);
       g_ptr_array_add (list, outgoing);
     }
   sqlite3_reset (stmt);

@@ -168,8 +168,9 @@ migrate_to_v1 (DuetStoreDb  *db,
  * outbox.seq is the queue order (AUTOINCREMENT: never reused, so a message
  * added after a removal still goes last); content is the event content as
  * JSON text; failed marks a message the server refused, which waits for
- * Retry or Delete.  Nothing else of a message's life is stored: one that
- * was on its way is sent again with its txn_id after a restart. */
+ * Retry or Delete; event_id is set once the server accepted it (the row
+ * then only waits for its echo, and is never sent again).  One that was on
+ * its way is sent again with its txn_id after a restart. */
 static const char schema_v2[] =
   "CREATE TABLE outbox ("
   "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -179,6 +180,7 @@ static const char schema_v2[] =
   "  content TEXT NOT NULL,"
   "  failed INTEGER NOT NULL DEFAULT 0,"
   "  error_message TEXT,"
+  "  event_id TEXT,"
   "  created INTEGER NOT NULL);"
   "CREATE INDEX outbox_by_room ON outbox (room_id, seq);"
   "CREATE TABLE drafts ("

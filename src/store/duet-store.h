@@ -116,8 +116,9 @@ gboolean    duet_store_clear_finish           (DuetStore            *self,
 
 /* --- Outbox (duet-store-outbox.c): messages not yet echoed by /sync ------- */
 
-/* One queued message as stored.  SENDING and SENT are not stored: a message
- * that was on its way when Duet stopped is sent again with its txnId. */
+/* One queued message as stored.  SENDING is not stored: a message that was
+ * on its way when Duet stopped is sent again with its txnId.  A SENT one
+ * has its event id and waits for its echo. */
 typedef struct {
   char     *room_id;
   char     *txn_id;
@@ -125,6 +126,7 @@ typedef struct {
   char     *content;        /* the event content, JSON text */
   gboolean  failed;         /* refused by the server: waits for Retry or Delete */
   char     *error_message;  /* why the last try failed, or NULL */
+  char     *event_id;       /* the server accepted it (SENT), or NULL */
   gint64    created;        /* ms since the epoch, local */
 } DuetStoreOutgoing;
 
@@ -150,12 +152,14 @@ void        duet_store_add_outgoing_async     (DuetStore            *self,
 gboolean    duet_store_add_outgoing_finish    (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error);
-/* Records whether the message is refused (FAILED) and why; @error_message
- * may be NULL.  An unknown txnId is not an error (its echo came first). */
+/* Records whether the message is refused (FAILED) and why, or accepted
+ * with @event_id (SENT); @error_message and @event_id may be NULL.  An
+ * unknown txnId is not an error (its echo came first). */
 void        duet_store_update_outgoing_async  (DuetStore            *self,
                                                const char           *txn_id,
                                                gboolean              failed,
                                                const char           *error_message,
+                                               const char           *event_id,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);
 gboolean    duet_store_update_outgoing_finish (DuetStore            *self,
@@ -194,6 +198,22 @@ void        duet_store_load_draft_async       (DuetStore            *self,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);
 char       *duet_store_load_draft_finish      (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* --- Timeline (duet-store-timeline.c): one room's cached events -------- */
+
+/* Resolves to a new object shaped like a /sync timeline: "events" (oldest
+ * first, each an object), "limited" and "prev_batch" (the token to
+ * paginate back from the oldest of them, absent when none).  NULL without
+ * an error when the store knows nothing of the room.  The read is short:
+ * @cancellable only makes the result G_IO_ERROR_CANCELLED. */
+void        duet_store_load_timeline_async    (DuetStore            *self,
+                                               const char           *room_id,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+JsonObject *duet_store_load_timeline_finish   (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
