@@ -19,6 +19,10 @@ packages=(
   # screenshots, valgrind; python3 runs build-aux/count-tests.py
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick
   python3 valgrind procps
+  # fuzzing (build-aux/run-fuzzers.sh): clang, libFuzzer's runtime
+  # (libclang_rt.fuzzer, in libclang-rt-14-dev) and llvm-symbolizer for
+  # readable crash reports (in llvm-14)
+  clang clang-14 libclang-rt-14-dev llvm-14
   # test: the accessibility tree over AT-SPI (tests/a11y-walk.py), and real
   # key presses for the keyboard navigation test
   at-spi2-core python3-pyatspi gir1.2-atspi-2.0 xdotool

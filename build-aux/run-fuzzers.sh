@@ -69,6 +69,10 @@ ninja -C "$builddir" "${targets[@]/#/tests/fuzz/fuzz-}" || build_failed "the bui
 # Leaks count; GLib's slice allocator would hide them from the sanitizer.
 export G_SLICE=always-malloc
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# Crash reports with function names and lines.
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+fi
 
 if [ -z "$seconds" ]; then
   testlog=$builddir/meson-logs/testlog.json

@@ -28,6 +28,23 @@ remove_recursively (const char *path)
   g_remove (path);
 }
 
+guint
+duet_test_time_scale (void)
+{
+  static gsize scale = 0;
+
+  if (g_once_init_enter (&scale))
+    {
+      const char *value = g_getenv ("DUET_TEST_TIME_SCALE");
+      guint64 parsed = 1;
+
+      if (value != NULL && !g_ascii_string_to_unsigned (value, 10, 1, 100, &parsed, NULL))
+        g_error ("DUET_TEST_TIME_SCALE=%s is not a number from 1 to 100", value);
+      g_once_init_leave (&scale, parsed);
+    }
+  return scale;
+}
+
 DuetClient *
 duet_test_new_client (DuetTestHomeserver *server,
                       const char         *user_id,
@@ -37,7 +54,7 @@ duet_test_new_client (DuetTestHomeserver *server,
   DuetClient *client = duet_client_new (duet_test_homeserver_get_url (server));
 
   duet_client_set_backoff (client, DUET_TEST_BACKOFF_INITIAL_MS, DUET_TEST_BACKOFF_MAX_MS);
-  duet_client_set_request_timeout (client, DUET_TEST_REQUEST_TIMEOUT_MS);
+  duet_client_set_request_timeout (client, DUET_TEST_REQUEST_TIMEOUT_MS * duet_test_time_scale ());
   if (token != NULL)
     duet_client_set_session (client, user_id, device_id, token);
   return client;
@@ -110,13 +127,14 @@ duet_test_wait_impl (GAsyncResult **result,
                      const char    *where)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (DUET_TEST_TIMEOUT_MS, set_flag_cb, &timed_out);
+  guint limit_ms = DUET_TEST_TIMEOUT_MS * duet_test_time_scale ();
+  guint id = g_timeout_add (limit_ms, set_flag_cb, &timed_out);
 
   while (*result == NULL && !timed_out)
     g_main_context_iteration (NULL, TRUE);
 
   if (*result == NULL)
-    g_error ("%s: no result within %u ms", where, DUET_TEST_TIMEOUT_MS);
+    g_error ("%s: no result within %u ms", where, limit_ms);
 
   if (!timed_out)
     g_source_remove (id);
@@ -129,7 +147,7 @@ duet_test_wait_until (DuetTestCondition condition,
                       guint             timeout_ms)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, set_flag_cb, &timed_out);
+  guint id = g_timeout_add (timeout_ms * duet_test_time_scale (), set_flag_cb, &timed_out);
   gboolean met;
 
   while (!(met = condition (data)) && !timed_out)

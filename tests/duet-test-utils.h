@@ -23,6 +23,11 @@ G_BEGIN_DECLS
 #define DUET_TEST_ALICE_PASSWORD "alice-password"
 #define DUET_TEST_BOB_PASSWORD "bob-password"
 
+/* Every timer above, and every wait's limit, is multiplied by the
+ * environment's DUET_TEST_TIME_SCALE (1 to 100, default 1): the valgrind
+ * run sets it, as code runs there tens of times slower. */
+guint         duet_test_time_scale        (void);
+
 typedef struct {
   DuetTestHomeserver *server;
   char               *alice;        /* "@alice:localhost" */

@@ -332,6 +332,27 @@ test_desktop_file (void)
   action_exec = g_key_file_get_string (keys, "Desktop Action new-chat", "Exec", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (action_exec, "new-chat"));
+  /* The app knows the action's options (duet --help needs no display). */
+  {
+    g_autofree char *schema_env = NULL;
+    g_autofree char *data_dir = build_path ("data", NULL);
+    g_auto(GStrv) action_argv = NULL;
+    g_autofree char *app_help = NULL;
+    const char *help[] = { g_getenv ("DUET_APP"), "--help", NULL };
+    const char *help_env[] = { NULL, "GSETTINGS_BACKEND=memory", "LANGUAGE", "LC_ALL", "LANG=C.UTF-8", NULL };
+
+    g_assert_nonnull (help[0]);
+    schema_env = g_strconcat ("GSETTINGS_SCHEMA_DIR=", data_dir, NULL);
+    help_env[0] = schema_env;
+    g_shell_parse_argv (action_exec, NULL, &action_argv, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (action_argv[0], ==, "duet");
+    g_assert_cmpint (run_tool (help, help_env, &app_help, NULL), ==, 0);
+    for (gsize i = 1; action_argv[i] != NULL; i++)
+      if (g_str_has_prefix (action_argv[i], "--"))
+        g_assert_nonnull (strstr (app_help, action_argv[i]));
+  }
+
   /* msgfmt merged the translations in. */
   action_name_de = g_key_file_get_locale_string (keys, "Desktop Action new-chat", "Name", "de", &error);
   g_assert_no_error (error);

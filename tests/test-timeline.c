@@ -1455,6 +1455,307 @@ test_failed_send (Fixture       *f,
   check_invariants (f->timeline);
 }
 
+/* --- Relations, trims and gaps under stress ------------------------------ */
+
+/* A message fetched only for a reply's quote, then deleted: the quote
+ * stops showing its text. */
+static void
+test_redacted_quote_hides (Fixture *f, gconstpointer data)
+{
+  g_autofree char *original = NULL;
+  g_autofree char *reply = NULL;
+  DuetTimelineItem *item;
+
+  original = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "secret");
+  send_messages (f, f->base.bob, 0, 80);
+  reply = duet_test_homeserver_send_reply (f->base.server, f->room_id, f->base.alice, original, "answer");
+  start (f);
+  load (f->timeline);
+  item = find_event (f->timeline, reply);
+  {
+    gpointer args[2] = { item, (gpointer) "secret" };
+    g_assert_true (duet_test_wait_until (reply_body_is, args, DUET_TEST_TIMEOUT_MS));
+  }
+  g_free (duet_test_homeserver_redact (f->base.server, f->room_id, f->base.bob, original));
+  g_free (duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "after"));
+  duet_test_session_settle (f->session);
+  g_test_message ("reply quote after redaction: %s", duet_timeline_item_get_reply_body (item));
+  g_assert_cmpstr (duet_timeline_item_get_reply_body (item), !=, "secret");
+}
+
+/* Reactions without a valid sender are dropped (one stored with no sender
+ * used to crash the next reaction with its key). */
+static void
+test_reaction_without_sender (Fixture *f, gconstpointer data)
+{
+  const char *room_id = "!hostile:localhost";
+  g_autoptr(JsonArray) events = json_array_new ();
+  JsonObject *r1;
+  DuetTimelineItem *item;
+  GPtrArray *reactions;
+  const char *react = "{\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$m1\", \"key\": \"x\"}}";
+
+  f->session = duet_session_new (f->base.client);
+  f->timeline = duet_timeline_new (f->session, room_id);
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 1000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"ok\"}"));
+  r1 = event_new ("$r1", "@bob:localhost", "m.reaction", 2000, react);
+  json_object_remove_member (r1, "sender");
+  json_array_add_object_element (events, r1);
+  json_array_add_object_element (events, event_new ("$r2", "@eve:localhost", "m.reaction", 3000, react));
+  json_array_add_object_element (events, event_new ("$r3", "not a user", "m.reaction", 4000, react));
+  ingest_events (f->session, room_id, events, FALSE);
+  item = find_event (f->timeline, "$m1");
+  g_assert_nonnull (item);
+  /* Only Eve's reaction counts. */
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpstr (((DuetReaction *) reactions->pdata[0])->key, ==, "x");
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 1);
+}
+
+/* Items trimmed at the cap come back by paginating with their edit and
+ * reactions. */
+static void
+test_trim_keeps_relations (Fixture *f, gconstpointer data)
+{
+  g_autofree char *orig = NULL;
+  g_autofree char *removed = NULL;
+  DuetTimelineItem *item;
+
+  start (f);
+  load (f->timeline);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  _duet_timeline_set_max_items (f->timeline, 40);
+  orig = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "original");
+  duet_test_session_settle (f->session);
+  g_free (duet_test_homeserver_send_edit (f->base.server, f->room_id, f->base.bob, orig, "edited"));
+  g_free (duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.alice, orig, "+1"));
+  /* A reaction taken back: it must not come back with the message. */
+  removed = duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.bob, orig, "-1");
+  duet_test_session_settle (f->session);
+  g_free (duet_test_homeserver_redact (f->base.server, f->room_id, f->base.bob, removed));
+  duet_test_session_settle (f->session);
+  item = find_event (f->timeline, orig);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "edited");
+  g_assert_cmpuint (duet_timeline_item_get_reactions (item)->len, ==, 1);
+
+  for (guint round = 0; round < 10; round++)
+    {
+      send_messages (f, f->base.bob, round * 10, 10);
+      duet_test_session_settle (f->session);
+      /* A reaction that comes later than where the top is cut (paginating
+       * back from the cut does not bring it again). */
+      if (round == 1)
+        {
+          g_assert_nonnull (find_event (f->timeline, orig));
+          g_free (duet_test_homeserver_send_reaction (f->base.server, f->room_id, f->base.bob, orig, "🎉"));
+          duet_test_session_settle (f->session);
+        }
+    }
+  g_assert_null (find_event (f->timeline, orig));  /* trimmed */
+  /* What the timeline knows of the trimmed items went with them. */
+  g_test_message ("after trim: seen=%u shown=%u pending=%u redacted=%u reactions=%u edits=%u repliers=%u",
+                  g_hash_table_size (f->timeline->seen), g_hash_table_size (f->timeline->by_event_id),
+                  f->timeline->n_pending, g_hash_table_size (f->timeline->redacted),
+                  g_hash_table_size (f->timeline->reactions), g_hash_table_size (f->timeline->edits),
+                  g_hash_table_size (f->timeline->repliers));
+  g_assert_cmpuint (g_hash_table_size (f->timeline->redacted), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (f->timeline->reactions), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (f->timeline->edits), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (f->timeline->seen), <=,
+                    g_hash_table_size (f->timeline->by_event_id) + f->timeline->n_pending + 10);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  item = find_event (f->timeline, orig);
+  g_assert_nonnull (item);
+  g_test_message ("after trim+paginate: body=%s reactions=%u", duet_timeline_item_get_body (item),
+                  duet_timeline_item_get_reactions (item)->len);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, "edited");
+  g_assert_cmpuint (duet_timeline_item_get_reactions (item)->len, ==, 2);
+  g_assert_cmpuint (f->timeline->n_pending, ==, 0);
+  check_invariants (f->timeline);
+}
+
+/* Two fills of one gap at once: the second is refused (its answer, from
+ * the same token, would bring only known events and be taken for the gap
+ * being met, losing the history still missing). */
+static void
+test_fill_gap_twice (Fixture *f, gconstpointer data)
+{
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetTimelineItem *gap = NULL;
+  guint n;
+
+  send_messages (f, f->base.bob, 0, 10);
+  start (f);
+  load (f->timeline);
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  duet_session_stop (f->session);
+  send_messages (f, f->base.bob, 10, 150);
+  duet_session_start (f->session);
+  g_assert_true (duet_test_wait_until (has_gap_and_last, f, DUET_TEST_TIMEOUT_MS));
+  n = g_list_model_get_n_items (G_LIST_MODEL (f->timeline));
+  for (guint i = 0; i < n; i++)
+    if (duet_timeline_item_get_kind (item_at (f->timeline, i)) == DUET_TIMELINE_ITEM_GAP)
+      gap = item_at (f->timeline, i);
+  g_assert_nonnull (gap);
+  g_object_ref (gap);
+  duet_timeline_fill_gap_async (f->timeline, gap, NULL, duet_test_result_cb, &r1);
+  duet_timeline_fill_gap_async (f->timeline, gap, NULL, duet_test_result_cb, &r2);
+  g_assert_false (duet_timeline_fill_gap_finish (f->timeline, duet_test_wait (&r2), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+  g_assert_true (duet_timeline_fill_gap_finish (f->timeline, duet_test_wait (&r1), &error));
+  g_assert_no_error (error);
+  g_test_message ("gaps left: %u; messages: %u of 160", count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP),
+                  count_kind (f->timeline, DUET_TIMELINE_ITEM_MESSAGE));
+  /* One page of 50 came: the gap is still there, and can be filled again. */
+  g_assert_cmpuint (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP), ==, 1);
+  while (count_kind (f->timeline, DUET_TIMELINE_ITEM_GAP) > 0)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      duet_timeline_fill_gap_async (f->timeline, gap, NULL, duet_test_result_cb, &result);
+      g_assert_true (duet_timeline_fill_gap_finish (f->timeline, duet_test_wait (&result), &error));
+      g_assert_no_error (error);
+    }
+  g_object_unref (gap);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 160);
+  g_assert_cmpstr (bodies, ==, expected);
+  check_invariants (f->timeline);
+}
+
+/* A member event without displayname still leaves the sender a name. */
+static void
+test_member_without_name (Fixture *f, gconstpointer data)
+{
+  g_autofree char *msg = NULL;
+  DuetTimelineItem *item;
+
+  start (f);
+  load (f->timeline);
+  msg = duet_test_homeserver_send_message (f->base.server, f->room_id, f->base.bob, "hi");
+  item = wait_for_event (f->timeline, msg);
+  g_assert_nonnull (duet_timeline_item_get_sender_name (item));
+  g_free (duet_test_homeserver_send_event (f->base.server, f->room_id, f->base.bob, "m.room.member",
+                                           f->base.bob, duet_test_json_object ("{\"membership\": \"join\"}")));
+  duet_test_session_settle (f->session);
+  g_assert_nonnull (duet_timeline_item_get_sender_name (item));
+}
+
+/* A page of history asked before the top was cut answers after: it is
+ * older than the cut and is dropped, not put above it with a hole. */
+static void
+test_paginate_during_trim (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->room_id);
+  g_autofree char *bodies = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) shown = NULL;
+
+  send_messages (f, f->base.bob, 0, 120);
+  start (f);
+  load (f->timeline);
+  g_assert_false (duet_timeline_get_at_start (f->timeline));
+  _duet_timeline_set_max_items (f->timeline, 60);
+
+  /* The next page hangs while live messages push the loaded ones out. */
+  duet_test_homeserver_add_fault (f->base.server, "GET", path, 1, DUET_FAULT_HANG, 0, 4000, NULL);
+  duet_timeline_paginate_async (f->timeline, NULL, duet_test_result_cb, &result);
+  for (guint round = 0; round < 4; round++)
+    {
+      send_messages (f, f->base.bob, 120 + round * 10, 10);
+      duet_test_session_settle (f->session);
+    }
+  bodies = dup_bodies (f->timeline);
+  shown = g_strsplit (bodies, ",", -1);
+  g_assert_false (g_strv_contains ((const char * const *) shown, "m119"));  /* trimmed */
+  g_assert_true (duet_timeline_get_loading (f->timeline));  /* the page still hangs */
+  duet_timeline_paginate_finish (f->timeline, duet_test_wait (&result), &error);
+  g_assert_no_error (error);
+  check_invariants (f->timeline);
+  /* The hung page (up to m69) did not go above the cut. */
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  g_strfreev (shown);
+  shown = g_strsplit (bodies, ",", -1);
+  g_assert_false (g_strv_contains ((const char * const *) shown, "m69"));
+  g_assert_true (g_str_has_suffix (bodies, ",m159"));
+
+  while (!duet_timeline_get_at_start (f->timeline))
+    paginate (f->timeline);
+  g_free (bodies);
+  bodies = dup_bodies (f->timeline);
+  expected = expected_bodies (0, 160);
+  g_assert_cmpstr (bodies, ==, expected);
+}
+
+/* One person reacting twice with one key counts once; taking back either
+ * reaction leaves the other. */
+static void
+test_reaction_twice (Fixture *f, gconstpointer data)
+{
+  const char *room_id = "!hostile:localhost";
+  const char *react = "{\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$m1\", \"key\": \"x\"}}";
+  g_autoptr(JsonArray) events = json_array_new ();
+  g_autoptr(JsonArray) redaction = json_array_new ();
+  DuetTimelineItem *item;
+  GPtrArray *reactions;
+
+  f->session = duet_session_new (f->base.client);
+  f->timeline = duet_timeline_new (f->session, room_id);
+  json_array_add_object_element (events, event_new ("$m1", "@bob:localhost", "m.room.message", 1000,
+                                                     "{\"msgtype\": \"m.text\", \"body\": \"ok\"}"));
+  json_array_add_object_element (events, event_new ("$r1", "@eve:localhost", "m.reaction", 2000, react));
+  json_array_add_object_element (events, event_new ("$r2", "@eve:localhost", "m.reaction", 3000, react));
+  json_array_add_object_element (events, event_new ("$r3", "@bob:localhost", "m.reaction", 4000, react));
+  ingest_events (f->session, room_id, events, FALSE);
+  item = find_event (f->timeline, "$m1");
+  g_assert_nonnull (item);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 2);
+
+  /* Eve takes her first one back: her second still counts. */
+  json_array_add_object_element (redaction, event_new ("$d1", "@eve:localhost", "m.room.redaction", 5000,
+                                                        "{\"redacts\": \"$r1\"}"));
+  ingest_events (f->session, room_id, redaction, FALSE);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 2);
+
+  /* Then the second: only Bob's is left. */
+  json_object_set_string_member (json_array_get_object_element (redaction, 0), "event_id", "$d2");
+  json_object_set_string_member (json_object_get_object_member (json_array_get_object_element (redaction, 0),
+                                                                "content"), "redacts", "$r2");
+  ingest_events (f->session, room_id, redaction, FALSE);
+  reactions = duet_timeline_item_get_reactions (item);
+  g_assert_cmpuint (reactions->len, ==, 1);
+  g_assert_cmpuint (((DuetReaction *) reactions->pdata[0])->count, ==, 1);
+}
+
+/* A chat closed while we type tells the other side we stopped. */
+static void
+test_typing_stops_on_close (Fixture *f, gconstpointer data)
+{
+  start (f);
+  load (f->timeline);
+  duet_timeline_set_typing (f->timeline, TRUE);
+  g_assert_true (duet_test_wait_until (server_sees_typing, f, DUET_TEST_TIMEOUT_MS));
+  duet_test_finalize (g_steal_pointer (&f->timeline));
+  g_assert_true (duet_test_wait_until (server_sees_no_typing, f, DUET_TEST_TIMEOUT_MS));
+}
+
 #define ADD(path, func) \
   g_test_add ("/timeline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1480,6 +1781,14 @@ main (int   argc,
   ADD ("echo", test_echo);
   ADD ("echo-new-day", test_echo_new_day);
   ADD ("failed-send", test_failed_send);
+  ADD ("redacted-quote-hides", test_redacted_quote_hides);
+  ADD ("reaction-without-sender", test_reaction_without_sender);
+  ADD ("trim-keeps-relations", test_trim_keeps_relations);
+  ADD ("fill-gap-twice", test_fill_gap_twice);
+  ADD ("member-without-name", test_member_without_name);
+  ADD ("paginate-during-trim", test_paginate_during_trim);
+  ADD ("reaction-twice", test_reaction_twice);
+  ADD ("typing-stops-on-close", test_typing_stops_on_close);
 
   return g_test_run ();
 }

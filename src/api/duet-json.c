@@ -11,6 +11,34 @@
 #include "duet-api-error.h"
 #include "duet-json.h"
 
+static gboolean
+invalid_escape (GError **error)
+{
+  g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                       "The body is not JSON: a string holds an invalid escape");
+  return FALSE;
+}
+
+/* The UTF-16 unit of the \uXXXX escape at @at, or G_MAXUINT32 when there is
+ * none there. */
+static gunichar
+escaped_unit (const char *data,
+              gsize       length,
+              gsize       at)
+{
+  gunichar unit = 0;
+
+  if (at + 6 > length || data[at] != '\\' || data[at + 1] != 'u')
+    return G_MAXUINT32;
+  for (gsize h = at + 2; h < at + 6; h++)
+    {
+      if (!g_ascii_isxdigit (data[h]))
+        return G_MAXUINT32;
+      unit = unit * 16 + g_ascii_xdigit_value (data[h]);
+    }
+  return unit;
+}
+
 /* json-glib parses recursively with no depth limit, so a body of 100,000
  * '[' overflows the stack.  This scan runs on the raw bytes before any
  * json-glib parse: it only has to track strings, escapes and brackets. */
@@ -40,7 +68,33 @@ duet_json_check_bounds (const char  *data,
       if (in_string)
         {
           if (c == '\\')
-            i++;
+            {
+              /* json-glib also takes escapes JSON has not, such as octal
+               * "\\333", and lone UTF-16 surrogates: both make strings that
+               * are not UTF-8 (and a bad pair leaks).  Refuse them here. */
+              char escaped = i + 1 < length ? data[i + 1] : '\0';
+              gunichar unit;
+
+              if (escaped == '\0' || strchr ("\"\\/bfnrtu", escaped) == NULL)
+                return invalid_escape (error);
+              if (escaped != 'u')
+                {
+                  i++;
+                  continue;
+                }
+              unit = escaped_unit (data, length, i);
+              if (unit == G_MAXUINT32 || (unit >= 0xDC00 && unit <= 0xDFFF))
+                return invalid_escape (error);
+              if (unit >= 0xD800 && unit <= 0xDBFF)
+                {
+                  gunichar low = escaped_unit (data, length, i + 6);
+
+                  if (low < 0xDC00 || low > 0xDFFF)
+                    return invalid_escape (error);
+                  i += 6;
+                }
+              i += 5;
+            }
           else if (c == '"')
             in_string = FALSE;
           continue;
@@ -94,6 +148,20 @@ duet_json_check_bounds (const char  *data,
   return TRUE;
 }
 
+/* json-glib writes a double as "%.17g" and adds ".0" when that has no
+ * point: 1e22 comes out as "1e+22.0", which is not JSON, and 1e400 (read as
+ * infinite) as "inf.0". */
+static gboolean
+double_writes_as_json (double value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    return FALSE;
+  g_ascii_formatd (text, sizeof text, "%.17g", value);
+  return strchr (text, '.') != NULL || strpbrk (text, "eE") == NULL;
+}
+
 static gboolean
 number_round_trips (const char *token)
 {
@@ -105,7 +173,7 @@ number_round_trips (const char *token)
       double value = g_ascii_strtod (token, NULL);
 
       /* ERANGE covers both overflow (inf) and underflow (a value lost to 0). */
-      return errno == 0 && isfinite (value);
+      return errno == 0 && double_writes_as_json (value);
     }
 
   g_ascii_strtoll (token, NULL, 10);
@@ -175,12 +243,14 @@ duet_json_check_round_trip (const char  *data,
   return TRUE;
 }
 
-/* json-glib reads 1e400 as an infinite double and writes it back as "inf",
- * which is not JSON: a tree holding one could not be stored and read back
- * (the store keeps responses as text).  Nothing finite was meant, so such a
- * number becomes null.  The bounds check keeps this recursion shallow. */
+/* json-glib reads 1e400 as an infinite double and writes it back as
+ * "inf.0", and 1e22 as "1e+22.0": neither is JSON, so a tree holding such a
+ * number could not be stored and read back (the store keeps responses as
+ * text).  Such a number becomes null: Matrix's canonical JSON has no
+ * floats, and nothing Duet reads is one.  The bounds check keeps this
+ * recursion shallow. */
 static gboolean
-has_non_finite (JsonNode *node)
+has_unwritable_double (JsonNode *node)
 {
   switch (json_node_get_node_type (node))
     {
@@ -191,7 +261,7 @@ has_non_finite (JsonNode *node)
 
         json_object_iter_init (&iter, json_node_get_object (node));
         while (json_object_iter_next (&iter, NULL, &member))
-          if (has_non_finite (member))
+          if (has_unwritable_double (member))
             return TRUE;
         return FALSE;
       }
@@ -200,13 +270,13 @@ has_non_finite (JsonNode *node)
         JsonArray *array = json_node_get_array (node);
 
         for (guint i = 0; i < json_array_get_length (array); i++)
-          if (has_non_finite (json_array_get_element (array, i)))
+          if (has_unwritable_double (json_array_get_element (array, i)))
             return TRUE;
         return FALSE;
       }
     case JSON_NODE_VALUE:
       return json_node_get_value_type (node) == G_TYPE_DOUBLE &&
-             !isfinite (json_node_get_double (node));
+             !double_writes_as_json (json_node_get_double (node));
     case JSON_NODE_NULL:
     default:
       return FALSE;
@@ -214,7 +284,7 @@ has_non_finite (JsonNode *node)
 }
 
 static JsonNode *
-copy_finite (JsonNode *node)
+copy_writable (JsonNode *node)
 {
   switch (json_node_get_node_type (node))
     {
@@ -227,7 +297,7 @@ copy_finite (JsonNode *node)
 
         json_object_iter_init (&iter, json_node_get_object (node));
         while (json_object_iter_next (&iter, &name, &member))
-          json_object_set_member (copy, name, copy_finite (member));
+          json_object_set_member (copy, name, copy_writable (member));
         /* The node takes its own reference. */
         return json_node_init_object (json_node_alloc (), copy);
       }
@@ -237,11 +307,12 @@ copy_finite (JsonNode *node)
         g_autoptr(JsonArray) copy = json_array_sized_new (json_array_get_length (array));
 
         for (guint i = 0; i < json_array_get_length (array); i++)
-          json_array_add_element (copy, copy_finite (json_array_get_element (array, i)));
+          json_array_add_element (copy, copy_writable (json_array_get_element (array, i)));
         return json_node_init_array (json_node_alloc (), copy);
       }
     case JSON_NODE_VALUE:
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+          !double_writes_as_json (json_node_get_double (node)))
         return json_node_init_null (json_node_alloc ());
       return json_node_copy (node);
     case JSON_NODE_NULL:
@@ -289,8 +360,8 @@ duet_json_parse (const char  *data,
       return NULL;
     }
 
-  if (has_non_finite (root))
-    return copy_finite (root);
+  if (has_unwritable_double (root))
+    return copy_writable (root);
   return json_node_ref (root);
 }
 

@@ -19,8 +19,9 @@ gboolean     duet_json_check_bounds          (const char  *data,
                                               gsize        max_size,
                                               guint        max_depth,
                                               GError     **error);
-/* json-glib turns an integer beyond int64 into -1, 1e400 into "inf.0" and
- * cuts strings at \u0000: content read to be written back must hold none. */
+/* json-glib turns an integer beyond int64 into -1, 1e400 into "inf.0", 1e22
+ * into "1e+22.0" and cuts strings at \u0000: content read to be written back
+ * must hold none. */
 gboolean     duet_json_check_round_trip         (const char  *data,
                                               gsize        length,
                                               GError     **error);

@@ -362,17 +362,25 @@ _duet_timeline_item_set_outgoing (DuetTimelineItem *self,
 }
 
 /* The public array is rebuilt on every change, so a view holding the old
- * one sees a new pointer along with the notification. */
+ * one sees a new pointer along with the notification.  A key counts the
+ * people who reacted with it: one person's second identical reaction is
+ * kept (it stays when the first is taken back) but not counted. */
 static void
 rebuild_reactions (DuetTimelineItem *self,
                    const char       *own_user_id)
 {
   g_autoptr(GPtrArray) reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_reaction_free);
+  g_autoptr(GHashTable) counted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < self->reaction_refs->len; i++)
     {
       DuetReactionRef *ref = self->reaction_refs->pdata[i];
       DuetReaction *reaction = NULL;
+      char *who = g_strconcat (ref->key, "\n", ref->sender, NULL);
+
+      /* Keys are single lines: "key\nsender" names one pair. */
+      if (!g_hash_table_add (counted, who))
+        continue;
 
       for (guint j = 0; j < reactions->len && reaction == NULL; j++)
         if (g_str_equal (((DuetReaction *) reactions->pdata[j])->key, ref->key))
@@ -410,13 +418,10 @@ _duet_timeline_item_add_reaction (DuetTimelineItem *self,
     {
       DuetReactionRef *other = self->reaction_refs->pdata[i];
 
+      if (g_strcmp0 (other->event_id, event_id) == 0)
+        return FALSE;
       if (g_str_equal (other->key, key))
-        {
-          /* One person's second identical reaction counts once. */
-          if (g_str_equal (other->sender, sender))
-            return FALSE;
-          known_key = TRUE;
-        }
+        known_key = TRUE;
     }
   keys = self->reactions->len;
   if (!known_key && keys >= DUET_TIMELINE_MAX_REACTION_KEYS)
@@ -440,7 +445,7 @@ _duet_timeline_item_remove_reaction (DuetTimelineItem *self,
     {
       DuetReactionRef *ref = self->reaction_refs->pdata[i];
 
-      if (g_str_equal (ref->event_id, event_id))
+      if (g_strcmp0 (ref->event_id, event_id) == 0)
         {
           g_ptr_array_remove_index (self->reaction_refs, i);
           rebuild_reactions (self, own_user_id);

@@ -51,6 +51,7 @@ take_page (DuetTimeline *self,
 typedef struct {
   guint  rounds;
   gssize fresh;
+  guint  n_trims;  /* the timeline's when the page was asked for */
 } PaginateData;
 
 static void paginate_step (GTask *task);
@@ -73,6 +74,15 @@ messages_cb (GObject      *object,
       self->paginating = FALSE;
       _duet_timeline_set_loading (self, FALSE);
       g_task_return_error (task, error);
+      return;
+    }
+  /* The top was cut meanwhile: this page is older than the cut's token
+   * and would leave a hole below it.  The next pagination asks again. */
+  if (data->n_trims != self->n_trims)
+    {
+      self->paginating = FALSE;
+      _duet_timeline_set_loading (self, FALSE);
+      g_task_return_int (task, data->fresh);
       return;
     }
 
@@ -101,7 +111,9 @@ static void
 paginate_step (GTask *task)
 {
   DuetTimeline *self = g_task_get_source_object (task);
+  PaginateData *data = g_task_get_task_data (task);
 
+  data->n_trims = self->n_trims;
   duet_client_get_messages_async (duet_session_get_client (self->session), self->room_id,
                                   self->back_token, PAGE_SIZE, g_task_get_cancellable (task),
                                   messages_cb, task);
@@ -283,6 +295,7 @@ gap_messages_cb (GObject      *object,
   gboolean met = FALSE, saw_create = FALSE;
   guint index;
 
+  gap->filling = FALSE;
   _duet_timeline_set_loading (self, FALSE);
   reply = duet_client_get_messages_finish (DUET_CLIENT (object), result, &error);
   if (reply == NULL)
@@ -360,6 +373,15 @@ duet_timeline_fill_gap_async (DuetTimeline        *self,
                                "Not a gap of this timeline");
       return;
     }
+  /* A second answer from the same token would bring only known events,
+   * and be taken for the gap being met. */
+  if (gap->filling)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "This gap is already being filled");
+      return;
+    }
+  gap->filling = TRUE;
   g_task_set_task_data (task, g_object_ref (gap), g_object_unref);
   _duet_timeline_set_loading (self, TRUE);
   duet_client_get_messages_async (duet_session_get_client (self->session), self->room_id,

@@ -93,6 +93,7 @@ struct _DuetTimelineItem
   GPtrArray            *edits;           /* DuetEditRecord, NULL until edited */
   GPtrArray            *reaction_refs;   /* DuetReactionRef */
   char                 *gap_token;       /* GAP: where to paginate back from */
+  gboolean              filling;         /* GAP: a fill_gap request runs */
   char                 *token_before;    /* first of a batch: paginates back from it */
   gint64                day;             /* local midnight (ms) of timestamp */
   char                 *txn_id;          /* our event's transaction id, if known */
@@ -110,8 +111,8 @@ void              _duet_timeline_item_notify      (DuetTimelineItem     *self,
                                                    DuetTimelineItemProp  prop);
 void              _duet_timeline_item_set_outgoing (DuetTimelineItem    *self,
                                                    GObject              *outgoing);
-/* Adds one reaction (a second one by the same sender and key counts once);
- * FALSE when it was not taken. */
+/* Adds one reaction (a second one by the same sender and key is kept but
+ * counts once); FALSE when it was not taken. */
 gboolean          _duet_timeline_item_add_reaction (DuetTimelineItem    *self,
                                                    const char           *event_id,
                                                    const char           *sender,
@@ -159,7 +160,7 @@ struct _DuetTimeline
   GPtrArray    *items;         /* DuetTimelineItem, in display order */
   GHashTable   *by_event_id;   /* event id → DuetTimelineItem (borrowed from items) */
   GHashTable   *seen;          /* every event id taken, relations included */
-  GHashTable   *redacted;      /* ids of redacted events */
+  GHashTable   *redacted;      /* redacted event id → id of the redaction */
   GHashTable   *pending;       /* target id → GPtrArray of JsonObject relations */
   guint         n_pending;
   GHashTable   *reactions;     /* reaction event id → target event id */
@@ -176,6 +177,7 @@ struct _DuetTimeline
   gboolean      paginating;
   gboolean      load_started;  /* load() ran or runs: it does nothing again */
   guint         max_items;     /* past this, live events push the oldest out */
+  guint         n_trims;       /* times the top was cut: a page asked before is stale */
 
   gboolean      typing_sent;
   gint64        typing_sent_at;
@@ -225,6 +227,11 @@ gboolean          _duet_timeline_event_is_new     (DuetTimeline         *self,
 GPtrArray        *_duet_timeline_take_events      (DuetTimeline         *self,
                                                    GPtrArray            *events,
                                                    gboolean             *saw_create) G_GNUC_WARN_UNUSED_RESULT;
+/* The first @n_items items are about to leave the list (a trim): the
+ * timeline forgets them and what hangs on them, so that paginating brings
+ * them back whole. */
+void              _duet_timeline_forget_items     (DuetTimeline         *self,
+                                                   guint                 n_items);
 /* The event objects of a JSON array, oldest first (@newest_first for
  * /messages dir=b), the newest @max of them; borrowed from @array. */
 GPtrArray        *_duet_timeline_collect_events   (JsonArray            *array,

@@ -299,11 +299,14 @@ apply_reaction (DuetTimeline     *self,
   g_autofree char *key = duet_text_sanitize_line (duet_json_get_string (relates_to, "key"),
                                                   DUET_TIMELINE_MAX_REACTION_KEY_CHARS);
 
+  const char *event_id = duet_json_get_string (reaction, "event_id");
+
   if (key == NULL || item->kind != DUET_TIMELINE_ITEM_MESSAGE ||
       item->message_kind == DUET_MESSAGE_REDACTED)
     return;
-  _duet_timeline_item_add_reaction (item, duet_json_get_string (reaction, "event_id"),
-                                    duet_json_get_string (reaction, "sender"), key,
+  /* Known by its id, so that redacting it finds its target. */
+  g_hash_table_insert (self->reactions, g_strdup (event_id), g_strdup (item->event_id));
+  _duet_timeline_item_add_reaction (item, event_id, duet_json_get_string (reaction, "sender"), key,
                                     self->own_user_id);
 }
 
@@ -322,7 +325,7 @@ apply_relation (DuetTimeline     *self,
     apply_edit (self, target, relation);
 }
 
-static void
+static gboolean
 add_pending (DuetTimeline *self,
              const char   *target_id,
              JsonObject   *relation)
@@ -330,7 +333,7 @@ add_pending (DuetTimeline *self,
   GPtrArray *list;
 
   if (self->n_pending >= MAX_PENDING)
-    return;
+    return FALSE;
   list = g_hash_table_lookup (self->pending, target_id);
   if (list == NULL)
     {
@@ -339,6 +342,7 @@ add_pending (DuetTimeline *self,
     }
   g_ptr_array_add (list, json_object_ref (relation));
   self->n_pending++;
+  return TRUE;
 }
 
 static void
@@ -358,12 +362,16 @@ apply_pending (DuetTimeline     *self,
 
 static void
 apply_redaction (DuetTimeline *self,
-                 const char   *target_id)
+                 const char   *target_id,
+                 const char   *redaction_id)
 {
   DuetTimelineItem *item = g_hash_table_lookup (self->by_event_id, target_id);
   const char *reaction_target, *edit_target;
 
-  g_hash_table_add (self->redacted, g_strdup (target_id));
+  g_hash_table_insert (self->redacted, g_strdup (target_id), g_strdup (redaction_id));
+  /* A message fetched only for a reply's quote is deleted there too. */
+  if (item == NULL)
+    item = g_hash_table_lookup (self->quoted, target_id);
   if (item != NULL)
     {
       if (item->kind == DUET_TIMELINE_ITEM_MESSAGE && item->message_kind != DUET_MESSAGE_REDACTED)
@@ -396,6 +404,161 @@ relation_target (JsonObject *event,
       target == NULL || !duet_matrix_is_valid_event_id (target))
     return NULL;
   return target;
+}
+
+/* --- Forgetting trimmed items ---------------------------------------------- */
+
+/* The reaction @ref to @target as an event again, to wait in pending. */
+static JsonObject *
+reaction_event (DuetTimelineItem *target,
+                DuetReactionRef  *ref)
+{
+  JsonObject *event = json_object_new ();
+  JsonObject *content = json_object_new ();
+  JsonObject *relates_to = json_object_new ();
+
+  json_object_set_string_member (relates_to, "rel_type", "m.annotation");
+  json_object_set_string_member (relates_to, "event_id", target->event_id);
+  json_object_set_string_member (relates_to, "key", ref->key);
+  json_object_set_object_member (content, "m.relates_to", relates_to);
+  json_object_set_string_member (event, "type", "m.reaction");
+  json_object_set_string_member (event, "event_id", ref->event_id);
+  json_object_set_string_member (event, "sender", ref->sender);
+  json_object_set_object_member (event, "content", content);
+  return event;
+}
+
+/* The edit @record of @target as an event again, to wait in pending. */
+static JsonObject *
+edit_event (DuetTimelineItem *target,
+            DuetEditRecord   *record)
+{
+  JsonObject *event = json_object_new ();
+  JsonObject *content = json_object_new ();
+
+  json_object_set_object_member (content, "m.new_content", json_object_ref (record->content));
+  json_object_set_string_member (event, "type", "m.room.message");
+  json_object_set_string_member (event, "event_id", record->event_id);
+  json_object_set_string_member (event, "sender", target->sender);
+  json_object_set_int_member (event, "origin_server_ts", record->ts);
+  json_object_set_object_member (event, "content", content);
+  return event;
+}
+
+/* @relation_id hangs on a trimmed item: it waits in pending for the item
+ * to come back (its event stays seen, so a page bringing it again does not
+ * apply it twice); when pending is full, it is seen no more, and the page
+ * that brings it back applies it. */
+static void
+keep_relation (DuetTimeline     *self,
+               DuetTimelineItem *target,
+               const char       *relation_id,
+               JsonObject       *relation)
+{
+  g_autoptr(JsonObject) owned = relation;
+
+  if (!add_pending (self, target->event_id, relation))
+    g_hash_table_remove (self->seen, relation_id);
+}
+
+/* @event_id is gone with a trimmed item: so is its redaction, which a
+ * page brings again with it (the server sends redacted events stripped). */
+static void
+forget_redaction (DuetTimeline *self,
+                  const char   *event_id)
+{
+  const char *redaction_id = g_hash_table_lookup (self->redacted, event_id);
+
+  if (redaction_id != NULL)
+    g_hash_table_remove (self->seen, redaction_id);
+  g_hash_table_remove (self->redacted, event_id);
+}
+
+static void
+forget_item (DuetTimeline     *self,
+             DuetTimelineItem *item)
+{
+  GPtrArray *repliers;
+
+  if (item->event_id == NULL)
+    return;
+  /* Seen no more: paginating back brings it again. */
+  g_hash_table_remove (self->by_event_id, item->event_id);
+  g_hash_table_remove (self->seen, item->event_id);
+  forget_redaction (self, item->event_id);
+  if (item->reply_event_id != NULL &&
+      (repliers = g_hash_table_lookup (self->repliers, item->reply_event_id)) != NULL)
+    {
+      g_ptr_array_remove (repliers, item);
+      if (repliers->len == 0)
+        g_hash_table_remove (self->repliers, item->reply_event_id);
+    }
+
+  for (guint i = 0; i < item->reaction_refs->len; i++)
+    {
+      DuetReactionRef *ref = item->reaction_refs->pdata[i];
+
+      keep_relation (self, item, ref->event_id, reaction_event (item, ref));
+    }
+  for (guint i = 0; item->edits != NULL && i < item->edits->len; i++)
+    {
+      DuetEditRecord *record = item->edits->pdata[i];
+
+      keep_relation (self, item, record->event_id, edit_event (item, record));
+    }
+}
+
+/* Relations of the items gone (@gone: their event ids): no more in the
+ * maps; those deleted are seen no more either, nor are their deletions. */
+static void
+forget_relations_of (DuetTimeline *self,
+                     GHashTable   *map,
+                     GHashTable   *gone)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, map);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_hash_table_contains (gone, value))
+      {
+        if (g_hash_table_contains (self->redacted, key))
+          {
+            g_hash_table_remove (self->seen, key);
+            forget_redaction (self, key);
+          }
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+void
+_duet_timeline_forget_items (DuetTimeline *self,
+                             guint         n_items)
+{
+  g_autoptr(GHashTable) gone = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < n_items && i < self->items->len; i++)
+    {
+      DuetTimelineItem *item = self->items->pdata[i];
+
+      if (item->event_id == NULL)
+        continue;
+      forget_item (self, item);
+      g_hash_table_add (gone, item->event_id);
+    }
+  forget_relations_of (self, self->reactions, gone);
+  forget_relations_of (self, self->edits, gone);
+}
+
+/* A relation counts only from a real person: a reaction or an edit
+ * without a valid sender is dropped (reactions are told apart, and edits
+ * checked, by their sender). */
+static gboolean
+has_valid_sender (JsonObject *event)
+{
+  const char *sender = duet_json_get_string (event, "sender");
+
+  return sender != NULL && duet_matrix_is_valid_user_id (sender);
 }
 
 /* --- Taking events --------------------------------------------------------- */
@@ -447,15 +610,14 @@ _duet_timeline_take_events (DuetTimeline *self,
             target = duet_json_get_string (event, "redacts");
           if (target != NULL && duet_matrix_is_valid_event_id (target) &&
               duet_json_get_object (duet_json_get_object (event, "unsigned"), "redacted_because") == NULL)
-            apply_redaction (self, target);
+            apply_redaction (self, target, event_id);
           continue;
         }
       if (g_str_equal (type, "m.reaction"))
         {
           if ((target = relation_target (event, "m.annotation")) == NULL ||
-              g_hash_table_contains (self->redacted, event_id))
+              !has_valid_sender (event) || g_hash_table_contains (self->redacted, event_id))
             continue;
-          g_hash_table_insert (self->reactions, g_strdup (event_id), g_strdup (target));
           if ((item = g_hash_table_lookup (self->by_event_id, target)) != NULL)
             apply_reaction (self, item, event);
           else
@@ -464,7 +626,7 @@ _duet_timeline_take_events (DuetTimeline *self,
         }
       if (g_str_equal (type, "m.room.message") && (target = relation_target (event, "m.replace")) != NULL)
         {
-          if (g_hash_table_contains (self->redacted, event_id))
+          if (!has_valid_sender (event) || g_hash_table_contains (self->redacted, event_id))
             continue;
           if ((item = g_hash_table_lookup (self->by_event_id, target)) != NULL)
             apply_edit (self, item, event);

@@ -332,22 +332,6 @@ _duet_timeline_mark_batch (GPtrArray  *items,
   first->token_before = g_strdup (token);
 }
 
-static void
-forget_item (DuetTimeline     *self,
-             DuetTimelineItem *item)
-{
-  GPtrArray *repliers;
-
-  if (item->event_id == NULL)
-    return;
-  /* Seen no more: paginating back brings it again. */
-  g_hash_table_remove (self->by_event_id, item->event_id);
-  g_hash_table_remove (self->seen, item->event_id);
-  if (item->reply_event_id != NULL &&
-      (repliers = g_hash_table_lookup (self->repliers, item->reply_event_id)) != NULL)
-    g_ptr_array_remove (repliers, item);
-}
-
 /* A chat left open for very long keeps its newest items: past the bound,
  * the oldest fifth goes, cut before the first item of a batch whose token
  * lets pagination bring it back. */
@@ -373,8 +357,8 @@ trim_top (DuetTimeline *self)
   first = self->items->pdata[cut];
   g_free (self->back_token);
   self->back_token = g_strdup (first->token_before);
-  for (guint i = 0; i < cut; i++)
-    forget_item (self, self->items->pdata[i]);
+  _duet_timeline_forget_items (self, cut);
+  self->n_trims++;
   g_ptr_array_remove_range (self->items, 0, cut);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, cut, 0);
   repair_from (self, 0);
@@ -622,6 +606,14 @@ duet_timeline_dispose (GObject *object)
 {
   DuetTimeline *self = DUET_TIMELINE (object);
 
+  /* A chat closed while typing: the other side stops seeing it now, not
+   * when the notice expires.  Without our cancellable, which goes next. */
+  if (self->typing_sent)
+    {
+      self->typing_sent = FALSE;
+      duet_client_send_typing_async (duet_session_get_client (self->session), self->room_id, FALSE,
+                                     TYPING_TIMEOUT_MS, NULL, typing_sent_cb, NULL);
+    }
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->typing_timeout_id, g_source_remove);
   _duet_timeline_echo_dispose (self);
@@ -749,7 +741,7 @@ duet_timeline_init (DuetTimeline *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_event_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->redacted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->redacted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->reactions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
