@@ -10,8 +10,11 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "duet-contact-list.h"
 #include "duet-json.h"
+#include "duet-json-stream.h"
 #include "duet-matrix-id.h"
 #include "duet-room-private.h"
 #include "duet-session-private.h"
@@ -19,6 +22,9 @@
 
 /* A response naming more rooms than this is hostile; the rest wait. */
 #define MAX_ROOMS_PER_SECTION 5000
+/* Up to this many rooms in a streamed response, the contact list follows
+ * each room as it is taken in; beyond, it catches up once at the end. */
+#define STREAM_CONTACTS_EACH_ROOM 32
 
 struct _DuetSession
 {
@@ -42,6 +48,15 @@ struct _DuetSession
   gboolean          ingesting;
   /* The response being taken in came from the server (not the cache). */
   gboolean          ingest_live;
+
+  /* A streamed /sync response being taken in, part by part. */
+  gboolean             in_stream;
+  DuetStoreSyncWriter *writer;         /* NULL: no store */
+  GHashTable          *stream_rooms;   /* DuetRoom → section rank seen in this response */
+  guint                stream_counts[3];
+  /* Contacts follow each room as it is taken in (a short response), or
+   * once at the end (the first response, or past STREAM_CONTACTS_EACH_ROOM). */
+  gboolean             stream_initial;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -161,10 +176,23 @@ store_saved_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   /* The model has the data; only the cache fell behind.  Say so: the
-   * next start will sync more, but nothing is lost on the server. */
-  if (!duet_store_save_sync_finish (DUET_STORE (object), result, &error))
+   * next start will sync more, but nothing is lost on the server.  A
+   * response that never completed left the cache as it was. */
+  if (!duet_store_save_sync_finish (DUET_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_signal_emit (self, signals[SIGNAL_STORE_ERROR], 0, error);
 }
+
+static void sync_part_cb (DuetSession        *self,
+                          const DuetJsonPart *part,
+                          DuetSyncLoop       *loop);
+static void sync_end_cb (DuetSession  *self,
+                         const char   *next_batch,
+                         DuetSyncLoop *loop);
+static void sync_aborted_cb (DuetSession  *self,
+                             DuetSyncLoop *loop);
+static void end_stream (DuetSession *self,
+                        gboolean     complete);
 
 static void
 sync_response_cb (DuetSession  *self,
@@ -208,6 +236,14 @@ duet_session_constructed (GObject *object)
   self->sync_loop = duet_sync_loop_new (self->client);
   g_signal_connect_object (self->sync_loop, "response",
                            G_CALLBACK (sync_response_cb), self, G_CONNECT_SWAPPED);
+  /* Responses are taken in as they arrive, never held whole. */
+  duet_sync_loop_set_streaming (self->sync_loop, TRUE);
+  g_signal_connect_object (self->sync_loop, "response-part",
+                           G_CALLBACK (sync_part_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "response-end",
+                           G_CALLBACK (sync_end_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "response-aborted",
+                           G_CALLBACK (sync_aborted_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync_loop, "error",
                            G_CALLBACK (sync_error_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync_loop, "notify::state",
@@ -230,6 +266,10 @@ duet_session_dispose (GObject *object)
   /* The chats state may hold tasks that reference the session's parts:
    * it goes first. */
   g_clear_pointer (&self->chats, _duet_session_chats_free);
+
+  /* A response cut off by the end of the session: the cache rolls back. */
+  if (self->in_stream)
+    end_stream (self, FALSE);
 
   if (self->sync_loop != NULL)
     {
@@ -451,6 +491,18 @@ emit_timeline_events (DuetSession *self,
 }
 
 static void
+ingest_room (DuetSession *self,
+             DuetRoom    *room,
+             JsonObject  *room_json,
+             ApplyFunc    apply,
+             const char  *own_user_id)
+{
+  apply (room, room_json, own_user_id);
+  sync_invite_listing (self, room);
+  emit_timeline_events (self, room, room_json);
+}
+
+static void
 ingest_section (DuetSession *self,
                 JsonObject  *rooms,
                 const char  *section,
@@ -469,23 +521,18 @@ ingest_section (DuetSession *self,
   json_object_iter_init (&iter, entries);
   while (json_object_iter_next (&iter, &room_id, &node) && count < MAX_ROOMS_PER_SECTION)
     {
-      DuetRoom *room;
-
       if (!JSON_NODE_HOLDS_OBJECT (node) || !duet_matrix_is_valid_room_id (room_id))
         continue;
       count++;
-      room = ensure_room (self, room_id);
-      apply (room, json_node_get_object (node), own_user_id);
-      sync_invite_listing (self, room);
-      emit_timeline_events (self, room, json_node_get_object (node));
+      ingest_room (self, ensure_room (self, room_id), json_node_get_object (node), apply, own_user_id);
     }
 }
 
 static void
 ingest_account_data (DuetSession *self,
-                     JsonObject  *response)
+                     JsonObject  *account_data)
 {
-  JsonArray *events = duet_json_get_array (duet_json_get_object (response, "account_data"), "events");
+  JsonArray *events = duet_json_get_array (account_data, "events");
   JsonObject *direct = NULL;
 
   if (events == NULL)
@@ -520,7 +567,7 @@ ingest_response (DuetSession *self,
   self->ingesting = TRUE;
   self->ingest_live = live;
 
-  ingest_account_data (self, response);
+  ingest_account_data (self, duet_json_get_object (response, "account_data"));
 
   /* A room can be in two sections at once: a server reports a leave that
    * happened in the window even when we rejoined or were invited again
@@ -546,6 +593,150 @@ duet_session_ingest (DuetSession *self,
   g_return_if_fail (response != NULL);
 
   ingest_response (self, response, TRUE);
+}
+
+/* --- A streamed response --------------------------------------------------- */
+
+/* The order a room's sections are applied in when one response names it
+ * twice (see ingest_response): a later rank is the newer news. */
+static const struct {
+  const char *name;
+  ApplyFunc   apply;
+} stream_sections[] = {
+  { "leave", _duet_room_apply_left },
+  { "join", _duet_room_apply_joined },
+  { "invite", _duet_room_apply_invited },
+};
+
+static void
+begin_stream (DuetSession *self)
+{
+  g_assert (!self->in_stream);
+
+  /* Kept alive until the end, as ingest_response does for its span. */
+  g_object_ref (self);
+  self->in_stream = TRUE;
+  self->ingesting = TRUE;
+  self->ingest_live = TRUE;
+  self->stream_rooms = g_hash_table_new (NULL, NULL);
+  self->stream_initial = duet_sync_loop_get_since (self->sync_loop) == NULL;
+  memset (self->stream_counts, 0, sizeof self->stream_counts);
+  if (self->store != NULL)
+    self->writer = duet_store_save_sync_begin (self->store, store_saved_cb, g_object_ref (self));
+}
+
+static void
+end_stream (DuetSession *self,
+            gboolean     complete)
+{
+  g_assert (self->in_stream);
+
+  self->in_stream = FALSE;
+  self->ingesting = FALSE;
+  self->ingest_live = FALSE;
+  g_clear_pointer (&self->stream_rooms, g_hash_table_unref);
+  if (self->writer != NULL && !complete)
+    duet_store_sync_writer_abort (g_steal_pointer (&self->writer));
+
+  /* Even a cut-off response changed rooms: the list shows them. */
+  update_contacts (self);
+  if (complete)
+    g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
+  g_object_unref (self);
+}
+
+static void
+stream_room (DuetSession        *self,
+             const DuetJsonPart *part)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  DuetRoom *room;
+  guint rank, seen;
+
+  for (rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
+    if (g_str_equal (part->section, stream_sections[rank].name))
+      break;
+  if (rank == G_N_ELEMENTS (stream_sections) || !duet_matrix_is_valid_room_id (part->name) ||
+      self->stream_counts[rank] >= MAX_ROOMS_PER_SECTION)
+    return;
+
+  node = duet_json_part_parse (part, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  self->stream_counts[rank]++;
+
+  /* Named in a newer section of this response already (Synapse sends
+   * join, invite, leave in that order): this is older news. */
+  room = ensure_room (self, part->name);
+  seen = GPOINTER_TO_UINT (g_hash_table_lookup (self->stream_rooms, room));
+  if (seen > rank + 1)
+    return;
+  g_hash_table_insert (self->stream_rooms, room, GUINT_TO_POINTER (rank + 1));
+
+  /* The cache takes the bytes as sent, and parses them on its own thread. */
+  if (self->writer != NULL)
+    {
+      bytes = g_bytes_new (part->data, part->length);
+      duet_store_sync_writer_add_room (self->writer, part->section, part->name, bytes);
+    }
+  ingest_room (self, room, json_node_get_object (node), stream_sections[rank].apply,
+               _duet_session_get_user_id (self));
+
+  /* What the room shows and what its contact shows change together, as
+   * in a whole response; a long one is caught up once at its end. */
+  if (!self->stream_initial && g_hash_table_size (self->stream_rooms) <= STREAM_CONTACTS_EACH_ROOM)
+    update_contacts (self);
+}
+
+static void
+sync_part_cb (DuetSession        *self,
+              const DuetJsonPart *part,
+              DuetSyncLoop       *loop)
+{
+  if (!self->in_stream)
+    begin_stream (self);
+
+  if (part->section != NULL)
+    {
+      stream_room (self, part);
+      return;
+    }
+
+  if (g_str_equal (part->name, "account_data"))
+    {
+      g_autoptr(JsonNode) node = duet_json_part_parse (part, NULL);
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        return;
+      if (self->writer != NULL)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (part->data, part->length);
+
+          duet_store_sync_writer_add_account_data (self->writer, bytes);
+        }
+      ingest_account_data (self, json_node_get_object (node));
+    }
+}
+
+static void
+sync_end_cb (DuetSession  *self,
+             const char   *next_batch,
+             DuetSyncLoop *loop)
+{
+  if (!self->in_stream)
+    begin_stream (self);
+  if (self->writer != NULL)
+    duet_store_sync_writer_commit (g_steal_pointer (&self->writer), next_batch);
+  end_stream (self, TRUE);
+}
+
+static void
+sync_aborted_cb (DuetSession  *self,
+                 DuetSyncLoop *loop)
+{
+  if (self->in_stream)
+    end_stream (self, FALSE);
 }
 
 /* --- Public API ----------------------------------------------------------- */
