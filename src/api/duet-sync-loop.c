@@ -658,7 +658,20 @@ duet_sync_loop_build_filter (guint timeline_limit)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
+  /* What a DM client draws its list from, and no more: no presence, only
+   * receipts and typing as ephemeral events, members only as far as the
+   * timeline needs them (the rest on demand, GET /members), none of the
+   * state that can be large and that Duet never shows (space children,
+   * widgets, server ACLs). */
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "presence");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "not_types");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "*");
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
   json_builder_set_member_name (builder, "room");
   json_builder_begin_object (builder);
 
@@ -666,6 +679,22 @@ duet_sync_loop_build_filter (guint timeline_limit)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "lazy_load_members");
   json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "not_types");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "m.space.child");
+  json_builder_add_string_value (builder, "m.room.server_acl");
+  json_builder_add_string_value (builder, "im.vector.modular.widgets");
+  json_builder_add_string_value (builder, "m.room.pinned_events");
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "ephemeral");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "types");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "m.receipt");
+  json_builder_add_string_value (builder, "m.typing");
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "timeline");
