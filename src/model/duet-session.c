@@ -57,6 +57,8 @@ struct _DuetSession
   /* Contacts follow each room as it is taken in (a short response), or
    * once at the end (the first response, or past STREAM_CONTACTS_EACH_ROOM). */
   gboolean             stream_initial;
+  /* m.direct changed while a response was taken in: rebuild at its end. */
+  gboolean             direct_changed;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -220,6 +222,8 @@ direct_map_changed_cb (DuetSession   *self,
    * ingest rebuilds once. */
   if (!self->ingesting)
     update_contacts (self);
+  else
+    self->direct_changed = TRUE;
 }
 
 /* --- GObject -------------------------------------------------------------- */
@@ -608,6 +612,15 @@ static const struct {
   { "invite", _duet_room_apply_invited },
 };
 
+/* Whether the contact list follows the streamed response room by room
+ * (only the people a room concerns move) rather than once at its end. */
+static gboolean
+stream_follows_rooms (DuetSession *self)
+{
+  return !self->stream_initial && !self->direct_changed &&
+         g_hash_table_size (self->stream_rooms) <= STREAM_CONTACTS_EACH_ROOM;
+}
+
 static void
 begin_stream (DuetSession *self)
 {
@@ -620,6 +633,7 @@ begin_stream (DuetSession *self)
   self->ingest_live = TRUE;
   self->stream_rooms = g_hash_table_new (NULL, NULL);
   self->stream_initial = duet_sync_loop_get_since (self->sync_loop) == NULL;
+  self->direct_changed = FALSE;
   memset (self->stream_counts, 0, sizeof self->stream_counts);
   if (self->store != NULL)
     self->writer = duet_store_save_sync_begin (self->store, store_saved_cb, g_object_ref (self));
@@ -629,8 +643,9 @@ static void
 end_stream (DuetSession *self,
             gboolean     complete)
 {
-  g_assert (self->in_stream);
+  gboolean followed = stream_follows_rooms (self);
 
+  g_assert (self->in_stream);
   self->in_stream = FALSE;
   self->ingesting = FALSE;
   self->ingest_live = FALSE;
@@ -638,8 +653,10 @@ end_stream (DuetSession *self,
   if (self->writer != NULL && !complete)
     duet_store_sync_writer_abort (g_steal_pointer (&self->writer));
 
-  /* Even a cut-off response changed rooms: the list shows them. */
-  update_contacts (self);
+  /* Unless each room already moved its contacts (a short response), the
+   * list catches up once; even a cut-off response changed rooms. */
+  if (!followed)
+    update_contacts (self);
   if (complete)
     g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
   g_object_unref (self);
@@ -685,8 +702,8 @@ stream_room (DuetSession        *self,
 
   /* What the room shows and what its contact shows change together, as
    * in a whole response; a long one is caught up once at its end. */
-  if (!self->stream_initial && g_hash_table_size (self->stream_rooms) <= STREAM_CONTACTS_EACH_ROOM)
-    update_contacts (self);
+  if (stream_follows_rooms (self))
+    duet_contact_list_update_room (self->contacts, self, room);
 }
 
 static void
