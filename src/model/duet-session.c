@@ -37,6 +37,10 @@ struct _DuetSession
   GHashTable       *rooms_by_id;   /* room id → DuetRoom */
   GListStore       *rooms;         /* DuetRoom, in the order first seen */
   GListStore       *invites;       /* DuetRoom we are invited to, newest first */
+  /* Rooms whose own invite said is_direct, by inviter (rule 3 looks them
+   * up per person: no scan of every room). */
+  GHashTable       *direct_invites;    /* inviter id → GPtrArray of DuetRoom (borrowed) */
+  GHashTable       *direct_invite_of;  /* DuetRoom → the inviter id it is listed under */
   DuetContactList  *contacts;
   DuetSessionChats *chats;
   DuetStore        *store;         /* NULL: nothing is cached */
@@ -287,6 +291,8 @@ duet_session_dispose (GObject *object)
   g_clear_object (&self->contacts);
   g_clear_object (&self->invites);
   g_clear_object (&self->rooms);
+  g_clear_pointer (&self->direct_invites, g_hash_table_unref);
+  g_clear_pointer (&self->direct_invite_of, g_hash_table_unref);
   g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
   g_clear_object (&self->direct_map);
   g_clear_object (&self->client);
@@ -413,6 +419,9 @@ static void
 duet_session_init (DuetSession *self)
 {
   self->rooms_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->direct_invites = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) g_ptr_array_unref);
+  self->direct_invite_of = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->rooms = g_list_store_new (DUET_TYPE_ROOM);
   self->invites = g_list_store_new (DUET_TYPE_ROOM);
   self->contacts = duet_contact_list_new ();
@@ -428,6 +437,40 @@ duet_session_new (DuetClient *client)
 
 /* --- Ingest --------------------------------------------------------------- */
 
+/* Keeps direct_invites in step with the room's own invite, whoever
+ * changed it (a sync, or members read for Start Chat). */
+static void
+room_invite_changed_cb (DuetSession *self,
+                        GParamSpec  *pspec,
+                        DuetRoom    *room)
+{
+  const char *inviter = duet_room_get_invite_is_direct (room) ? duet_room_get_inviter (room) : NULL;
+  const char *listed = g_hash_table_lookup (self->direct_invite_of, room);
+  GPtrArray *rooms;
+
+  if (g_strcmp0 (inviter, listed) == 0)
+    return;
+  if (listed != NULL)
+    {
+      rooms = g_hash_table_lookup (self->direct_invites, listed);
+      g_ptr_array_remove (rooms, room);
+      if (rooms->len == 0)
+        g_hash_table_remove (self->direct_invites, listed);
+      g_hash_table_remove (self->direct_invite_of, room);
+    }
+  if (inviter != NULL)
+    {
+      rooms = g_hash_table_lookup (self->direct_invites, inviter);
+      if (rooms == NULL)
+        {
+          rooms = g_ptr_array_new ();
+          g_hash_table_insert (self->direct_invites, g_strdup (inviter), rooms);
+        }
+      g_ptr_array_add (rooms, room);
+      g_hash_table_insert (self->direct_invite_of, room, g_strdup (inviter));
+    }
+}
+
 static DuetRoom *
 ensure_room (DuetSession *self,
              const char  *room_id)
@@ -439,6 +482,10 @@ ensure_room (DuetSession *self,
       room = _duet_room_new (room_id, _duet_session_get_user_id (self));
       g_hash_table_insert (self->rooms_by_id, g_strdup (room_id), room);
       g_list_store_append (self->rooms, room);
+      g_signal_connect_object (room, "notify::inviter", G_CALLBACK (room_invite_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (room, "notify::invite-is-direct", G_CALLBACK (room_invite_changed_cb),
+                               self, G_CONNECT_SWAPPED);
     }
   return room;
 }
@@ -953,6 +1000,16 @@ _duet_session_get_user_id (DuetSession *self)
 {
   g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
   return duet_client_get_user_id (self->client);
+}
+
+GPtrArray *
+_duet_session_get_direct_invites_from (DuetSession *self,
+                                       const char  *inviter)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  g_return_val_if_fail (inviter != NULL, NULL);
+
+  return g_hash_table_lookup (self->direct_invites, inviter);
 }
 
 void
