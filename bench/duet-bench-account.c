@@ -41,11 +41,26 @@ mix (guint32 a,
   return (guint32) (z ^ (z >> 31));
 }
 
+static guint dm_every = 3;
+static gboolean with_avatars = TRUE;
+
+void
+duet_bench_account_set_avatars (gboolean avatars)
+{
+  with_avatars = avatars;
+}
+
+void
+duet_bench_account_set_dm_every (guint every)
+{
+  dm_every = MAX (every, 1);
+}
+
 static RoomKind
 room_kind (guint32 seed,
            guint   i)
 {
-  return mix (seed, i * 4) % 3 == 0 ? ROOM_DM : ROOM_GROUP;
+  return mix (seed, i * 4) % dm_every == 0 ? ROOM_DM : ROOM_GROUP;
 }
 
 static Section
@@ -162,9 +177,13 @@ append_member (GString    *out,
 {
   g_autofree char *content = NULL;
 
-  content = g_strdup_printf ("{\"membership\":\"%s\",\"displayname\":\"%s\","
-                             "\"avatar_url\":\"mxc://" DUET_BENCH_SERVER_NAME "/AvAtAr%07u\"%s}",
-                             membership, display_name, serial, extra != NULL ? extra : "");
+  if (with_avatars)
+    content = g_strdup_printf ("{\"membership\":\"%s\",\"displayname\":\"%s\","
+                               "\"avatar_url\":\"mxc://" DUET_BENCH_SERVER_NAME "/AvAtAr%07u\"%s}",
+                               membership, display_name, serial, extra != NULL ? extra : "");
+  else
+    content = g_strdup_printf ("{\"membership\":\"%s\",\"displayname\":\"%s\"%s}",
+                               membership, display_name, extra != NULL ? extra : "");
   append_state (out, "m.room.member", user_id, user_id, room, serial, ts, content);
 }
 

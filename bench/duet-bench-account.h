@@ -26,6 +26,13 @@ G_BEGIN_DECLS
 GBytes *duet_bench_account_generate        (guint        n_rooms,
                                             guint32      seed);
 
+/* One room in @every is a DM (default 3: a third); 1 makes every room a
+ * DM, for a contact list of (almost) as many people as rooms. */
+void     duet_bench_account_set_dm_every   (guint        every);
+
+/* Whether member events carry an avatar_url (default TRUE). */
+void     duet_bench_account_set_avatars    (gboolean     avatars);
+
 /* Whether room @index of an account of @n_rooms rooms is a joined DM. */
 gboolean duet_bench_account_is_joined_dm   (guint        n_rooms,
                                             guint32      seed,
