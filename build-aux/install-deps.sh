@@ -13,10 +13,15 @@ packages=(
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
   libsoup-3.0-dev libjson-glib-dev libsecret-1-dev libsqlite3-dev
   gettext desktop-file-utils appstream
+  # tests/test-data.c renders the icons with rsvg-convert
+  librsvg2-bin
   # test: Xvfb for the UI tests, a private D-Bus session with a real keyring,
   # screenshots, valgrind; python3 runs build-aux/count-tests.py
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick
   python3 valgrind procps
+  # test: the accessibility tree over AT-SPI (tests/a11y-walk.py), and real
+  # key presses for the keyboard navigation test
+  at-spi2-core python3-pyatspi gir1.2-atspi-2.0 xdotool
   # run: trusted certificates for https homeservers (libsoup's TLS comes from
   # glib-networking, which only recommends them), and the SVG loader that GTK
   # needs for symbolic icons (a recommendation of libgtk-4-1)

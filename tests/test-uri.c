@@ -139,6 +139,35 @@ test_uri_lengths (void)
   g_assert_null (parsed_huge);
 }
 
+static void
+test_uri_room_ids (void)
+{
+  static const struct {
+    const char *text;
+    const char *room_id;
+  } room_cases[] = {
+    { "matrix:roomid/abc:example.org", "!abc:example.org" },
+    { "matrix:roomid/abc:example.org?via=example.org", "!abc:example.org" },
+    { "MATRIX:roomid/a%62c:example.org", "!abc:example.org" },
+    { "matrix:roomid/!abc:example.org", NULL },
+    { "matrix:roomid/abc:example.org/e/event", NULL },
+    { "matrix:roomid/a%2Fb:example.org", NULL },
+    { "matrix:roomid/", NULL },
+    { "matrix:r/alias:example.org", NULL },
+    { "matrix:u/bob:example.org", NULL },
+    { "!abc:example.org", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (room_cases); i++)
+    {
+      g_autofree char *room_id = duet_uri_parse_room_id (room_cases[i].text);
+
+      g_test_message ("%s", room_cases[i].text);
+      g_assert_cmpstr (room_id, ==, room_cases[i].room_id);
+    }
+  g_assert_null (duet_uri_parse_room_id (NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -148,6 +177,7 @@ main (int   argc,
   g_test_add_func ("/uri/table", test_uri_table);
   g_test_add_func ("/uri/null", test_uri_null);
   g_test_add_func ("/uri/lengths", test_uri_lengths);
+  g_test_add_func ("/uri/room-ids", test_uri_room_ids);
 
   return g_test_run ();
 }

@@ -23,6 +23,7 @@ duet_json_check_bounds (const char  *data,
 {
   guint depth = 0;
   gboolean in_string = FALSE;
+  guint top_level_values = 0;
 
   if (length > max_size)
     {
@@ -43,6 +44,20 @@ duet_json_check_bounds (const char  *data,
           else if (c == '"')
             in_string = FALSE;
           continue;
+        }
+
+      /* json-glib reads a second value after the first (and leaks the
+       * tree it built); a body is one value.  At the top level a value
+       * starts with a quote, a bracket, or a scalar after a separator. */
+      if (depth == 0 && !g_ascii_isspace (c) && c != ']' && c != '}' &&
+          (c == '"' || c == '[' || c == '{' || i == 0 ||
+           g_ascii_isspace (data[i - 1]) || data[i - 1] == '"' || data[i - 1] == ']' ||
+           data[i - 1] == '}') &&
+          ++top_level_values > 1)
+        {
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                               "The body is not JSON: it holds more than one value");
+          return FALSE;
         }
 
       switch (c)
@@ -160,6 +175,81 @@ duet_json_check_round_trip (const char  *data,
   return TRUE;
 }
 
+/* json-glib reads 1e400 as an infinite double and writes it back as "inf",
+ * which is not JSON: a tree holding one could not be stored and read back
+ * (the store keeps responses as text).  Nothing finite was meant, so such a
+ * number becomes null.  The bounds check keeps this recursion shallow. */
+static gboolean
+has_non_finite (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (has_non_finite (member))
+            return TRUE;
+        return FALSE;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (has_non_finite (json_array_get_element (array, i)))
+            return TRUE;
+        return FALSE;
+      }
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+             !isfinite (json_node_get_double (node));
+    case JSON_NODE_NULL:
+    default:
+      return FALSE;
+    }
+}
+
+static JsonNode *
+copy_finite (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        g_autoptr(JsonObject) copy = json_object_new ();
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          json_object_set_member (copy, name, copy_finite (member));
+        /* The node takes its own reference. */
+        return json_node_init_object (json_node_alloc (), copy);
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        g_autoptr(JsonArray) copy = json_array_sized_new (json_array_get_length (array));
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (copy, copy_finite (json_array_get_element (array, i)));
+        return json_node_init_array (json_node_alloc (), copy);
+      }
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+        return json_node_init_null (json_node_alloc ());
+      return json_node_copy (node);
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
 JsonNode *
 duet_json_parse (const char  *data,
                  gssize       length,
@@ -199,6 +289,8 @@ duet_json_parse (const char  *data,
       return NULL;
     }
 
+  if (has_non_finite (root))
+    return copy_finite (root);
   return json_node_ref (root);
 }
 

@@ -12,6 +12,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@
 
 #define FIRST_SYNC_TIMEOUT_MS 1
 #define LATER_SYNC_TIMEOUT_MS 10000
+/* How often a command waiting for the outbox looks at it again. */
+#define OUTBOX_POLL_MS 20
+/* How long a sent message's echo is waited for, so that the outbox is
+ * clean for the next run (else the next run sends it again, harmlessly:
+ * the server knows its txnId). */
+#define ECHO_WAIT_MS 3000
 
 typedef struct _Ctl Ctl;
 typedef void (*CommandFunc) (Ctl *ctl);
@@ -40,6 +47,10 @@ struct _Ctl
   DuetClient   *client;
   DuetSession  *session;
   gulong        synced_id;
+  guint         outbox_poll_id;  /* waiting for what an earlier run left */
+  DuetOutgoing *sending;         /* the message `send` queued */
+  guint         echo_wait_id;    /* the end of the wait for its echo */
+  char         *last_error;      /* the last passing failure reported */
 };
 
 static void
@@ -293,32 +304,123 @@ unmark_direct_command (Ctl *ctl)
                                     boolean_call (ctl, duet_session_unmark_direct_finish, "unmark-direct"));
 }
 
-static void
-send_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+static gboolean
+model_contains (GListModel *model,
+                gpointer    item)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) other = g_list_model_get_item (model, i);
+
+      if (other == item)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+echo_wait_over_cb (gpointer user_data)
 {
   Ctl *ctl = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) line = json_object_new ();
-  g_autofree char *event_id = duet_client_send_event_finish (DUET_CLIENT (object), result, &error);
 
-  if (event_id == NULL)
+  ctl->echo_wait_id = 0;
+  ctl_finish (ctl, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+outbox_changed_cb (GListModel *all,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   Ctl        *ctl)
+{
+  if (removed == 0 || model_contains (all, ctl->sending))
+    return;
+  g_signal_handlers_disconnect_by_data (all, ctl);
+  g_clear_handle_id (&ctl->echo_wait_id, g_source_remove);
+  ctl_finish (ctl, 0);
+}
+
+/* The sync loop goes on long-polling: the echo takes the message out of
+ * the outbox and the cache, for a while at most. */
+static void
+wait_for_echo (Ctl *ctl)
+{
+  GListModel *all = duet_outbox_get_all (duet_session_get_outbox (ctl->session));
+
+  if (!model_contains (all, ctl->sending))
     {
-      ctl_fail (ctl, error, "send");
+      ctl_finish (ctl, 0);
       return;
     }
+  g_signal_connect (all, "items-changed", G_CALLBACK (outbox_changed_cb), ctl);
+  ctl->echo_wait_id = g_timeout_add (ECHO_WAIT_MS, echo_wait_over_cb, ctl);
+}
 
-  json_object_set_string_member (line, "event_id", event_id);
-  print_object (line);
-  ctl_finish (ctl, 0);
+/* The outbox tells how the message fares: sent, refused, or not yet
+ * (the outbox tries again, as long as duetctl runs). */
+static void
+sending_state_cb (DuetOutgoing *outgoing,
+                  GParamSpec   *pspec,
+                  Ctl          *ctl)
+{
+  g_autoptr(JsonObject) line = NULL;
+  const char *error = duet_outgoing_get_error_message (outgoing);
+
+  switch (duet_outgoing_get_state (outgoing))
+    {
+    case DUET_OUTGOING_SENT:
+      g_signal_handlers_disconnect_by_data (outgoing, ctl);
+      line = json_object_new ();
+      json_object_set_string_member (line, "event_id", duet_outgoing_get_event_id (outgoing));
+      json_object_set_string_member (line, "txn_id", duet_outgoing_get_txn_id (outgoing));
+      print_object (line);
+      wait_for_echo (ctl);
+      break;
+    case DUET_OUTGOING_FAILED:
+      if (g_strcmp0 (g_param_spec_get_name (pspec), "state") != 0)
+        break;
+      g_signal_handlers_disconnect_by_data (outgoing, ctl);
+      g_printerr ("duetctl: send: the server refused the message: %s\n"
+                  "duetctl: it stays in the outbox; see duetctl outbox\n", error);
+      ctl_finish (ctl, 1);
+      break;
+    case DUET_OUTGOING_QUEUED:
+      if (error != NULL && g_strcmp0 (error, ctl->last_error) != 0)
+        {
+          g_printerr ("duetctl: send: not sent yet (%s); trying again\n", error);
+          g_free (ctl->last_error);
+          ctl->last_error = g_strdup (error);
+        }
+      break;
+    default:
+      break;
+    }
+}
+
+/* The first refused message of @room_id's queue, or NULL. */
+static DuetOutgoing *
+find_refused (DuetOutbox *outbox,
+              const char *room_id)
+{
+  GListModel *queue = duet_outbox_get_room_queue (outbox, room_id);
+
+  for (guint i = 0; i < g_list_model_get_n_items (queue); i++)
+    {
+      g_autoptr(DuetOutgoing) outgoing = g_list_model_get_item (queue, i);
+
+      if (duet_outgoing_get_state (outgoing) == DUET_OUTGOING_FAILED)
+        return outgoing;
+    }
+  return NULL;
 }
 
 static void
 send_command (Ctl *ctl)
 {
-  g_autoptr(JsonObject) content = json_object_new ();
-  g_autofree char *txn_id = NULL;
+  DuetOutbox *outbox = duet_session_get_outbox (ctl->session);
+  DuetOutgoing *refused;
   DuetRoom *room;
 
   if (g_strv_length (ctl->args) != 2)
@@ -340,11 +442,118 @@ send_command (Ctl *ctl)
       return;
     }
 
-  json_object_set_string_member (content, "msgtype", "m.text");
-  json_object_set_string_member (content, "body", ctl->args[1]);
-  txn_id = duet_client_new_txn_id (ctl->client);
-  duet_client_send_event_async (ctl->client, ctl->args[0], "m.room.message", txn_id, content,
-                                NULL, send_cb, ctl);
+  /* A new message would wait behind a refused one for ever. */
+  refused = find_refused (outbox, ctl->args[0]);
+  if (refused != NULL)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("an earlier message to this room was refused (%s); "
+                         "retry or delete it first: duetctl outbox retry|delete %s",
+                         duet_outgoing_get_error_message (refused), duet_outgoing_get_txn_id (refused));
+
+      ctl_refuse (ctl, message);
+      return;
+    }
+
+  /* Stored before the first try: a killed run's message goes with the next. */
+  ctl->sending = g_object_ref (duet_outbox_send_text (outbox, ctl->args[0], ctl->args[1], FALSE));
+  g_signal_connect (ctl->sending, "notify::state", G_CALLBACK (sending_state_cb), ctl);
+  g_signal_connect (ctl->sending, "notify::error-message", G_CALLBACK (sending_state_cb), ctl);
+}
+
+static const char *
+state_name (DuetOutgoingState state)
+{
+  switch (state)
+    {
+    case DUET_OUTGOING_QUEUED:
+      return "queued";
+    case DUET_OUTGOING_SENDING:
+      return "sending";
+    case DUET_OUTGOING_SENT:
+      return "sent";
+    case DUET_OUTGOING_FAILED:
+      return "failed";
+    default:
+      return "unknown";
+    }
+}
+
+static DuetOutgoing *
+find_outgoing (DuetOutbox *outbox,
+               const char *txn_id)
+{
+  GListModel *all = duet_outbox_get_all (outbox);
+
+  for (guint i = 0; i < g_list_model_get_n_items (all); i++)
+    {
+      g_autoptr(DuetOutgoing) outgoing = g_list_model_get_item (all, i);
+
+      if (g_strcmp0 (duet_outgoing_get_txn_id (outgoing), txn_id) == 0)
+        return outgoing;
+    }
+  return NULL;
+}
+
+/* outbox: what is still on its way (after a retry or a delete), one line
+ * per message; a message sent but not yet seen in /sync is listed as sent. */
+static void
+outbox_command (Ctl *ctl)
+{
+  DuetOutbox *outbox = duet_session_get_outbox (ctl->session);
+  guint n_args = g_strv_length (ctl->args);
+  GListModel *all = duet_outbox_get_all (outbox);
+
+  if (n_args == 2 && (g_str_equal (ctl->args[0], "retry") || g_str_equal (ctl->args[0], "delete")))
+    {
+      DuetOutgoing *outgoing = find_outgoing (outbox, ctl->args[1]);
+
+      if (outgoing == NULL)
+        {
+          ctl_refuse (ctl, "no such message in the outbox");
+          return;
+        }
+      if (g_str_equal (ctl->args[0], "delete") && !duet_outbox_delete (outbox, outgoing))
+        {
+          ctl_refuse (ctl, "only a queued or refused message can be deleted");
+          return;
+        }
+      if (g_str_equal (ctl->args[0], "retry"))
+        {
+          /* Wait for the outcome of the retry, as send does. */
+          ctl->sending = g_object_ref (outgoing);
+          g_signal_connect (outgoing, "notify::state", G_CALLBACK (sending_state_cb), ctl);
+          g_signal_connect (outgoing, "notify::error-message", G_CALLBACK (sending_state_cb), ctl);
+          if (!duet_outbox_retry (outbox, outgoing))
+            {
+              g_signal_handlers_disconnect_by_data (outgoing, ctl);
+              g_clear_object (&ctl->sending);
+              ctl_refuse (ctl, "nothing to retry: it is sent, on its way, or waits behind a refused one");
+            }
+          return;
+        }
+    }
+  else if (n_args != 0)
+    {
+      ctl_usage_error (ctl, "usage: duetctl outbox [retry|delete TXN_ID]");
+      return;
+    }
+
+  for (guint i = 0; i < g_list_model_get_n_items (all); i++)
+    {
+      g_autoptr(DuetOutgoing) outgoing = g_list_model_get_item (all, i);
+      g_autoptr(JsonObject) line = json_object_new ();
+
+      json_object_set_string_member (line, "room_id", duet_outgoing_get_room_id (outgoing));
+      json_object_set_string_member (line, "txn_id", duet_outgoing_get_txn_id (outgoing));
+      json_object_set_string_member (line, "state", state_name (duet_outgoing_get_state (outgoing)));
+      if (duet_outgoing_get_event_id (outgoing) != NULL)
+        json_object_set_string_member (line, "event_id", duet_outgoing_get_event_id (outgoing));
+      if (duet_outgoing_get_error_message (outgoing) != NULL)
+        json_object_set_string_member (line, "error", duet_outgoing_get_error_message (outgoing));
+      print_object (line);
+    }
+  ctl_finish (ctl, 0);
 }
 
 static void
@@ -509,6 +718,35 @@ logout_command (Ctl *ctl)
 
 /* --- Signing in and syncing --------------------------------------------- */
 
+static gboolean
+outbox_ready_cb (gpointer user_data)
+{
+  Ctl *ctl = user_data;
+
+  if (!duet_outbox_is_settled (duet_session_get_outbox (ctl->session)))
+    return G_SOURCE_CONTINUE;
+  ctl->outbox_poll_id = 0;
+  ctl->command (ctl);
+  return G_SOURCE_REMOVE;
+}
+
+/* What a killed earlier run left in the outbox goes first (the load of the
+ * cache restored it and started sending); then the command runs. */
+static void
+run_after_outbox (Ctl *ctl)
+{
+  DuetOutbox *outbox = duet_session_get_outbox (ctl->session);
+
+  if (duet_outbox_is_settled (outbox))
+    {
+      ctl->command (ctl);
+      return;
+    }
+  g_printerr ("duetctl: sending %u message(s) left by an earlier run first\n",
+              g_list_model_get_n_items (duet_outbox_get_all (outbox)));
+  ctl->outbox_poll_id = g_timeout_add (OUTBOX_POLL_MS, outbox_ready_cb, ctl);
+}
+
 static void
 synced_cb (DuetSession *session,
            Ctl         *ctl)
@@ -525,7 +763,7 @@ synced_cb (DuetSession *session,
   g_clear_signal_handler (&ctl->synced_id, session);
   duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (session)),
                               LATER_SYNC_TIMEOUT_MS);
-  ctl->command (ctl);
+  run_after_outbox (ctl);
 }
 
 /* Commands that read only what a sync brought, so that the cache can
@@ -828,6 +1066,7 @@ static const struct {
   { "mark-direct", mark_direct_command },
   { "unmark-direct", unmark_direct_command },
   { "send", send_command },
+  { "outbox", outbox_command },
   { "messages", messages_command },
   { "sync", sync_command },
   { "logout", logout_command },
@@ -889,18 +1128,27 @@ main (int   argc,
   Ctl ctl = { 0 };
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
-      "Keep state in DIR (default: Duet's own data folder)", "DIR" },
+      N_("Keep state in DIR (default: Duet's own data folder)"), N_("DIR") },
     { NULL }
   };
+  /* DUET_LOCALEDIR: translations from a build tree (BUILDDIR/po). */
+  const char *localedir = g_getenv ("DUET_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", commands[i].name);
-  summary = g_strdup_printf ("Commands: %s.\nOutput is JSON, one object a line.", names->str);
+  /* Translators: %s is the list of commands, which stay in English. */
+  summary = g_strdup_printf (_("Commands: %s.\nOutput is JSON, one object a line."), names->str);
 
-  context = g_option_context_new ("COMMAND [ARGUMENTS…]");
-  g_option_context_set_summary (context, "Duet's direct-messaging model from a terminal.");
+  /* Translators: what follows "duetctl" on the command line, in --help. */
+  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
+  g_option_context_set_summary (context, _("Duet's direct-messaging model from a terminal."));
   g_option_context_set_description (context, summary);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   /* Options after the command belong to it (--limit, --mark-direct, ...). */
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -933,6 +1181,14 @@ main (int   argc,
   g_unix_signal_add (SIGINT, interrupted_cb, &ctl);
   g_main_loop_run (ctl.loop);
 
+  g_clear_handle_id (&ctl.outbox_poll_id, g_source_remove);
+  g_clear_handle_id (&ctl.echo_wait_id, g_source_remove);
+  if (ctl.session != NULL)
+    g_signal_handlers_disconnect_by_data (duet_outbox_get_all (duet_session_get_outbox (ctl.session)), &ctl);
+  if (ctl.sending != NULL)
+    g_signal_handlers_disconnect_by_data (ctl.sending, &ctl);
+  g_clear_object (&ctl.sending);
+  g_clear_pointer (&ctl.last_error, g_free);
   if (ctl.session != NULL)
     {
       duet_session_stop (ctl.session);

@@ -93,6 +93,7 @@ parse_content (JsonObject *content)
   while (json_object_iter_next (&iter, &user_id, &value))
     {
       g_autoptr(GPtrArray) rooms = NULL;
+      g_autoptr(GHashTable) seen = NULL;
       JsonArray *array;
 
       if (!duet_matrix_is_valid_user_id (user_id) || !JSON_NODE_HOLDS_ARRAY (value))
@@ -100,6 +101,8 @@ parse_content (JsonObject *content)
 
       array = json_node_get_array (value);
       rooms = g_ptr_array_new_with_free_func (g_free);
+      /* A set, not a search of the list: a hostile list is 100,000 long. */
+      seen = g_hash_table_new (g_str_hash, g_str_equal);
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
           JsonNode *element = json_array_get_element (array, i);
@@ -108,8 +111,7 @@ parse_content (JsonObject *content)
           if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
             continue;
           room_id = json_node_get_string (element);
-          if (duet_matrix_is_valid_room_id (room_id) &&
-              !g_ptr_array_find_with_equal_func (rooms, room_id, g_str_equal, NULL))
+          if (duet_matrix_is_valid_room_id (room_id) && g_hash_table_add (seen, (gpointer) room_id))
             g_ptr_array_add (rooms, g_strdup (room_id));
         }
 

@@ -80,21 +80,27 @@ DuetOutgoing *duet_outbox_send_text       (DuetOutbox          *self,
                                            const char          *room_id,
                                            const char          *body,
                                            gboolean             emote);
-/* FAILED → QUEUED, and the room's queue moves again. */
-void          duet_outbox_retry           (DuetOutbox          *self,
+/* FAILED → QUEUED, and the room's queue moves again; a QUEUED head waiting
+ * out its backoff goes now.  FALSE when nothing changed (sent, on its way,
+ * waiting behind another message, or too long to send). */
+gboolean      duet_outbox_retry           (DuetOutbox          *self,
                                            DuetOutgoing        *outgoing);
 /* Drops a QUEUED or FAILED message (never one in flight or sent). */
 gboolean      duet_outbox_delete          (DuetOutbox          *self,
                                            DuetOutgoing        *outgoing);
 
 /* The messages of @room_id still in the outbox, oldest first: a GListModel
- * of DuetOutgoing that stays current (items leave when their echo comes). */
+ * of DuetOutgoing that stays current (items leave when their echo comes).
+ * Owned by the outbox (the same model for the room as long as it lives). */
 GListModel   *duet_outbox_get_room_queue  (DuetOutbox          *self,
                                            const char          *room_id);
 /* Every message in the outbox, oldest first. */
 GListModel   *duet_outbox_get_all         (DuetOutbox          *self);
 /* Nothing QUEUED or SENDING (FAILED and SENT don't count). */
 gboolean      duet_outbox_is_idle         (DuetOutbox          *self);
+/* Nothing can move without the user: every message is SENT or FAILED or
+ * waits behind a FAILED one, and no load is under way. */
+gboolean      duet_outbox_is_settled      (DuetOutbox          *self);
 
 /* A timeline event from /sync: when it is the echo of one of ours (its
  * unsigned.transaction_id, or the event id the server gave), that message
@@ -103,5 +109,17 @@ gboolean      duet_outbox_is_idle         (DuetOutbox          *self);
 DuetOutgoing *duet_outbox_take_echo       (DuetOutbox          *self,
                                            const char          *room_id,
                                            JsonObject          *event);
+
+/* For the session, which owns the sync: restored messages wait (before
+ * load) until the first duet_outbox_note_synced(), so that an echo that
+ * came while Duet was away is matched before anything goes again. */
+void          duet_outbox_hold_restored   (DuetOutbox          *self);
+/* A live sync response has been taken in (echoes matched). */
+void          duet_outbox_note_synced     (DuetOutbox          *self);
+/* A limited timeline came for @room_id: SENT messages accepted before that
+ * sync's request are in the history it left out, so they leave (their
+ * events are on the server; the chat shows them when it pages back). */
+void          duet_outbox_forget_sent     (DuetOutbox          *self,
+                                           const char          *room_id);
 
 G_END_DECLS

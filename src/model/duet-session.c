@@ -44,6 +44,7 @@ struct _DuetSession
   DuetContactList  *contacts;
   DuetSessionChats *chats;
   DuetStore        *store;         /* NULL: nothing is cached */
+  DuetOutbox       *outbox;        /* made on first use, with the store */
 
   DuetSessionState  state;
   guint             retry_in_ms;
@@ -295,6 +296,7 @@ duet_session_dispose (GObject *object)
   g_clear_pointer (&self->direct_invite_of, g_hash_table_unref);
   g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
   g_clear_object (&self->direct_map);
+  g_clear_object (&self->outbox);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
 
@@ -520,6 +522,28 @@ sync_invite_listing (DuetSession *self,
 
 typedef void (*ApplyFunc) (DuetRoom *room, JsonObject *room_json, const char *own_user_id);
 
+/* Our own messages coming back leave the outbox before anyone shows the
+ * events, so a chat never has one twice.  Cached events count too: a crash
+ * between saving a sync and dropping the echoed message leaves both. */
+static void
+take_echoes (DuetSession *self,
+             DuetRoom    *room,
+             JsonArray   *events)
+{
+  const char *room_id = duet_room_get_id (room);
+
+  if (self->outbox == NULL)
+    return;
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+      g_autoptr(DuetOutgoing) echoed = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        echoed = duet_outbox_take_echo (self->outbox, room_id, json_node_get_object (node));
+    }
+}
+
 /* Hands a room's timeline slice to whoever shows it (an open chat, the
  * notifier, the outbox's echo matching) after the room has taken it. */
 static void
@@ -537,6 +561,9 @@ emit_timeline_events (DuetSession *self,
   if (events == NULL)
     events = empty = json_array_new ();
 
+  take_echoes (self, room, events);
+  if (limited && self->ingest_live && self->outbox != NULL)
+    duet_outbox_forget_sent (self->outbox, duet_room_get_id (room));
   g_signal_emit (self, signals[SIGNAL_TIMELINE_EVENTS], 0, room, events, limited,
                  duet_json_get_string (timeline, "prev_batch"), self->ingest_live);
 }
@@ -630,6 +657,8 @@ ingest_response (DuetSession *self,
 
   self->ingesting = FALSE;
   self->ingest_live = FALSE;
+  if (live && self->outbox != NULL)
+    duet_outbox_note_synced (self->outbox);
   update_contacts (self);
 
   g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
@@ -699,6 +728,9 @@ end_stream (DuetSession *self,
   g_clear_pointer (&self->stream_rooms, g_hash_table_unref);
   if (self->writer != NULL && !complete)
     duet_store_sync_writer_abort (g_steal_pointer (&self->writer));
+  /* As at the end of ingest_response(): a whole live response was seen. */
+  if (complete && self->outbox != NULL)
+    duet_outbox_note_synced (self->outbox);
 
   /* Unless each room already moved its contacts (a short response), the
    * list catches up once; even a cut-off response changed rooms. */
@@ -900,6 +932,23 @@ snapshot_loaded_cb (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+outbox_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!duet_outbox_load_finish (DUET_OUTBOX (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  duet_store_load_snapshot_async (self->store, snapshot_loaded_cb, g_steal_pointer (&task));
+}
+
 void
 duet_session_load_cache_async (DuetSession         *self,
                                GCancellable        *cancellable,
@@ -919,7 +968,11 @@ duet_session_load_cache_async (DuetSession         *self,
       return;
     }
 
-  duet_store_load_snapshot_async (self->store, snapshot_loaded_cb, g_steal_pointer (&task));
+  /* The outbox first: the snapshot's events may echo what it restores,
+   * and so may the first sync, which it waits for before sending again. */
+  duet_outbox_hold_restored (duet_session_get_outbox (self));
+  duet_outbox_load_async (duet_session_get_outbox (self), cancellable, outbox_loaded_cb,
+                          g_steal_pointer (&task));
 }
 
 gboolean
@@ -946,6 +999,16 @@ duet_session_stop (DuetSession *self)
 
   duet_sync_loop_stop (self->sync_loop);
   set_state (self, DUET_SESSION_STATE_SIGNED_OUT, 0);
+}
+
+DuetOutbox *
+duet_session_get_outbox (DuetSession *self)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+
+  if (self->outbox == NULL)
+    self->outbox = duet_outbox_new (self->client, self->store);
+  return self->outbox;
 }
 
 gpointer

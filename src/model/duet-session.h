@@ -94,8 +94,9 @@ GListModel       *duet_session_get_invites         (DuetSession      *self);
 /* One DuetContact per person we have a DM with, newest activity first. */
 GListModel       *duet_session_get_contacts        (DuetSession      *self);
 /* Messages on their way (duet-outbox.h); it uses the session's store, so
- * set the store first.  load_cache also restores the outbox, and each
- * live timeline event that echoes one of ours takes it out. */
+ * set the store first.  load_cache restores the outbox before it reads the
+ * cached snapshot, and every timeline event that echoes one of ours (live
+ * or cached) takes it out before DuetSession::timeline-events is emitted. */
 DuetOutbox       *duet_session_get_outbox          (DuetSession      *self);
 
 /* --- Direct chats (duet-session-chats.c) ---------------------------------- */

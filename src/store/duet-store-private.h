@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 1
+#define DUET_STORE_SCHEMA_VERSION 2
 
 typedef struct {
   sqlite3    *handle;
@@ -89,6 +89,26 @@ gboolean      duet_store_db_forget_room    (DuetStoreDb  *db,
 gboolean      duet_store_db_clear          (DuetStoreDb  *db,
                                             GError      **error);
 char         *duet_store_db_get_sync_token (DuetStoreDb  *db,
+                                            GError      **error);
+
+/* duet-store.c: a job for the worker that needs only the database. */
+typedef gpointer (*DuetStoreDbJobFunc) (DuetStoreDb  *db,
+                                        gpointer      input,
+                                        GError      **error);
+void          _duet_store_queue_db_job     (DuetStore           *self,
+                                            gpointer             source_tag,
+                                            DuetStoreDbJobFunc   run,
+                                            gpointer             input,
+                                            GDestroyNotify       input_free,
+                                            GDestroyNotify       output_free,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+
+/* duet-store-outbox.c: the outbox and drafts tables (schema version 2). */
+gboolean      duet_store_db_clear_outbox   (DuetStoreDb  *db,
+                                            GError      **error);
+gboolean      duet_store_db_forget_room_outbox (DuetStoreDb *db,
+                                            const char   *room_id,
                                             GError      **error);
 
 /* duet-store-snapshot.c */

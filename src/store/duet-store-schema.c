@@ -163,12 +163,64 @@ migrate_to_v1 (DuetStoreDb  *db,
   return TRUE;
 }
 
+/* Version 2: the outbox and the composer drafts.
+ *
+ * outbox.seq is the queue order (AUTOINCREMENT: never reused, so a message
+ * added after a removal still goes last); content is the event content as
+ * JSON text; failed marks a message the server refused, which waits for
+ * Retry or Delete; event_id is set once the server accepted it (the row
+ * then only waits for its echo, and is never sent again).  One that was on
+ * its way is sent again with its txn_id after a restart. */
+static const char schema_v2[] =
+  "CREATE TABLE outbox ("
+  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  room_id TEXT NOT NULL,"
+  "  txn_id TEXT NOT NULL UNIQUE,"
+  "  event_type TEXT NOT NULL,"
+  "  content TEXT NOT NULL,"
+  "  failed INTEGER NOT NULL DEFAULT 0,"
+  "  error_message TEXT,"
+  "  event_id TEXT,"
+  "  created INTEGER NOT NULL);"
+  "CREATE INDEX outbox_by_room ON outbox (room_id, seq);"
+  "CREATE TABLE drafts ("
+  "  room_id TEXT PRIMARY KEY,"
+  "  text TEXT NOT NULL) WITHOUT ROWID;";
+
+static gboolean
+run_script (DuetStoreDb  *db,
+            const char   *script,
+            GError      **error)
+{
+  char *message = NULL;
+  int rc;
+
+  /* A constant multi-statement script: sqlite3_exec is the tool for it. */
+  rc = sqlite3_exec (db->handle, script, NULL, NULL, &message);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_DATABASE,
+                   "Could not create the tables of the local cache: %s", message);
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+migrate_to_v2 (DuetStoreDb  *db,
+               GError      **error)
+{
+  return run_script (db, schema_v2, error);
+}
+
 typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
 
 /* steps[i] turns version i into version i + 1.  Add new steps at the end;
  * never change one that has shipped. */
 static const MigrationStep steps[] = {
   migrate_to_v1,
+  migrate_to_v2,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
@@ -177,6 +229,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
  * these constants, never built at run time. */
 static const char * const set_version_sql[] = {
   "PRAGMA user_version = 1",
+  "PRAGMA user_version = 2",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (set_version_sql) == DUET_STORE_SCHEMA_VERSION);

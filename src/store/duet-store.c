@@ -51,6 +51,7 @@ typedef gpointer (*JobFunc) (DuetStore *self, gpointer input, GError **error);
 typedef struct {
   GTask          *task;         /* NULL for the job that stops the worker */
   JobFunc         run;
+  DuetStoreDbJobFunc db_run;    /* instead of @run, for the other files' jobs */
   gpointer        input;
   GDestroyNotify  input_free;
   gpointer        output;
@@ -102,7 +103,8 @@ worker_main (gpointer data)
         }
 
       if (!g_cancellable_set_error_if_cancelled (g_task_get_cancellable (job->task), &job->error))
-        job->output = job->run (self, job->input, &job->error);
+        job->output = job->run != NULL ? job->run (self, job->input, &job->error)
+                                       : job->db_run (&self->db, job->input, &job->error);
       /* Only the main context returns and releases the task. */
       g_main_context_invoke_full (g_task_get_context (job->task), G_PRIORITY_DEFAULT,
                                   job_complete, job, NULL);
@@ -131,6 +133,27 @@ queue_job (DuetStore           *self,
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, source_tag);
   job->run = run;
+  job->input = input;
+  job->input_free = input_free;
+  job->output_free = output_free;
+  g_async_queue_push (self->jobs, job);
+}
+
+void
+_duet_store_queue_db_job (DuetStore           *self,
+                          gpointer             source_tag,
+                          DuetStoreDbJobFunc   run,
+                          gpointer             input,
+                          GDestroyNotify       input_free,
+                          GDestroyNotify       output_free,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  job->db_run = run;
   job->input = input;
   job->input_free = input_free;
   job->output_free = output_free;
@@ -409,7 +432,9 @@ forget_room_job (DuetStore  *self,
                  gpointer    input,
                  GError    **error)
 {
-  return duet_store_db_forget_room (&self->db, input, error) ? GINT_TO_POINTER (TRUE) : NULL;
+  /* A forgotten room can take no message: its outbox and draft go too. */
+  return duet_store_db_forget_room (&self->db, input, error) &&
+         duet_store_db_forget_room_outbox (&self->db, input, error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 void
@@ -440,7 +465,8 @@ clear_job (DuetStore  *self,
            gpointer    input,
            GError    **error)
 {
-  return duet_store_db_clear (&self->db, error) ? GINT_TO_POINTER (TRUE) : NULL;
+  return duet_store_db_clear (&self->db, error) &&
+         duet_store_db_clear_outbox (&self->db, error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 void

@@ -137,6 +137,73 @@ gboolean    duet_store_clear_finish           (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error);
 
+/* --- Outbox (duet-store-outbox.c): messages not yet echoed by /sync ------- */
+
+/* One queued message as stored.  SENDING is not stored: a message that was
+ * on its way when Duet stopped is sent again with its txnId.  A SENT one
+ * has its event id and waits for its echo. */
+typedef struct {
+  char     *room_id;
+  char     *txn_id;
+  char     *event_type;
+  char     *content;        /* the event content, JSON text */
+  gboolean  failed;         /* refused by the server: waits for Retry or Delete */
+  char     *error_message;  /* why the last try failed, or NULL */
+  char     *event_id;       /* the server accepted it (SENT), or NULL */
+  gint64    created;        /* ms since the epoch, local */
+} DuetStoreOutgoing;
+
+void        duet_store_outgoing_free          (DuetStoreOutgoing    *outgoing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetStoreOutgoing, duet_store_outgoing_free)
+
+/* Content above this size (serialized) is refused: the server would too. */
+#define DUET_STORE_MAX_OUTGOING_SIZE (64 * 1024)
+/* Draft text above this size is cut (at a character boundary). */
+#define DUET_STORE_MAX_DRAFT_SIZE (256 * 1024)
+
+/* Appends a message at the end of the queue.  The txnId is unique: adding
+ * one twice fails (DUET_STORE_ERROR_DATABASE).  @content is serialized on
+ * the calling thread before this returns. */
+void        duet_store_add_outgoing_async     (DuetStore            *self,
+                                               const char           *room_id,
+                                               const char           *txn_id,
+                                               const char           *event_type,
+                                               JsonObject           *content,
+                                               gint64                created,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_add_outgoing_finish    (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+/* Records whether the message is refused (FAILED) and why, or accepted
+ * with @event_id (SENT); @error_message and @event_id may be NULL.  An
+ * unknown txnId is not an error (its echo came first). */
+void        duet_store_update_outgoing_async  (DuetStore            *self,
+                                               const char           *txn_id,
+                                               gboolean              failed,
+                                               const char           *error_message,
+                                               const char           *event_id,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_update_outgoing_finish (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+/* Drops a message (echoed by /sync, or deleted by the user). */
+void        duet_store_remove_outgoing_async  (DuetStore            *self,
+                                               const char           *txn_id,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_remove_outgoing_finish (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+/* Every stored message, in queue order: a GPtrArray of DuetStoreOutgoing. */
+void        duet_store_list_outgoing_async    (DuetStore            *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+GPtrArray  *duet_store_list_outgoing_finish   (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* --- Drafts (duet-store-outbox.c): what the composer held, per room ------ */
 
 /* @text NULL or empty removes the draft. */

@@ -57,6 +57,60 @@ start_chat_action (GSimpleAction *action,
   duet_window_start_chat (window, user_id[0] != '\0' ? user_id : NULL);
 }
 
+/* The desktop file's "New Chat" action. */
+static void
+new_chat_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+  DuetWindow *window = get_or_create_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  duet_window_start_chat (window, NULL);
+}
+
+/* A notification's default action: the target is a room id. */
+static void
+open_room_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+  const char *room_id = g_variant_get_string (parameter, NULL);
+  DuetWindow *window;
+
+  if (!duet_matrix_is_valid_room_id (room_id))
+    {
+      g_warning ("app.open-room: “%s” is not a Matrix room id", room_id);
+      return;
+    }
+
+  window = get_or_create_window (self);
+  gtk_window_present (GTK_WINDOW (window));
+  duet_window_open_room (window, room_id);
+}
+
+static void
+open_invite_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+  const char *room_id = g_variant_get_string (parameter, NULL);
+  DuetWindow *window;
+
+  if (!duet_matrix_is_valid_room_id (room_id))
+    {
+      g_warning ("app.open-invite: “%s” is not a Matrix room id", room_id);
+      return;
+    }
+
+  window = get_or_create_window (self);
+  gtk_window_present (GTK_WINDOW (window));
+  duet_window_open_invite (window, room_id);
+}
+
 static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
@@ -107,6 +161,9 @@ quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "start-chat", start_chat_action, "s" },
+  { "new-chat", new_chat_action },
+  { "open-room", open_room_action, "s" },
+  { "open-invite", open_invite_action, "s" },
   { "preferences", preferences_action },
   { "about", about_action },
   { "quit", quit_action },
@@ -154,14 +211,36 @@ duet_application_open (GApplication  *application,
     {
       g_autofree char *uri = g_file_get_uri (files[i]);
       g_autofree char *user_id = duet_uri_parse_user_id (uri);
+      g_autofree char *room_id = user_id == NULL ? duet_uri_parse_room_id (uri) : NULL;
 
-      if (user_id == NULL)
-        {
-          duet_window_show_message (window, _("Duet opens links to Matrix users only"));
-          continue;
-        }
-      duet_window_start_chat (window, user_id);
+      if (user_id != NULL)
+        duet_window_start_chat (window, user_id);
+      else if (room_id != NULL)
+        duet_window_open_room (window, room_id);
+      else
+        duet_window_show_message (window, _("Duet opens links to Matrix users and rooms only"));
     }
+}
+
+/* `duet --new-chat` (the desktop file's action when it is not D-Bus
+ * activated) goes to the running instance like the action itself. */
+static int
+duet_application_handle_local_options (GApplication *application,
+                                       GVariantDict *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "new-chat"))
+    return -1;
+
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  g_action_group_activate_action (G_ACTION_GROUP (application), "new-chat", NULL);
+  /* The first instance goes on running with the dialog open. */
+  return g_application_get_is_remote (application) ? 0 : -1;
 }
 
 static void
@@ -185,13 +264,20 @@ duet_application_class_init (DuetApplicationClass *klass)
   application_class->startup = duet_application_startup;
   application_class->activate = duet_application_activate;
   application_class->open = duet_application_open;
+  application_class->handle_local_options = duet_application_handle_local_options;
 }
 
 static void
 duet_application_init (DuetApplication *self)
 {
+  static const GOptionEntry options[] = {
+    { "new-chat", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+      N_("Start a new chat in the running Duet"), NULL },
+    { NULL }
+  };
   const char *data_dir = g_getenv ("DUET_DATA_DIR");
 
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
   self->data_dir = data_dir != NULL && data_dir[0] != '\0'
                      ? g_canonicalize_filename (data_dir, NULL)
                      : g_build_filename (g_get_user_data_dir (), "duet", NULL);

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-avatar-loader.h"
 #include "duet-contact-row.h"
 
@@ -169,10 +170,7 @@ update_from_contact (DuetContactRow *self)
       accessible = g_strdup (duet_contact_get_name (contact));
     }
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message != NULL ? message : "",
-                                  -1);
+  duet_a11y_label_list_row (GTK_WIDGET (self), accessible, message != NULL ? message : "");
 }
 
 static void
@@ -201,10 +199,7 @@ update_from_invite (DuetContactRow *self)
   /* Translators: the badge on a pending invitation in the contacts list. */
   set_badge (self, C_("invite badge", "New"));
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle,
-                                  -1);
+  duet_a11y_label_list_row (GTK_WIDGET (self), title, subtitle);
 }
 
 static void

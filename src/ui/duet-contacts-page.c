@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-contact-row.h"
 #include "duet-contacts-page.h"
 #include "duet-invite-dialog.h"
@@ -134,6 +135,7 @@ show_message (DuetContactsPage *self,
 
   dialog = adw_message_dialog_new (parent_window (self), heading, message);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  duet_a11y_name_internal_controls (dialog, NULL);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -233,6 +235,23 @@ open_invite (DuetContactsPage *self,
   DuetInviteDialog *dialog = duet_invite_dialog_new (parent_window (self), self->session, invite);
 
   duet_invite_dialog_run_async (dialog, self->cancellable, invite_answered_cb, g_object_ref (self));
+}
+
+void
+duet_contacts_page_open_invite (DuetContactsPage *self,
+                                const char       *room_id)
+{
+  DuetRoom *room;
+
+  g_return_if_fail (DUET_IS_CONTACTS_PAGE (self));
+  g_return_if_fail (room_id != NULL);
+
+  if (self->session == NULL)
+    return;
+  room = duet_session_lookup_room (self->session, room_id);
+  if (room == NULL || duet_room_get_own_membership (room) != DUET_MEMBERSHIP_INVITE)
+    return;
+  open_invite (self, room);
 }
 
 static void
@@ -503,6 +522,7 @@ duet_contacts_page_init (DuetContactsPage *self)
 
   g_type_ensure (DUET_TYPE_CONTACT_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
 
   self->cancellable = g_cancellable_new ();
   self->filter = gtk_custom_filter_new (item_matches, self, NULL);

@@ -24,5 +24,8 @@ void         duet_contacts_page_set_session (DuetContactsPage *self,
  * matrix.to link to one) starts that chat directly, partner-left included. */
 void         duet_contacts_page_start_chat  (DuetContactsPage *self,
                                              const char       *user_id_or_null);
+/* Asks about the pending invite to @room_id (nothing when it is gone). */
+void         duet_contacts_page_open_invite (DuetContactsPage *self,
+                                             const char       *room_id);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-avatar-loader.h"
 #include "duet-contact-row.h"
 #include "duet-invite-dialog.h"
@@ -240,6 +241,7 @@ duet_invite_dialog_run_async (DuetInviteDialog   *self,
   data->room_id = g_strdup (duet_room_get_id (self->invite));
   g_task_set_task_data (self->task, data, (GDestroyNotify) run_data_free);
 
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
   gtk_window_present (GTK_WINDOW (self));
 }
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "duet-a11y.h"
 #include "duet-login-page.h"
 
 #define DEFAULT_SERVER "matrix.org"
@@ -477,6 +478,7 @@ static void
 duet_login_page_init (DuetLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), _("Sign-in details"));
 
   /* A screen reader reads the error with the button it is about. */
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->sign_in_button),

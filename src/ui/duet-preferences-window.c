@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "duet-a11y.h"
 #include "duet-preferences-window.h"
 
 struct _DuetPreferencesWindow
@@ -14,40 +15,45 @@ struct _DuetPreferencesWindow
   AdwPreferencesWindow  parent_instance;
 
   /* Template widgets */
-  AdwComboRow          *invite_policy_row;
+  GtkSwitch            *notifications_switch;
+  GtkCheckButton       *policy_ask_check;
+  GtkCheckButton       *policy_always_check;
+  GtkCheckButton       *policy_never_check;
 };
 
 G_DEFINE_FINAL_TYPE (DuetPreferencesWindow, duet_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-/* The row's positions follow the schema's enum: ask, always, never. */
-static const char * const invite_policies[] = { "ask", "always", "never" };
-
+/* Each radio is bound to "invite-policy" being its nick: active when the
+ * setting says so, and activating it writes the nick. */
 static gboolean
-policy_to_position (GValue   *value,
-                    GVariant *variant,
-                    gpointer  user_data)
+policy_to_active (GValue   *value,
+                  GVariant *variant,
+                  gpointer  user_data)
 {
-  const char *nick = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (invite_policies); i++)
-    if (g_str_equal (nick, invite_policies[i]))
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  return FALSE;
+  g_value_set_boolean (value, g_str_equal (g_variant_get_string (variant, NULL), user_data));
+  return TRUE;
 }
 
 static GVariant *
-position_to_policy (const GValue       *value,
-                    const GVariantType *expected_type,
-                    gpointer            user_data)
+active_to_policy (const GValue       *value,
+                  const GVariantType *expected_type,
+                  gpointer            user_data)
 {
-  guint position = g_value_get_uint (value);
-
-  if (position >= G_N_ELEMENTS (invite_policies))
+  /* Turning one off is the group's echo of another turning on. */
+  if (!g_value_get_boolean (value))
     return NULL;
-  return g_variant_new_string (invite_policies[position]);
+  return g_variant_new_string (user_data);
+}
+
+static void
+bind_policy (GSettings      *settings,
+             GtkCheckButton *check,
+             const char     *nick)
+{
+  g_settings_bind_with_mapping (settings, "invite-policy", check, "active",
+                                G_SETTINGS_BIND_DEFAULT,
+                                policy_to_active, active_to_policy,
+                                (gpointer) nick, NULL);
 }
 
 static void
@@ -57,13 +63,17 @@ duet_preferences_window_class_init (DuetPreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/duet_chat/Duet/duet-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, invite_policy_row);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, policy_ask_check);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, policy_always_check);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, policy_never_check);
 }
 
 static void
 duet_preferences_window_init (DuetPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
 }
 
 DuetPreferencesWindow *
@@ -78,10 +88,10 @@ duet_preferences_window_new (GtkWindow *parent,
   self = g_object_new (DUET_TYPE_PREFERENCES_WINDOW,
                        "transient-for", parent,
                        NULL);
-  g_settings_bind_with_mapping (settings, "invite-policy",
-                                self->invite_policy_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT,
-                                policy_to_position, position_to_policy,
-                                NULL, NULL);
+  bind_policy (settings, self->policy_ask_check, "ask");
+  bind_policy (settings, self->policy_always_check, "always");
+  bind_policy (settings, self->policy_never_check, "never");
+  g_settings_bind (settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   return self;
 }

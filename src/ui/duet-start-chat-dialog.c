@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-avatar-loader.h"
 #include "duet-json.h"
 #include "duet-matrix-id.h"
@@ -385,5 +386,6 @@ static void
 duet_start_chat_dialog_init (DuetStartChatDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->search_entry));
 }

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-api-error.h"
 #include "duet-contact.h"
 #include "duet-json.h"
@@ -225,6 +226,7 @@ ask_partner_left (GTask      *task,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_data (dialog, "response", G_CALLBACK (partner_left_response_cb),
                          g_object_ref (task), partner_left_dialog_gone, 0);
+  duet_a11y_name_internal_controls (dialog, NULL);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -94,6 +94,32 @@ parse_matrix_to (const char *text)
 }
 
 char *
+duet_uri_parse_room_id (const char *text)
+{
+  g_autofree char *localpart = NULL;
+  g_autofree char *room_id = NULL;
+  gsize length;
+
+  if (text == NULL || strlen (text) > MAX_INPUT_LENGTH || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+  if (g_ascii_strncasecmp (text, "matrix:roomid/", 14) != 0)
+    return NULL;
+  text += 14;
+
+  length = strcspn (text, "?#");
+  if (length == 0 || memchr (text, '/', length) != NULL)
+    return NULL;
+  localpart = unescape_id (text, length);
+  if (localpart == NULL || localpart[0] == '!')
+    return NULL;
+
+  room_id = g_strconcat ("!", localpart, NULL);
+  if (!duet_matrix_is_valid_room_id (room_id))
+    return NULL;
+  return g_steal_pointer (&room_id);
+}
+
+char *
 duet_uri_parse_user_id (const char *text)
 {
   g_autofree char *trimmed = NULL;

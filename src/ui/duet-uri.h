@@ -18,5 +18,8 @@ G_BEGIN_DECLS
  * with duet_matrix_is_valid_user_id, or NULL for anything else: rooms,
  * events, other hosts, extra path segments, control characters. */
 char *duet_uri_parse_user_id (const char *text) G_GNUC_WARN_UNUSED_RESULT;
+/* matrix:roomid/room:server (any query, e.g. ?via=...; percent-escapes
+ * decoded): the room id "!room:server", checked; NULL for anything else. */
+char *duet_uri_parse_room_id (const char *text) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "duet-login-page.h"
+#include "duet-notifier.h"
 #include "duet-room-placeholder.h"
 #include "duet-window.h"
 
@@ -35,6 +36,7 @@ struct _DuetWindow
   GCancellable         *cancellable;
   DuetStore            *store;
   DuetSession          *session;
+  DuetNotifier         *notifier;
   char                 *pending_chat;   /* "" = the dialog; NULL = nothing waits */
 
   /* Borrowed references */

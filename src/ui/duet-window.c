@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-contacts-page.h"
 #include "duet-window-private.h"
 
@@ -171,6 +172,7 @@ show_room (DuetWindow *self,
            DuetRoom   *room)
 {
   duet_room_placeholder_set_room (self->room_placeholder, room);
+  duet_notifier_set_open_room (self->notifier, room != NULL ? duet_room_get_id (room) : NULL);
   adw_window_title_set_title (self->room_title, room != NULL ? duet_room_get_name (room) : "");
   if (room != NULL)
     adw_leaflet_set_visible_child_name (self->leaflet, "room");
@@ -250,6 +252,9 @@ _duet_window_show_session (DuetWindow *self)
   g_signal_connect_object (self->session, "synced",
                            G_CALLBACK (session_synced_cb), self, G_CONNECT_SWAPPED);
 
+  /* After the cache was shown: only what the server sends from now on notifies. */
+  duet_notifier_set_session (self->notifier, self->session);
+
   set_session_actions_enabled (self, TRUE);
   adw_leaflet_set_visible_child_name (self->leaflet, "contacts");
   show_page (self, "session");
@@ -263,6 +268,7 @@ void
 _duet_window_clear_session (DuetWindow *self)
 {
   set_session_actions_enabled (self, FALSE);
+  duet_notifier_set_session (self->notifier, NULL);
   adw_bin_set_child (self->contacts_bin, NULL);
   show_room (self, NULL);
   adw_leaflet_set_visible_child_name (self->leaflet, "contacts");
@@ -294,6 +300,34 @@ duet_window_start_chat (DuetWindow *self,
   duet_contacts_page_start_chat (DUET_CONTACTS_PAGE (page), user_id);
 }
 
+void
+duet_window_open_room (DuetWindow *self,
+                       const char *room_id)
+{
+  g_return_if_fail (DUET_IS_WINDOW (self));
+  g_return_if_fail (room_id != NULL);
+
+  if (self->session == NULL)
+    return;
+  room_activated_cb (self, room_id);
+}
+
+void
+duet_window_open_invite (DuetWindow *self,
+                         const char *room_id)
+{
+  GtkWidget *page;
+
+  g_return_if_fail (DUET_IS_WINDOW (self));
+  g_return_if_fail (room_id != NULL);
+
+  page = adw_bin_get_child (self->contacts_bin);
+  if (page == NULL)
+    return;
+  adw_leaflet_set_visible_child_name (self->leaflet, "contacts");
+  duet_contacts_page_open_invite (DUET_CONTACTS_PAGE (page), room_id);
+}
+
 DuetSession *
 duet_window_get_session (DuetWindow *self)
 {
@@ -312,6 +346,8 @@ duet_window_new (DuetApplication *application)
   self = g_object_new (DUET_TYPE_WINDOW, "application", application, NULL);
   self->data_dir = g_strdup (duet_application_get_data_dir (application));
   self->settings = g_object_ref (duet_application_get_settings (application));
+  self->notifier = duet_notifier_new (G_APPLICATION (application), GTK_WINDOW (self),
+                                      self->settings);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -388,6 +424,8 @@ duet_window_dispose (GObject *object)
 
   _duet_window_account_stop (self);
   g_clear_handle_id (&self->retry_tick_id, g_source_remove);
+  if (self->notifier != NULL)
+    duet_notifier_set_session (self->notifier, NULL);
 
   G_OBJECT_CLASS (duet_window_parent_class)->dispose (object);
 }
@@ -400,6 +438,7 @@ duet_window_finalize (GObject *object)
   g_free (self->data_dir);
   g_free (self->pending_chat);
   g_clear_object (&self->settings);
+  g_clear_object (&self->notifier);
 
   G_OBJECT_CLASS (duet_window_parent_class)->finalize (object);
 }
@@ -441,5 +480,6 @@ static void
 duet_window_init (DuetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
   set_session_actions_enabled (self, FALSE);
 }

@@ -23,6 +23,12 @@ DuetSession *duet_window_get_session  (DuetWindow      *self);
  * before the contacts are shown, this waits for them. */
 void         duet_window_start_chat   (DuetWindow      *self,
                                        const char      *user_id);
+/* Shows the chat @room_id (a joined room), as clicking its contact does. */
+void         duet_window_open_room    (DuetWindow      *self,
+                                       const char      *room_id);
+/* Asks about the invite to @room_id (the invite dialog). */
+void         duet_window_open_invite  (DuetWindow      *self,
+                                       const char      *room_id);
 /* A short note at the bottom of the window (plain text). */
 void         duet_window_show_message (DuetWindow      *self,
                                        const char      *message);

@@ -108,6 +108,7 @@ typedef struct {
   guint          status;
   guint          delay_ms;
   char          *body;
+  guint          skip;         /* matching requests to let through first */
 } HsFault;
 
 /* One HTTP request, alive from the handler call to the answer; it outlives
@@ -164,6 +165,7 @@ struct _DuetTestHomeserver {
   GHashTable *bots;               /* set of bot user ids */
 
   GQueue      faults;             /* HsFault */
+  guint       faults_applied;     /* requests a fault answered or dropped */
   GList      *pending;            /* HsRequest that are paused */
   GList      *bot_tasks;          /* HsBotTask */
   guint       wake_id;            /* idle that re-checks sync waiters */

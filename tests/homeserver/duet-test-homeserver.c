@@ -352,22 +352,32 @@ hs_fault_free (gpointer data)
 }
 
 /* The first queued fault that matches, with one use taken; the caller owns a
- * copy so that the queue can drop exhausted entries right away. */
+ * copy so that the queue can drop exhausted entries right away.  A fault
+ * still skipping counts every matching request, taken by another or not. */
 static HsFault *
 hs_take_fault (DuetTestHomeserver *self,
                HsRequest          *req)
 {
   const char *raw_path = g_uri_get_path (soup_server_message_get_uri (req->msg));
+  HsFault *copy = NULL;
+  GList *next;
 
-  for (GList *l = self->faults.head; l != NULL; l = l->next)
+  for (GList *l = self->faults.head; l != NULL; l = next)
     {
       HsFault *fault = l->data;
-      HsFault *copy;
 
+      next = l->next;
       if (fault->method != NULL && g_strcmp0 (fault->method, req->method) != 0)
         continue;
       if (!g_str_has_prefix (req->path, fault->path_prefix) &&
           !g_str_has_prefix (raw_path, fault->path_prefix))
+        continue;
+      if (fault->skip > 0)
+        {
+          fault->skip--;
+          continue;
+        }
+      if (copy != NULL)
         continue;
 
       copy = g_memdup2 (fault, sizeof *fault);
@@ -379,9 +389,10 @@ hs_take_fault (DuetTestHomeserver *self,
           g_queue_delete_link (&self->faults, l);
           hs_fault_free (fault);
         }
-      return copy;
     }
-  return NULL;
+  if (copy != NULL)
+    self->faults_applied++;
+  return copy;
 }
 
 static const char *
@@ -1119,6 +1130,31 @@ duet_test_homeserver_add_fault (DuetTestHomeserver *self,
   fault->delay_ms = delay_ms;
   fault->body = g_strdup (body);
   g_queue_push_tail (&self->faults, fault);
+}
+
+void
+duet_test_homeserver_add_fault_after (DuetTestHomeserver *self,
+                                      const char         *method,
+                                      const char         *path_prefix,
+                                      guint               skip,
+                                      DuetFaultKind       kind,
+                                      guint               status,
+                                      guint               delay_ms,
+                                      const char         *body)
+{
+  HsFault *fault;
+
+  duet_test_homeserver_add_fault (self, method, path_prefix, 1, kind, status, delay_ms, body);
+  fault = g_queue_peek_tail (&self->faults);
+  g_return_if_fail (fault != NULL);
+  fault->skip = skip;
+}
+
+guint
+duet_test_homeserver_count_faults (DuetTestHomeserver *self)
+{
+  g_return_val_if_fail (DUET_IS_TEST_HOMESERVER (self), 0);
+  return self->faults_applied;
 }
 
 void

@@ -151,6 +151,18 @@ void                duet_test_homeserver_add_fault      (DuetTestHomeserver  *se
                                                          guint                status,
                                                          guint                delay_ms,
                                                          const char          *body);
+/* One fault for the request after the next @skip matching ones (every
+ * matching request counts, whether another fault took it or not). */
+void                duet_test_homeserver_add_fault_after (DuetTestHomeserver *self,
+                                                         const char          *method,
+                                                         const char          *path_prefix,
+                                                         guint                skip,
+                                                         DuetFaultKind        kind,
+                                                         guint                status,
+                                                         guint                delay_ms,
+                                                         const char          *body);
+/* Requests a fault has answered, dropped or held so far. */
+guint               duet_test_homeserver_count_faults   (DuetTestHomeserver  *self);
 void                duet_test_homeserver_clear_faults   (DuetTestHomeserver  *self);
 /* Keep connections alive between requests (default FALSE: every answer says
  * "Connection: close").  libsoup silently resends an idempotent request
