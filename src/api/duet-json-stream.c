@@ -58,6 +58,9 @@ struct _DuetJsonStream
   char             *section;      /* the section being read (level 2) */
 
   PartKind          part_kind;
+  /* The value being scanned stands where an object to split belongs: it
+   * is refused once scanned, so that depth is judged first, as on bytes. */
+  gboolean          part_misplaced;
   guint             part_depth;
   gboolean          part_in_string;
   gboolean          part_escape;
@@ -266,6 +269,9 @@ emit_part (DuetJsonStream  *self,
   };
   GError *local_error = NULL;
 
+  if (self->part_misplaced)
+    return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+                 "The member “%.64s” of the body is not an object", self->name);
   if (length > self->max_part_size)
     return fail (self, error, DUET_API_ERROR_TOO_LARGE,
                  "The member “%.64s” of the body is over the limit of %" G_GSIZE_FORMAT " bytes",
@@ -396,11 +402,9 @@ start_value (DuetJsonStream  *self,
                     g_str_equal (self->name, self->split_member)) ||
                    self->level == 1;
 
-  if (split)
+  self->part_misplaced = split && c != '{';
+  if (split && c == '{')
     {
-      if (c != '{')
-        return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
-                     "The member “%.64s” of the body is not an object", self->name);
       if (self->level == 1)
         {
           g_free (self->section);

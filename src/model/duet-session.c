@@ -64,6 +64,11 @@ struct _DuetSession
   gboolean             stream_initial;
   /* m.direct changed while a response was taken in: rebuild at its end. */
   gboolean             direct_changed;
+  /* DuetRoom → the last event id its timeline slice handed on in the
+   * response being taken in; kept as `replayed` when that response does
+   * not complete, since the retry sends the same slice again. */
+  GHashTable          *stream_last_ids;
+  GHashTable          *replayed;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -292,6 +297,7 @@ duet_session_dispose (GObject *object)
   g_clear_object (&self->contacts);
   g_clear_object (&self->invites);
   g_clear_object (&self->rooms);
+  g_clear_pointer (&self->replayed, g_hash_table_unref);
   g_clear_pointer (&self->direct_invites, g_hash_table_unref);
   g_clear_pointer (&self->direct_invite_of, g_hash_table_unref);
   g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
@@ -554,12 +560,49 @@ emit_timeline_events (DuetSession *self,
   JsonObject *timeline = duet_json_get_object (room_json, "timeline");
   JsonArray *events = duet_json_get_array (timeline, "events");
   gboolean limited = duet_json_get_bool (timeline, "limited", FALSE);
+  const char *replayed = self->replayed != NULL ? g_hash_table_lookup (self->replayed, room) : NULL;
   g_autoptr(JsonArray) empty = NULL;
+  g_autoptr(JsonArray) rest = NULL;
+  guint length;
+
+  /* A response cut off after this room handed on its slice: the retry
+   * sends it again, and only what follows the last event handed on is
+   * news (the same events twice would notify twice). */
+  if (replayed != NULL && events != NULL)
+    {
+      length = json_array_get_length (events);
+      for (guint i = length; i > 0; i--)
+        {
+          JsonNode *node = json_array_get_element (events, i - 1);
+          JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+          if (g_strcmp0 (duet_json_get_string (event, "event_id"), replayed) != 0)
+            continue;
+          rest = json_array_sized_new (length - i);
+          for (guint j = i; j < length; j++)
+            json_array_add_element (rest, json_node_ref (json_array_get_element (events, j)));
+          events = rest;
+          limited = FALSE;
+          break;
+        }
+      g_hash_table_remove (self->replayed, room);
+    }
 
   if (timeline == NULL || (!limited && (events == NULL || json_array_get_length (events) == 0)))
     return;
   if (events == NULL)
     events = empty = json_array_new ();
+
+  length = json_array_get_length (events);
+  if (self->stream_last_ids != NULL && length > 0)
+    {
+      JsonNode *last = json_array_get_element (events, length - 1);
+      const char *event_id = JSON_NODE_HOLDS_OBJECT (last)
+                             ? duet_json_get_string (json_node_get_object (last), "event_id") : NULL;
+
+      if (event_id != NULL)
+        g_hash_table_insert (self->stream_last_ids, room, g_strdup (event_id));
+    }
 
   take_echoes (self, room, events);
   if (limited && self->ingest_live && self->outbox != NULL)
@@ -708,6 +751,7 @@ begin_stream (DuetSession *self)
   self->ingesting = TRUE;
   self->ingest_live = TRUE;
   self->stream_rooms = g_hash_table_new (NULL, NULL);
+  self->stream_last_ids = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->stream_initial = duet_sync_loop_get_since (self->sync_loop) == NULL;
   self->direct_changed = FALSE;
   memset (self->stream_counts, 0, sizeof self->stream_counts);
@@ -726,6 +770,27 @@ end_stream (DuetSession *self,
   self->ingesting = FALSE;
   self->ingest_live = FALSE;
   g_clear_pointer (&self->stream_rooms, g_hash_table_unref);
+  if (complete)
+    {
+      /* The retry came through whole: nothing more is a replay. */
+      g_clear_pointer (&self->replayed, g_hash_table_unref);
+      g_clear_pointer (&self->stream_last_ids, g_hash_table_unref);
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer room, event_id;
+
+      if (self->replayed == NULL)
+        self->replayed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      g_hash_table_iter_init (&iter, self->stream_last_ids);
+      while (g_hash_table_iter_next (&iter, &room, &event_id))
+        {
+          g_hash_table_iter_steal (&iter);
+          g_hash_table_replace (self->replayed, room, event_id);
+        }
+      g_clear_pointer (&self->stream_last_ids, g_hash_table_unref);
+    }
   if (self->writer != NULL && !complete)
     duet_store_sync_writer_abort (g_steal_pointer (&self->writer));
   /* As at the end of ingest_response(): a whole live response was seen. */
