@@ -20,8 +20,10 @@
 #include "duet-session-private.h"
 #include "duet-sync-loop.h"
 
-/* A response naming more rooms than this is hostile; the rest wait. */
-#define MAX_ROOMS_PER_SECTION 5000
+/* A response naming more rooms than this is hostile; the rest wait.  Heavy
+ * accounts have ten thousand rooms, and a streamed response costs memory
+ * per room, not per response. */
+#define MAX_ROOMS_PER_SECTION 20000
 /* Up to this many rooms in a streamed response, the contact list follows
  * each room as it is taken in; beyond, it catches up once at the end. */
 #define STREAM_CONTACTS_EACH_ROOM 32
