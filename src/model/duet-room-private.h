@@ -78,6 +78,10 @@ void      _duet_room_take_functional_members (DuetRoom     *self,
  * lazy-loaded away.  Takes ownership. */
 void      _duet_room_take_heroes           (DuetRoom       *self,
                                             GStrv           user_ids);
+/* The others typing now (valid user ids, ours left out); takes ownership,
+ * NULL is none. */
+void      _duet_room_take_typing           (DuetRoom       *self,
+                                            GStrv           user_ids);
 /* Recomputes the shown name from m.room.name, members and heroes. */
 void      _duet_room_update_name           (DuetRoom       *self);
 

@@ -22,6 +22,8 @@
 #define MAX_TIMELINE_EVENTS 2000
 #define MAX_FUNCTIONAL_MEMBERS 64
 #define MAX_HEROES 16
+#define MAX_TYPING 32
+#define MAX_EPHEMERAL_EVENTS 100
 
 typedef struct {
   DuetRoom   *room;
@@ -310,6 +312,39 @@ apply_unread (DuetRoom   *room,
     _duet_room_set_unread_count (room, (guint) MIN (count, (gint64) G_MAXUINT32));
 }
 
+/* m.typing replaces the whole list each time it comes. */
+static void
+apply_ephemeral (DuetRoom   *room,
+                 JsonObject *room_json,
+                 const char *own_user_id)
+{
+  JsonArray *events = duet_json_get_array (duet_json_get_object (room_json, "ephemeral"), "events");
+
+  for (guint i = 0; events != NULL && i < json_array_get_length (events) && i < MAX_EPHEMERAL_EVENTS; i++)
+    {
+      JsonObject *event = array_object (events, i);
+      JsonArray *user_ids;
+      g_auto(GStrv) all = NULL;
+      g_autoptr(GStrvBuilder) others = NULL;
+
+      if (g_strcmp0 (duet_json_get_string (event, "type"), "m.typing") != 0)
+        continue;
+      user_ids = duet_json_get_array (duet_json_get_object (event, "content"), "user_ids");
+      if (user_ids == NULL)
+        continue;
+      all = dup_user_ids (user_ids, MAX_TYPING + 1);
+      others = g_strv_builder_new ();
+      for (guint j = 0, kept = 0; all != NULL && all[j] != NULL && kept < MAX_TYPING; j++)
+        if (g_strcmp0 (all[j], own_user_id) != 0 &&
+            !g_strv_contains ((const char * const *) all + j + 1, all[j]))
+          {
+            g_strv_builder_add (others, all[j]);
+            kept++;
+          }
+      _duet_room_take_typing (room, g_strv_builder_end (others));
+    }
+}
+
 static void
 apply_summary (DuetRoom   *room,
                JsonObject *room_json)
@@ -352,12 +387,18 @@ apply_room (DuetRoom       *self,
           apply_timeline (&ingest, duet_json_get_object (room_json, "timeline"));
           apply_summary (self, room_json);
           if (membership == DUET_MEMBERSHIP_JOIN)
-            apply_unread (self, room_json);
+            {
+              apply_unread (self, room_json);
+              apply_ephemeral (self, room_json, own_user_id);
+            }
         }
     }
   /* Nothing is unread in a room we are out of. */
   if (membership == DUET_MEMBERSHIP_LEAVE)
-    _duet_room_set_unread_count (self, 0);
+    {
+      _duet_room_set_unread_count (self, 0);
+      _duet_room_take_typing (self, NULL);
+    }
   _duet_room_update_name (self);
 
   g_object_thaw_notify (G_OBJECT (self));

@@ -39,6 +39,7 @@ struct _DuetRoom
   gboolean        invite_is_direct;
   gboolean        invite_seen;
   gboolean        has_gap;
+  GStrv           typing;          /* others typing now, never NULL */
 
   GHashTable     *members;         /* user id → DuetMember */
   GStrv           functional_members;
@@ -62,6 +63,7 @@ enum {
   PROP_INVITE_IS_DIRECT,
   PROP_HAS_GAP,
   PROP_LAST_EVENT_ID,
+  PROP_TYPING,
   N_PROPS
 };
 
@@ -84,6 +86,7 @@ duet_room_finalize (GObject *object)
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->functional_members, g_strfreev);
   g_clear_pointer (&self->heroes, g_strfreev);
+  g_clear_pointer (&self->typing, g_strfreev);
 
   G_OBJECT_CLASS (duet_room_parent_class)->finalize (object);
 }
@@ -137,6 +140,9 @@ duet_room_get_property (GObject    *object,
     case PROP_LAST_EVENT_ID:
       g_value_set_string (value, self->last_event_id);
       break;
+    case PROP_TYPING:
+      g_value_set_boxed (value, self->typing);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -170,6 +176,8 @@ duet_room_class_init (DuetRoomClass *klass)
   properties[PROP_HAS_GAP] = g_param_spec_boolean ("has-gap", NULL, NULL, FALSE, flags);
   properties[PROP_LAST_EVENT_ID] = g_param_spec_string ("last-event-id", NULL, NULL, NULL, flags);
 
+  properties[PROP_TYPING] = g_param_spec_boxed ("typing", NULL, NULL, G_TYPE_STRV, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -177,6 +185,7 @@ static void
 duet_room_init (DuetRoom *self)
 {
   self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->typing = g_new0 (char *, 1);
 }
 
 DuetRoom *
@@ -338,6 +347,21 @@ _duet_room_set_has_gap (DuetRoom *self,
 {
   g_return_if_fail (DUET_IS_ROOM (self));
   set_boolean_prop (self, &self->has_gap, has_gap, PROP_HAS_GAP);
+}
+
+void
+_duet_room_take_typing (DuetRoom *self,
+                        GStrv     user_ids)
+{
+  g_auto(GStrv) owned = user_ids != NULL ? user_ids : g_new0 (char *, 1);
+
+  g_return_if_fail (DUET_IS_ROOM (self));
+
+  if (g_strv_equal ((const char * const *) owned, (const char * const *) self->typing))
+    return;
+  g_strfreev (self->typing);
+  self->typing = g_steal_pointer (&owned);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING]);
 }
 
 void
@@ -567,6 +591,13 @@ duet_room_get_invite_is_direct (DuetRoom *self)
 {
   g_return_val_if_fail (DUET_IS_ROOM (self), FALSE);
   return self->invite_is_direct;
+}
+
+const char * const *
+duet_room_get_typing (DuetRoom *self)
+{
+  g_return_val_if_fail (DUET_IS_ROOM (self), NULL);
+  return (const char * const *) self->typing;
 }
 
 gboolean

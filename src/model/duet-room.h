@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE (DuetRoom, duet_room, DUET, ROOM, GObject)
 /* Properties (read-only, notified on real change): room-id, membership (our
  * own: JOIN, INVITE or LEAVE), name, last-activity, last-message,
  * unread-count, encrypted, replacement-room, predecessor, inviter,
- * invite-is-direct, has-gap. */
+ * invite-is-direct, has-gap, typing. */
 const char    *duet_room_get_id                 (DuetRoom    *self);
 DuetMembership duet_room_get_own_membership     (DuetRoom    *self);
 /* m.room.name, else a name from the other members (display names, falling
@@ -40,6 +40,8 @@ const char    *duet_room_get_inviter            (DuetRoom    *self);
 gboolean       duet_room_get_invite_is_direct   (DuetRoom    *self);
 /* A limited timeline left history out that back-pagination must fill. */
 gboolean       duet_room_has_gap                (DuetRoom    *self);
+/* User ids of the others typing now (m.typing), never NULL. */
+const char * const *duet_room_get_typing        (DuetRoom    *self);
 
 DuetMember    *duet_room_lookup_member          (DuetRoom    *self,
                                                  const char  *user_id);

@@ -70,8 +70,9 @@ G_DECLARE_FINAL_TYPE (DuetTimelineItem, duet_timeline_item, DUET, TIMELINE_ITEM,
 
 /* Properties, read-only, each notified on real change:
  * kind, event-id, sender, sender-name, sender-avatar, timestamp, own,
- * group-start, message-kind, body, markup, edited, reply-sender-name,
- * reply-body, reactions, file-name, file-size, media-url, outgoing,
+ * group-start, message-kind, body, markup, edited, reply-event-id,
+ * reply-sender-name, reply-body, reactions, file-name, file-size,
+ * media-url, media-width, media-height, thumbnail-url, outgoing,
  * send-state. */
 DuetTimelineItemKind duet_timeline_item_get_kind          (DuetTimelineItem *self);
 /* NULL for a local echo, a day or a gap. */
@@ -100,6 +101,8 @@ gboolean          duet_timeline_item_get_edited           (DuetTimelineItem *sel
 /* The message this one replies to: its sender's name and a one-line
  * preview; NULL when it is not a reply.  "Original message not loaded"
  * until that event is in the timeline. */
+/* The id of the event this one replies to (valid), or NULL. */
+const char       *duet_timeline_item_get_reply_event_id   (DuetTimelineItem *self);
 const char       *duet_timeline_item_get_reply_sender_name (DuetTimelineItem *self);
 const char       *duet_timeline_item_get_reply_body       (DuetTimelineItem *self);
 /* (element-type DuetReaction) in first-seen order; never NULL. */
@@ -109,6 +112,11 @@ GPtrArray        *duet_timeline_item_get_reactions        (DuetTimelineItem *sel
 const char       *duet_timeline_item_get_file_name        (DuetTimelineItem *self);
 gint64            duet_timeline_item_get_file_size        (DuetTimelineItem *self);
 const char       *duet_timeline_item_get_media_url        (DuetTimelineItem *self);
+/* IMAGE: info.w / info.h when the sender gave them (0 unknown), and the
+ * validated mxc:// URL of info.thumbnail_url or NULL. */
+int               duet_timeline_item_get_media_width      (DuetTimelineItem *self);
+int               duet_timeline_item_get_media_height     (DuetTimelineItem *self);
+const char       *duet_timeline_item_get_thumbnail_url    (DuetTimelineItem *self);
 /* A local echo: the outbox's message, else NULL. */
 DuetOutgoing     *duet_timeline_item_get_outgoing         (DuetTimelineItem *self);
 /* The outgoing's state for a local echo; SENT for every server event. */
@@ -117,7 +125,9 @@ DuetOutgoingState duet_timeline_item_get_send_state       (DuetTimelineItem *sel
 #define DUET_TYPE_TIMELINE (duet_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (DuetTimeline, duet_timeline, DUET, TIMELINE, GObject)
 
-/* Implements GListModel (items: DuetTimelineItem).  Properties: session,
+/* Implements GListModel (items: DuetTimelineItem), at most 50,000 of
+ * them: past that, live events push the oldest fifth out (at-start goes
+ * back to FALSE, and paginating brings them again).  Properties: session,
  * room, loading (a load or pagination is running), at-start (the room's
  * creation is loaded: nothing older), typing (GStrv of the display names
  * of the others typing now, never NULL). */
@@ -131,7 +141,8 @@ GStrv         duet_timeline_dup_typing     (DuetTimeline         *self);
 
 /* Shows the cached events (from the store) at once, then asks the server
  * for the newest page when the cache has none.  Live events arrive by
- * themselves from DuetSession::timeline-events. */
+ * themselves from DuetSession::timeline-events.  Once is enough: a second
+ * call returns at once (unless the first one failed). */
 void          duet_timeline_load_async     (DuetTimeline         *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,

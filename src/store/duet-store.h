@@ -224,4 +224,20 @@ char       *duet_store_load_draft_finish      (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* --- Timeline (duet-store-timeline.c): one room's cached events -------- */
+
+/* Resolves to a new object shaped like a /sync timeline: "events" (oldest
+ * first, each an object), "limited" and "prev_batch" (the token to
+ * paginate back from the oldest of them, absent when none).  NULL without
+ * an error when the store knows nothing of the room.  The read is short:
+ * @cancellable only makes the result G_IO_ERROR_CANCELLED. */
+void        duet_store_load_timeline_async    (DuetStore            *self,
+                                               const char           *room_id,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+JsonObject *duet_store_load_timeline_finish   (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

@@ -654,6 +654,22 @@ handle_send (HsRequest *req)
 }
 
 static void
+handle_redact (HsRequest *req)
+{
+  HsRoom *room = hs_req_room (req, ARG (req, 1));
+  g_autofree char *owner = g_strdup_printf ("%s\x1f%s", req->token->user_id, req->token->device_id);
+  GError *error = NULL;
+  HsEvent *event;
+
+  if (room == NULL)
+    return;
+  event = hs_redact (req->self, room, req->token->user_id, ARG (req, 3),
+                     hs_body_string (req, "reason"), owner, ARG (req, 4), &error);
+  if (!respond_if_error (req, event != NULL, &error))
+    hs_respond_string (req, "event_id", json_object_get_string_member (event->json, "event_id"));
+}
+
+static void
 handle_get_event (HsRequest *req)
 {
   HsEvent *leave;
@@ -789,6 +805,7 @@ static const HsRoute routes[] = {
   { "PUT", "_matrix/client/C/rooms/*/state/*/*", ROUTE_AUTH, handle_put_state },
   { "GET", "_matrix/client/C/rooms/*/event/*", ROUTE_AUTH, handle_get_event },
   { "PUT", "_matrix/client/C/rooms/*/send/*/*", ROUTE_AUTH, handle_send },
+  { "PUT", "_matrix/client/C/rooms/*/redact/*/*", ROUTE_AUTH, handle_redact },
   { "POST", "_matrix/client/C/rooms/*/receipt/*/*", ROUTE_AUTH, handle_receipt },
   { "POST", "_matrix/client/C/rooms/*/read_markers", ROUTE_AUTH, handle_read_markers },
   { "PUT", "_matrix/client/C/rooms/*/typing/*", ROUTE_AUTH, handle_typing },

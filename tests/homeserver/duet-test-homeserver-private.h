@@ -172,6 +172,7 @@ struct _DuetTestHomeserver {
 
   gboolean    authenticated_media;
   gboolean    keep_alive;
+  gint64      clock_offset_ms;    /* added to origin_server_ts of new events */
   char      **versions;
   char       *well_known;
 };
@@ -260,6 +261,16 @@ HsEvent    *hs_send                   (DuetTestHomeserver *self,
                                        const char  *type,
                                        const char  *state_key,
                                        JsonObject  *content,
+                                       const char  *txn_owner,
+                                       const char  *txn_id,
+                                       GError     **error);
+/* Sends an m.room.redaction of @target_id and strips the target as the
+ * spec's redaction algorithm does (content emptied, unsigned.redacted_because). */
+HsEvent    *hs_redact                 (DuetTestHomeserver *self,
+                                       HsRoom      *room,
+                                       const char  *sender,
+                                       const char  *target_id,
+                                       const char  *reason,
                                        const char  *txn_owner,
                                        const char  *txn_id,
                                        GError     **error);

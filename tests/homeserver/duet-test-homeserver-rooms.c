@@ -272,7 +272,7 @@ room_append (DuetTestHomeserver *self,
   json_object_set_string_member (json, "type", type);
   json_object_set_string_member (json, "sender", sender);
   json_object_set_string_member (json, "room_id", room->room_id);
-  json_object_set_int_member (json, "origin_server_ts", g_get_real_time () / 1000);
+  json_object_set_int_member (json, "origin_server_ts", g_get_real_time () / 1000 + self->clock_offset_ms);
   json_object_set_object_member (json, "content", content);
   g_free (event_id);
 
@@ -650,6 +650,74 @@ hs_send (DuetTestHomeserver *self,
                            g_strdup (json_object_get_string_member (event->json, "event_id")));
     }
   return event;
+}
+
+/* Keys of content kept by the redaction algorithm (room versions 1-10),
+ * for the event types Duet shows. */
+static gboolean
+redaction_keeps (const char *type,
+                 const char *key)
+{
+  if (g_str_equal (type, "m.room.member"))
+    return g_str_equal (key, "membership");
+  if (g_str_equal (type, "m.room.create"))
+    return g_str_equal (key, "creator");
+  if (g_str_equal (type, "m.room.join_rules"))
+    return g_str_equal (key, "join_rule");
+  if (g_str_equal (type, "m.room.history_visibility"))
+    return g_str_equal (key, "history_visibility");
+  return FALSE;
+}
+
+HsEvent *
+hs_redact (DuetTestHomeserver *self,
+           HsRoom             *room,
+           const char         *sender,
+           const char         *target_id,
+           const char         *reason,
+           const char         *txn_owner,
+           const char         *txn_id,
+           GError            **error)
+{
+  HsEvent *target = g_hash_table_lookup (room->event_ids, target_id);
+  g_autoptr(JsonObject) content = json_object_new ();
+  JsonObject *old_content, *new_content, *unsigned_;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *node;
+  HsEvent *redaction;
+
+  if (target == NULL)
+    return g_set_error (error, HS_ERROR, HS_ERROR_NOT_FOUND, "Event not found"), NULL;
+
+  json_object_set_string_member (content, "redacts", target_id);
+  if (reason != NULL)
+    json_object_set_string_member (content, "reason", reason);
+  redaction = hs_send (self, room, sender, "m.room.redaction", NULL, content, txn_owner, txn_id, error);
+  if (redaction == NULL)
+    return NULL;
+  /* Before room version 11 "redacts" is a top-level key as well. */
+  if (!json_object_has_member (redaction->json, "redacts"))
+    json_object_set_string_member (redaction->json, "redacts", target_id);
+  unsigned_ = hs_json_get_object (target->json, "unsigned");
+  if (unsigned_ != NULL && json_object_has_member (unsigned_, "redacted_because"))
+    return redaction;  /* redacted before */
+
+  old_content = json_object_get_object_member (target->json, "content");
+  new_content = json_object_new ();
+  json_object_iter_init (&iter, old_content);
+  while (json_object_iter_next (&iter, &key, &node))
+    if (redaction_keeps (json_object_get_string_member (target->json, "type"), key))
+      json_object_set_member (new_content, key, json_node_copy (node));
+  json_object_set_object_member (target->json, "content", new_content);
+
+  if (unsigned_ == NULL)
+    {
+      unsigned_ = json_object_new ();
+      json_object_set_object_member (target->json, "unsigned", unsigned_);
+    }
+  json_object_set_object_member (unsigned_, "redacted_because", hs_json_object_copy (redaction->json));
+  return redaction;
 }
 
 /* Like Synapse: every local member who listed the old room in m.direct gets

@@ -872,6 +872,151 @@ duet_test_homeserver_send_message (DuetTestHomeserver *self,
   return duet_test_homeserver_send_event (self, room_id, sender, "m.room.message", NULL, content);
 }
 
+static JsonObject *
+relates_to (JsonObject *content,
+            const char *rel_type,
+            const char *target_id)
+{
+  JsonObject *relation = json_object_new ();
+
+  if (rel_type != NULL)
+    json_object_set_string_member (relation, "rel_type", rel_type);
+  json_object_set_string_member (relation, "event_id", target_id);
+  json_object_set_object_member (content, "m.relates_to", relation);
+  return relation;
+}
+
+char *
+duet_test_homeserver_send_edit (DuetTestHomeserver *self,
+                                const char         *room_id,
+                                const char         *sender,
+                                const char         *target_id,
+                                const char         *new_body)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+  JsonObject *new_content = json_object_new ();
+  g_autofree char *fallback = g_strdup_printf ("* %s", new_body);
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", fallback);
+  json_object_set_string_member (new_content, "msgtype", "m.text");
+  json_object_set_string_member (new_content, "body", new_body);
+  json_object_set_object_member (content, "m.new_content", new_content);
+  relates_to (content, "m.replace", target_id);
+  return duet_test_homeserver_send_event (self, room_id, sender, "m.room.message", NULL, content);
+}
+
+char *
+duet_test_homeserver_send_reply (DuetTestHomeserver *self,
+                                 const char         *room_id,
+                                 const char         *sender,
+                                 const char         *target_id,
+                                 const char         *body)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  HsEvent *target = room != NULL ? g_hash_table_lookup (room->event_ids, target_id) : NULL;
+  g_autoptr(JsonObject) content = json_object_new ();
+  JsonObject *relation = json_object_new ();
+  JsonObject *in_reply_to = json_object_new ();
+  g_autofree char *with_fallback = NULL;
+  g_autofree char *html = NULL;
+  const char *target_sender = target ? json_object_get_string_member (target->json, "sender") : "";
+  const char *target_body = target ? hs_json_get_string (hs_json_get_object (target->json, "content"),
+                                                         "body") : NULL;
+
+  /* The fallback real clients still send: a quote of the original. */
+  with_fallback = g_strdup_printf ("> <%s> %s\n\n%s", target_sender,
+                                   target_body != NULL ? target_body : "", body);
+  html = g_strdup_printf ("<mx-reply><blockquote><a href=\"https://matrix.to/#/%s\">In reply to</a> "
+                          "%s</blockquote></mx-reply>%s", target_id,
+                          target_body != NULL ? target_body : "", body);
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", with_fallback);
+  json_object_set_string_member (content, "format", "org.matrix.custom.html");
+  json_object_set_string_member (content, "formatted_body", html);
+  json_object_set_string_member (in_reply_to, "event_id", target_id);
+  json_object_set_object_member (relation, "m.in_reply_to", in_reply_to);
+  json_object_set_object_member (content, "m.relates_to", relation);
+  return duet_test_homeserver_send_event (self, room_id, sender, "m.room.message", NULL, content);
+}
+
+char *
+duet_test_homeserver_send_reaction (DuetTestHomeserver *self,
+                                    const char         *room_id,
+                                    const char         *sender,
+                                    const char         *target_id,
+                                    const char         *key)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+
+  json_object_set_string_member (relates_to (content, "m.annotation", target_id), "key", key);
+  return duet_test_homeserver_send_event (self, room_id, sender, "m.reaction", NULL, content);
+}
+
+char *
+duet_test_homeserver_redact (DuetTestHomeserver *self,
+                             const char         *room_id,
+                             const char         *sender,
+                             const char         *event_id)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  GError *error = NULL;
+  HsEvent *event;
+
+  if (room == NULL)
+    return NULL;
+  event = hs_redact (self, room, sender, event_id, NULL, NULL, NULL, &error);
+  if (!check_op (event != NULL, &error))
+    return NULL;
+  hs_stream_changed (self);
+  return g_strdup (json_object_get_string_member (event->json, "event_id"));
+}
+
+void
+duet_test_homeserver_set_typing (DuetTestHomeserver *self,
+                                 const char         *room_id,
+                                 const char         *user_id,
+                                 gboolean            typing,
+                                 guint               timeout_ms)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+
+  if (room != NULL)
+    hs_set_typing (self, room, user_id, typing, timeout_ms);
+}
+
+void
+duet_test_homeserver_set_receipt (DuetTestHomeserver *self,
+                                  const char         *room_id,
+                                  const char         *user_id,
+                                  const char         *receipt_type,
+                                  const char         *event_id)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+  GError *error = NULL;
+
+  if (room != NULL)
+    check_op (hs_set_receipt (self, room, user_id, receipt_type, event_id, &error), &error);
+}
+
+guint
+duet_test_homeserver_get_unread_count (DuetTestHomeserver *self,
+                                       const char         *room_id,
+                                       const char         *user_id)
+{
+  HsRoom *room = lookup_room_or_warn (self, room_id);
+
+  return room != NULL ? hs_room_unread_count (room, user_id) : 0;
+}
+
+void
+duet_test_homeserver_set_clock_offset (DuetTestHomeserver *self,
+                                       gint64              offset_ms)
+{
+  g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
+  self->clock_offset_ms = offset_ms;
+}
+
 char *
 duet_test_homeserver_upgrade_room (DuetTestHomeserver *self,
                                    const char         *old_room_id,

@@ -77,6 +77,52 @@ char               *duet_test_homeserver_send_event     (DuetTestHomeserver  *se
                                                          const char          *event_type,
                                                          const char          *state_key, /* NULL: not state */
                                                          JsonObject          *content);
+/* Relations as @sender: an m.replace edit of @target_id with a new plain
+ * body, a reply (with the fallback quote real clients send, in body and
+ * formatted_body), an m.annotation reaction.  Return the new event ids. */
+char               *duet_test_homeserver_send_edit      (DuetTestHomeserver  *self,
+                                                         const char          *room_id,
+                                                         const char          *sender,
+                                                         const char          *target_id,
+                                                         const char          *new_body);
+char               *duet_test_homeserver_send_reply     (DuetTestHomeserver  *self,
+                                                         const char          *room_id,
+                                                         const char          *sender,
+                                                         const char          *target_id,
+                                                         const char          *body);
+char               *duet_test_homeserver_send_reaction  (DuetTestHomeserver  *self,
+                                                         const char          *room_id,
+                                                         const char          *sender,
+                                                         const char          *target_id,
+                                                         const char          *key);
+/* Redacts @event_id as @sender (PUT /redact does the same for clients):
+ * the stored event loses its content and carries unsigned.redacted_because.
+ * Returns the redaction's event id. */
+char               *duet_test_homeserver_redact         (DuetTestHomeserver  *self,
+                                                         const char          *room_id,
+                                                         const char          *sender,
+                                                         const char          *event_id);
+/* As @user_id on another device: typing on or off (it ends by itself after
+ * @timeout_ms), a receipt ("m.read", "m.read.private", "m.fully_read"). */
+void                duet_test_homeserver_set_typing     (DuetTestHomeserver  *self,
+                                                         const char          *room_id,
+                                                         const char          *user_id,
+                                                         gboolean             typing,
+                                                         guint                timeout_ms);
+void                duet_test_homeserver_set_receipt    (DuetTestHomeserver  *self,
+                                                         const char          *room_id,
+                                                         const char          *user_id,
+                                                         const char          *receipt_type,
+                                                         const char          *event_id);
+/* The unread_notifications.notification_count /sync gives @user_id. */
+guint               duet_test_homeserver_get_unread_count (DuetTestHomeserver *self,
+                                                         const char          *room_id,
+                                                         const char          *user_id);
+/* Shifts origin_server_ts of events made from now on by @offset_ms (to
+ * make history of other days). */
+void                duet_test_homeserver_set_clock_offset (DuetTestHomeserver *self,
+                                                         gint64              offset_ms);
+
 /* Tombstone @old_room (sent by @sender) pointing at a new room it creates and
  * returns; the new room has the old one as predecessor. */
 char               *duet_test_homeserver_upgrade_room   (DuetTestHomeserver  *self,

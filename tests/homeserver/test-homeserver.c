@@ -592,6 +592,44 @@ test_txn_dedup (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (dig (last, "unsigned", NULL), "transaction_id"), ==, "txn1");
 }
 
+/* PUT /redact strips the target (content emptied, redacted_because) in
+ * /messages and GET /event, once per txnId; an unknown event is 404. */
+static void
+test_redaction (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *room_id = duet_test_homeserver_create_room (f->server, f->alice, NULL, NULL, FALSE);
+  g_autofree char *target = duet_test_homeserver_send_message (f->server, room_id, f->alice, "oops");
+  g_autofree char *redact_rest = g_strdup_printf ("/redact/%s/r1", target);
+  g_autofree char *redact = room_path (room_id, redact_rest);
+  g_autofree char *missing = room_path (room_id, "/redact/$nope/r2");
+  g_autofree char *event_rest = g_strdup_printf ("/event/%s", target);
+  g_autofree char *event_path = room_path (room_id, event_rest);
+  g_auto(Reply) first = { 0 }, again = { 0 }, unknown = { 0 }, event = { 0 };
+  g_autoptr(JsonArray) timeline = NULL;
+  JsonObject *stripped, *redaction;
+
+  request (f, "PUT", redact, f->alice_token, "{\"reason\": \"typo\"}", &first);
+  request (f, "PUT", redact, f->alice_token, "{\"reason\": \"typo\"}", &again);
+  g_assert_cmpuint (first.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (reply_object (&first), "event_id"), ==,
+                   json_object_get_string_member (reply_object (&again), "event_id"));
+  request (f, "PUT", missing, f->alice_token, "{}", &unknown);
+  assert_error (&unknown, 404, "M_NOT_FOUND");
+
+  request (f, "GET", event_path, f->alice_token, NULL, &event);
+  stripped = reply_object (&event);
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (stripped, "content")), ==, 0);
+  g_assert_nonnull (dig (stripped, "unsigned", "redacted_because", NULL));
+
+  timeline = duet_test_homeserver_get_timeline (f->server, room_id);
+  redaction = json_array_get_object_element (timeline, json_array_get_length (timeline) - 1);
+  g_assert_cmpstr (json_object_get_string_member (redaction, "type"), ==, "m.room.redaction");
+  g_assert_cmpstr (json_object_get_string_member (redaction, "redacts"), ==, target);
+  g_assert_cmpstr (json_object_get_string_member (dig (redaction, "content", NULL), "redacts"), ==, target);
+  g_assert_cmpstr (json_object_get_string_member (dig (redaction, "content", NULL), "reason"), ==, "typo");
+}
+
 static void
 test_account_data (Fixture       *f,
                    gconstpointer  data)
@@ -933,6 +971,7 @@ main (int   argc,
   ADD ("sync-long-poll", test_sync_long_poll);
   ADD ("timeline-and-messages", test_timeline_and_messages);
   ADD ("txn-dedup", test_txn_dedup);
+  ADD ("redaction", test_redaction);
   ADD ("account-data", test_account_data);
   ADD ("receipts-and-unread", test_receipts_and_unread);
   ADD ("faults", test_faults);
