@@ -5,6 +5,7 @@
 #pragma once
 
 #include "duet-client.h"
+#include "duet-json-stream.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,11 @@ typedef struct {
   guint             max_attempts; /* 0: the client's max attempts */
   gboolean          raw;          /* resolve to the body's GBytes, not JSON */
   gboolean          check_numbers; /* refuse numbers json-glib cannot round-trip */
+  /* A 2xx body goes chunk by chunk into this stream (borrowed; it must
+   * outlive the request) instead of being buffered; the request then
+   * resolves to an empty GBytes (_duet_client_send_finish_raw).  Other
+   * answers are read and reported as usual. */
+  DuetJsonStream   *stream;
 } DuetRequest;
 
 void         _duet_client_send_async       (DuetClient           *self,

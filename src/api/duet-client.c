@@ -62,6 +62,7 @@ typedef struct {
   guint             max_attempts;
   gboolean          raw;
   gboolean          check_numbers;
+  DuetJsonStream   *json_stream;  /* borrowed: see DuetRequest */
 
   guint             attempt;
   SoupMessage      *message;
@@ -732,6 +733,35 @@ read_cb (GObject      *object,
       return;
     }
 
+  /* A successful body that streams: each chunk goes on as it comes, and
+   * a failure now is final (the consumer has seen part of the body). */
+  if (data->buffer == NULL)
+    {
+      GError *stream_error = NULL;
+
+      if (g_bytes_get_size (chunk) == 0)
+        {
+          if (!duet_json_stream_finish (data->json_stream, &stream_error))
+            {
+              finish_with_error (task, stream_error);
+              return;
+            }
+          request_data_clear_attempt (data, g_task_get_cancellable (task));
+          g_task_return_pointer (task, g_bytes_new_static ("", 0), (GDestroyNotify) g_bytes_unref);
+          g_object_unref (task);
+          return;
+        }
+      if (!duet_json_stream_feed (data->json_stream, g_bytes_get_data (chunk, NULL),
+                                  g_bytes_get_size (chunk), &stream_error))
+        {
+          finish_with_error (task, stream_error);
+          return;
+        }
+      g_input_stream_read_bytes_async (data->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                       data->attempt_cancellable, read_cb, task);
+      return;
+    }
+
   if (g_bytes_get_size (chunk) == 0)
     {
       g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&data->buffer));
@@ -780,7 +810,10 @@ send_cb (GObject      *object,
       return;
     }
 
-  data->buffer = g_byte_array_new ();
+  /* Only a success streams: an error body is read whole and reported. */
+  if (data->json_stream == NULL ||
+      !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (data->message)))
+    data->buffer = g_byte_array_new ();
   g_input_stream_read_bytes_async (data->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
                                    data->attempt_cancellable, read_cb, task);
 }
@@ -910,6 +943,7 @@ _duet_client_send_async (DuetClient          *self,
   data->max_attempts = request->max_attempts != 0 ? request->max_attempts : self->max_attempts;
   data->raw = request->raw;
   data->check_numbers = request->check_numbers;
+  data->json_stream = request->stream;
   g_task_set_task_data (task, data, (GDestroyNotify) request_data_free);
 
   /* The task's own reference travels through the attempts. */

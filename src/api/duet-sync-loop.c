@@ -7,9 +7,16 @@
  * stores the batch with its token never leaves the token ahead of its data.
  * Failures are reported through ::error and retried with backoff for ever,
  * except those that no retry can mend (the token is gone).
+ *
+ * With streaming on, a reply is never held whole: its body is split as it
+ * arrives (duet-json-stream.h) and each part goes out through
+ * ::response-part, then ::response-end carries the token, or
+ * ::response-aborted says the parts seen so far belong to a reply that
+ * did not complete.
  */
 #include "config.h"
 
+#include "duet-client-private.h"
 #include "duet-json.h"
 #include "duet-sync-loop.h"
 
@@ -21,6 +28,9 @@ struct _DuetSyncLoop
   char          *since;
   char          *filter;
   guint          timeout_ms;
+  gboolean       streaming;
+  /* A streamed reply has handed on parts and not ended yet. */
+  gboolean       in_response;
 
   DuetSyncState  state;
   guint          failures;
@@ -49,6 +59,9 @@ enum {
 
 enum {
   SIGNAL_RESPONSE,
+  SIGNAL_RESPONSE_PART,
+  SIGNAL_RESPONSE_END,
+  SIGNAL_RESPONSE_ABORTED,
   SIGNAL_ERROR,
   N_SIGNALS
 };
@@ -103,8 +116,11 @@ retry_cb (gpointer user_data)
  * run it belongs to, so that a stop() and start() in a handler never leaves
  * two runs going. */
 typedef struct {
-  GWeakRef      loop;
-  GCancellable *run;
+  GWeakRef        loop;
+  GCancellable   *run;
+  /* Streamed requests only. */
+  DuetJsonStream *stream;
+  char           *next_batch;
 } RequestOwner;
 
 static void
@@ -112,6 +128,8 @@ request_owner_free (RequestOwner *owner)
 {
   g_weak_ref_clear (&owner->loop);
   g_clear_object (&owner->run);
+  g_clear_pointer (&owner->stream, duet_json_stream_free);
+  g_free (owner->next_batch);
   g_free (owner);
 }
 
@@ -124,6 +142,149 @@ is_current_run (DuetSyncLoop *self,
   return self->cancellable == run && !g_cancellable_is_cancelled (run);
 }
 
+/* The parts seen of a streamed reply will not be followed by its end. */
+static void
+abort_response (DuetSyncLoop *self)
+{
+  if (!self->in_response)
+    return;
+  self->in_response = FALSE;
+  g_signal_emit (self, signals[SIGNAL_RESPONSE_ABORTED], 0);
+}
+
+static void
+handle_failure (DuetSyncLoop *self,
+                RequestOwner *owner,
+                GError       *error)
+{
+  guint delay;
+
+  abort_response (self);
+
+  if (is_fatal (error))
+    {
+      g_clear_object (&self->cancellable);
+      set_state (self, DUET_SYNC_STATE_STOPPED, 0);
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+      return;
+    }
+
+  self->failures++;
+  delay = duet_client_next_backoff_ms (self->client, self->failures);
+  set_state (self, DUET_SYNC_STATE_RETRYING, delay);
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+
+  if (is_current_run (self, owner->run) && self->retry_source == 0)
+    self->retry_source = g_timeout_add (delay, retry_cb, self);
+}
+
+static gboolean
+part_cb (const DuetJsonPart  *part,
+         gpointer             user_data,
+         GError             **error)
+{
+  RequestOwner *owner = user_data;
+  g_autoptr(DuetSyncLoop) self = g_weak_ref_get (&owner->loop);
+
+  /* Stopped by a handler of an earlier part: the rest is no one's. */
+  if (self == NULL || !is_current_run (self, owner->run))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The sync loop stopped");
+      return FALSE;
+    }
+
+  if (part->section == NULL && g_str_equal (part->name, "next_batch"))
+    {
+      g_autoptr(JsonNode) node = duet_json_part_parse (part, error);
+
+      if (node == NULL)
+        return FALSE;
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                               "The field “next_batch” is not a string");
+          return FALSE;
+        }
+      g_free (owner->next_batch);
+      owner->next_batch = g_strdup (json_node_get_string (node));
+    }
+
+  self->in_response = TRUE;
+  g_signal_emit (self, signals[SIGNAL_RESPONSE_PART], 0, part);
+  if (!is_current_run (self, owner->run))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The sync loop stopped");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+sync_stream_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(RequestOwner) owner = user_data;
+  g_autoptr(DuetSyncLoop) self = g_weak_ref_get (&owner->loop);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) done = NULL;
+
+  done = _duet_client_send_finish_raw (DUET_CLIENT (object), result, &error);
+
+  /* Gone, stopped, or restarted meanwhile: stop() said the parts are void. */
+  if (self == NULL || !is_current_run (self, owner->run))
+    return;
+
+  if (done != NULL && owner->next_batch == NULL)
+    g_set_error_literal (&error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                         "The field “next_batch” is missing");
+  if (error != NULL)
+    {
+      handle_failure (self, owner, error);
+      return;
+    }
+
+  self->failures = 0;
+  set_state (self, DUET_SYNC_STATE_LIVE, 0);
+  self->in_response = FALSE;
+  g_signal_emit (self, signals[SIGNAL_RESPONSE_END], 0, owner->next_batch);
+  /* The token moves only after the handlers have taken the batch. */
+  duet_sync_loop_set_since (self, owner->next_batch);
+  if (is_current_run (self, owner->run))
+    sync_once (self);
+}
+
+static void
+sync_stream_once (DuetSyncLoop *self,
+                  guint         timeout)
+{
+  g_autoptr(GHashTable) query = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  RequestOwner *owner = g_new0 (RequestOwner, 1);
+  DuetRequest request = {
+    .method = "GET",
+    .path = "/_matrix/client/v3/sync",
+    /* As duet_client_sync_async(): the loop retries by itself. */
+    .flags = DUET_REQUEST_NONE,
+    .max_size = DUET_CLIENT_MAX_SYNC_SIZE,
+    .raw = TRUE,
+  };
+
+  if (self->since != NULL)
+    g_hash_table_insert (query, "since", g_strdup (self->since));
+  if (self->filter != NULL)
+    g_hash_table_insert (query, "filter", g_strdup (self->filter));
+  g_hash_table_insert (query, "timeout", g_strdup_printf ("%u", timeout));
+  request.query = query;
+  request.timeout_ms = duet_client_get_request_timeout (self->client) + timeout;
+
+  g_weak_ref_init (&owner->loop, self);
+  owner->run = g_object_ref (self->cancellable);
+  owner->stream = duet_json_stream_new ("rooms", DUET_CLIENT_MAX_SYNC_SIZE, DUET_SYNC_LOOP_MAX_PART_SIZE,
+                                        part_cb, owner);
+  request.stream = owner->stream;
+  _duet_client_send_async (self->client, &request, self->cancellable, sync_stream_cb, owner);
+}
+
 static void
 sync_cb (GObject      *object,
          GAsyncResult *result,
@@ -134,7 +295,6 @@ sync_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) response = NULL;
   const char *next_batch;
-  guint delay;
 
   response = duet_client_sync_finish (DUET_CLIENT (object), result, &error);
 
@@ -157,21 +317,7 @@ sync_cb (GObject      *object,
       return;
     }
 
-  if (is_fatal (error))
-    {
-      g_clear_object (&self->cancellable);
-      set_state (self, DUET_SYNC_STATE_STOPPED, 0);
-      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
-      return;
-    }
-
-  self->failures++;
-  delay = duet_client_next_backoff_ms (self->client, self->failures);
-  set_state (self, DUET_SYNC_STATE_RETRYING, delay);
-  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
-
-  if (is_current_run (self, owner->run) && self->retry_source == 0)
-    self->retry_source = g_timeout_add (delay, retry_cb, self);
+  handle_failure (self, owner, error);
 }
 
 static void
@@ -179,8 +325,15 @@ sync_once (DuetSyncLoop *self)
 {
   /* The first request of a fresh account answers at once: nothing to wait for. */
   guint timeout = self->since != NULL ? self->timeout_ms : 0;
+  RequestOwner *owner;
 
-  RequestOwner *owner = g_new0 (RequestOwner, 1);
+  if (self->streaming)
+    {
+      sync_stream_once (self, timeout);
+      return;
+    }
+
+  owner = g_new0 (RequestOwner, 1);
 
   g_weak_ref_init (&owner->loop, self);
   owner->run = g_object_ref (self->cancellable);
@@ -319,6 +472,39 @@ duet_sync_loop_class_init (DuetSyncLoopClass *klass)
    * loop goes on by itself after retry-in ms; when "stopped", it needs the
    * account to sign in again.
    */
+  /**
+   * DuetSyncLoop::response-part:
+   * @part: (type gpointer): a DuetJsonPart of the reply, valid during the emission
+   *
+   * Streaming only: one top-level member or one room of the reply, as its
+   * bytes arrive.  The next_batch part is checked to be a string first.
+   */
+  signals[SIGNAL_RESPONSE_PART] =
+    g_signal_new ("response-part", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  /**
+   * DuetSyncLoop::response-end:
+   * @next_batch: the reply's token
+   *
+   * Streaming only: the reply whose parts were handed on is complete and
+   * valid; the since token moves to @next_batch after the emission.
+   */
+  signals[SIGNAL_RESPONSE_END] =
+    g_signal_new ("response-end", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * DuetSyncLoop::response-aborted:
+   *
+   * Streaming only: the parts handed on since the last ::response-end
+   * belong to a reply that failed or was cancelled (an ::error may follow);
+   * the token stays, so the server sends them again.
+   */
+  signals[SIGNAL_RESPONSE_ABORTED] =
+    g_signal_new ("response-aborted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   signals[SIGNAL_ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
@@ -446,6 +632,24 @@ duet_sync_loop_stop (DuetSyncLoop *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   set_state (self, DUET_SYNC_STATE_STOPPED, 0);
+  abort_response (self);
+}
+
+void
+duet_sync_loop_set_streaming (DuetSyncLoop *self,
+                              gboolean      streaming)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+  g_return_if_fail (self->state == DUET_SYNC_STATE_STOPPED);
+
+  self->streaming = !!streaming;
+}
+
+gboolean
+duet_sync_loop_get_streaming (DuetSyncLoop *self)
+{
+  g_return_val_if_fail (DUET_IS_SYNC_LOOP (self), FALSE);
+  return self->streaming;
 }
 
 char *
@@ -454,7 +658,20 @@ duet_sync_loop_build_filter (guint timeline_limit)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
+  /* What a DM client draws its list from, and no more: no presence, only
+   * receipts and typing as ephemeral events, members only as far as the
+   * timeline needs them (the rest on demand, GET /members), none of the
+   * state that can be large and that Duet never shows (space children,
+   * widgets, server ACLs). */
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "presence");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "not_types");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "*");
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
   json_builder_set_member_name (builder, "room");
   json_builder_begin_object (builder);
 
@@ -462,6 +679,22 @@ duet_sync_loop_build_filter (guint timeline_limit)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "lazy_load_members");
   json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "not_types");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "m.space.child");
+  json_builder_add_string_value (builder, "m.room.server_acl");
+  json_builder_add_string_value (builder, "im.vector.modular.widgets");
+  json_builder_add_string_value (builder, "m.room.pinned_events");
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "ephemeral");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "types");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "m.receipt");
+  json_builder_add_string_value (builder, "m.typing");
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "timeline");

@@ -20,6 +20,8 @@ GType duet_sync_state_get_type (void) G_GNUC_CONST;
 
 #define DUET_SYNC_LOOP_DEFAULT_TIMEOUT_MS 30000
 #define DUET_SYNC_LOOP_DEFAULT_TIMELINE_LIMIT 20
+/* A streamed reply's room (or top-level member) over this is refused. */
+#define DUET_SYNC_LOOP_MAX_PART_SIZE (64 * 1024 * 1024)
 
 #define DUET_TYPE_SYNC_LOOP (duet_sync_loop_get_type ())
 G_DECLARE_FINAL_TYPE (DuetSyncLoop, duet_sync_loop, DUET, SYNC_LOOP, GObject)
@@ -37,6 +39,11 @@ void           duet_sync_loop_set_timeout      (DuetSyncLoop  *self,
                                                 guint          timeout_ms);
 DuetSyncState  duet_sync_loop_get_state        (DuetSyncLoop  *self);
 guint          duet_sync_loop_get_retry_in     (DuetSyncLoop  *self);
+/* Streaming replies (::response-part/-end/-aborted) instead of ::response;
+ * set while stopped. */
+void           duet_sync_loop_set_streaming    (DuetSyncLoop  *self,
+                                                gboolean       streaming);
+gboolean       duet_sync_loop_get_streaming    (DuetSyncLoop  *self);
 void           duet_sync_loop_start            (DuetSyncLoop  *self);
 void           duet_sync_loop_stop             (DuetSyncLoop  *self);
 

@@ -2,9 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Rebuilt from m.direct and the rooms after every change, which is cheap
- * for the number of people one talks to; what a view sees is the smallest
- * span of the list that changed, and the same object for the same person.
+ * Rebuilt from m.direct and the rooms when m.direct changes or a response
+ * is long; otherwise each room a response touches updates only the people
+ * tied to it (duet_contact_list_update_room()): a contact that moves is one
+ * removal and one insertion, a contact that stays only notifies its own
+ * properties.  The same person keeps the same DuetContact object.
  */
 #include "config.h"
 
@@ -21,10 +23,17 @@ struct _DuetContactList
 {
   GObject     parent_instance;
 
-  GPtrArray  *items;     /* DuetContact, in list order */
-  GHashTable *by_user;   /* user id → DuetContact (borrowed from items) */
+  GPtrArray  *items;        /* DuetContact, in list order */
+  GHashTable *by_user;      /* user id → DuetContact (borrowed from items) */
+  GHashTable *entries;      /* user id → Entry of each listed contact */
+  GHashTable *name_counts;  /* folded name → how many listed contacts bear it */
+  /* room id → GPtrArray of user ids whose best DM may change with that
+   * room: the rooms of their m.direct entry and the upgrades of those. */
+  GHashTable *room_users;
 };
 
+typedef struct _Entry Entry;
+static void entry_free (Entry *entry);
 static void duet_contact_list_model_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (DuetContactList, duet_contact_list, G_TYPE_OBJECT,
@@ -67,6 +76,9 @@ duet_contact_list_finalize (GObject *object)
   DuetContactList *self = DUET_CONTACT_LIST (object);
 
   g_clear_pointer (&self->by_user, g_hash_table_unref);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_pointer (&self->name_counts, g_hash_table_unref);
+  g_clear_pointer (&self->room_users, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (duet_contact_list_parent_class)->finalize (object);
@@ -85,6 +97,10 @@ duet_contact_list_init (DuetContactList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_user = g_hash_table_new (g_str_hash, g_str_equal);
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  self->name_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->room_users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
 }
 
 DuetContactList *
@@ -105,21 +121,19 @@ duet_contact_list_lookup (DuetContactList *self,
 
 /* --- Who is a contact, and through which room ---------------------------- */
 
-typedef struct {
+struct _Entry {
   char     *user_id;
   DuetRoom *room;       /* borrowed from the session */
   char     *base_name;  /* display name in the room, or the user id */
-  char     *name;       /* base_name, disambiguated */
   char     *avatar_url;
   char     *name_key;   /* base_name folded, to find look-alikes */
-} Entry;
+};
 
 static void
 entry_free (Entry *entry)
 {
   g_free (entry->user_id);
   g_free (entry->base_name);
-  g_free (entry->name);
   g_free (entry->avatar_url);
   g_free (entry->name_key);
   g_free (entry);
@@ -218,39 +232,45 @@ entry_new (DuetSession *session,
   return entry;
 }
 
-/* Two people shown under one name (or names that differ only in case or
- * by look-alike compatibility forms) get their user ids added. */
-static void
-disambiguate (GPtrArray *entries)
+/* --- Names ------------------------------------------------------------- */
+
+static guint
+name_count (DuetContactList *self,
+            const char      *name_key)
 {
-  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (entries, i);
-      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, entry->name_key));
-
-      g_hash_table_insert (counts, entry->name_key, GUINT_TO_POINTER (count + 1));
-    }
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *entry = g_ptr_array_index (entries, i);
-
-      if (GPOINTER_TO_UINT (g_hash_table_lookup (counts, entry->name_key)) > 1 &&
-          g_strcmp0 (entry->base_name, entry->user_id) != 0)
-        entry->name = g_strdup_printf ("%s (%s)", entry->base_name, entry->user_id);
-      else
-        entry->name = g_strdup (entry->base_name);
-    }
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, name_key));
 }
 
-static int
-compare_contacts (gconstpointer a,
-                  gconstpointer b)
+static void
+count_name (DuetContactList *self,
+            const char      *name_key,
+            int              delta)
 {
-  DuetContact *ca = *(DuetContact * const *) a;
-  DuetContact *cb = *(DuetContact * const *) b;
+  guint count = name_count (self, name_key) + delta;
+
+  if (count == 0)
+    g_hash_table_remove (self->name_counts, name_key);
+  else
+    g_hash_table_insert (self->name_counts, g_strdup (name_key), GUINT_TO_POINTER (count));
+}
+
+/* Two people shown under one name (or names that differ only in case or
+ * by look-alike compatibility forms) get their user ids added. */
+static char *
+shown_name (DuetContactList *self,
+            Entry           *entry)
+{
+  if (name_count (self, entry->name_key) > 1 && g_strcmp0 (entry->base_name, entry->user_id) != 0)
+    return g_strdup_printf ("%s (%s)", entry->base_name, entry->user_id);
+  return g_strdup (entry->base_name);
+}
+
+/* --- Order ------------------------------------------------------------- */
+
+static int
+compare_two (DuetContact *ca,
+             DuetContact *cb)
+{
   gint64 ta = duet_contact_get_last_activity (ca);
   gint64 tb = duet_contact_get_last_activity (cb);
 
@@ -260,26 +280,102 @@ compare_contacts (gconstpointer a,
   return g_strcmp0 (duet_contact_get_user_id (ca), duet_contact_get_user_id (cb));
 }
 
-static GPtrArray *
-collect_entries (DuetSession *session)
+static int
+compare_contacts (gconstpointer a,
+                  gconstpointer b)
 {
-  g_auto(GStrv) users = duet_direct_map_dup_users (duet_session_get_direct_map (session));
-  const char *own_user_id = _duet_session_get_user_id (session);
-  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  return compare_two (*(DuetContact * const *) a, *(DuetContact * const *) b);
+}
 
-  for (guint i = 0; users != NULL && users[i] != NULL && entries->len < MAX_CONTACTS; i++)
+/* Where @contact goes (or is) in the sorted list: the first item not
+ * before it. */
+static guint
+lower_bound (DuetContactList *self,
+             DuetContact     *contact)
+{
+  guint lo = 0, hi = self->items->len;
+
+  while (lo < hi)
     {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (compare_two (g_ptr_array_index (self->items, mid), contact) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* --- The full rebuild ---------------------------------------------------- */
+
+static void
+index_room (DuetContactList *self,
+            const char      *room_id,
+            const char      *user_id)
+{
+  GPtrArray *users = g_hash_table_lookup (self->room_users, room_id);
+
+  if (users == NULL)
+    {
+      users = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (self->room_users, g_strdup (room_id), users);
+    }
+  if (!g_ptr_array_find_with_equal_func (users, user_id, g_str_equal, NULL))
+    g_ptr_array_add (users, g_strdup (user_id));
+}
+
+/* Ties @user_id to its m.direct rooms and their upgrades as known now. */
+static void
+index_user (DuetContactList *self,
+            DuetSession     *session,
+            const char      *user_id,
+            GStrv            room_ids)
+{
+  for (guint i = 0; room_ids != NULL && room_ids[i] != NULL; i++)
+    {
+      DuetRoom *room = duet_session_lookup_room (session, room_ids[i]);
+
+      index_room (self, room_ids[i], user_id);
+      for (guint hops = 0; room != NULL && hops < MAX_TOMBSTONE_HOPS; hops++)
+        {
+          const char *next = duet_room_get_replacement_room (room);
+
+          if (next == NULL)
+            break;
+          index_room (self, next, user_id);
+          room = duet_session_lookup_room (session, next);
+        }
+    }
+}
+
+static GPtrArray *
+collect_entries (DuetContactList *self,
+                 DuetSession     *session)
+{
+  DuetDirectMap *map = duet_session_get_direct_map (session);
+  g_auto(GStrv) users = duet_direct_map_dup_users (map);
+  const char *own_user_id = _duet_session_get_user_id (session);
+  GPtrArray *entries = g_ptr_array_new ();
+
+  g_hash_table_remove_all (self->room_users);
+  for (guint i = 0; users != NULL && users[i] != NULL; i++)
+    {
+      g_auto(GStrv) room_ids = NULL;
       Entry *entry;
 
       /* A "note to self" room under our own id is not a person to list. */
       if (g_strcmp0 (users[i], own_user_id) == 0)
+        continue;
+      room_ids = duet_direct_map_dup_rooms_for_user (map, users[i]);
+      index_user (self, session, users[i], room_ids);
+      if (entries->len >= MAX_CONTACTS)
         continue;
       entry = entry_new (session, users[i]);
       if (entry != NULL)
         g_ptr_array_add (entries, entry);
     }
 
-  disambiguate (entries);
   return entries;
 }
 
@@ -295,16 +391,20 @@ _duet_contact_list_rebuild (DuetContactList *self,
   g_return_if_fail (DUET_IS_CONTACT_LIST (self));
   g_return_if_fail (DUET_IS_SESSION (session));
 
-  entries = collect_entries (session);
-  items = g_ptr_array_new_full (entries->len, g_object_unref);
+  entries = collect_entries (self, session);
+  g_hash_table_remove_all (self->name_counts);
+  for (guint i = 0; i < entries->len; i++)
+    count_name (self, ((Entry *) entries->pdata[i])->name_key, 1);
 
+  items = g_ptr_array_new_full (entries->len, g_object_unref);
   for (guint i = 0; i < entries->len; i++)
     {
       Entry *entry = g_ptr_array_index (entries, i);
       DuetContact *contact = g_hash_table_lookup (self->by_user, entry->user_id);
+      g_autofree char *name = shown_name (self, entry);
 
       contact = contact != NULL ? g_object_ref (contact) : _duet_contact_new (entry->user_id);
-      _duet_contact_update (contact, entry->room, entry->name, entry->avatar_url);
+      _duet_contact_update (contact, entry->room, name, entry->avatar_url);
       g_ptr_array_add (items, contact);
     }
   g_ptr_array_sort (items, compare_contacts);
@@ -314,6 +414,13 @@ _duet_contact_list_rebuild (DuetContactList *self,
   old_items = g_steal_pointer (&self->items);
   self->items = items;
   g_hash_table_remove_all (self->by_user);
+  g_hash_table_remove_all (self->entries);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (entries, i);
+
+      g_hash_table_insert (self->entries, entry->user_id, entry);
+    }
   for (guint i = 0; i < items->len; i++)
     {
       DuetContact *contact = g_ptr_array_index (items, i);
@@ -333,4 +440,180 @@ _duet_contact_list_rebuild (DuetContactList *self,
     g_list_model_items_changed (G_LIST_MODEL (self), prefix,
                                 old_items->len - prefix - suffix,
                                 items->len - prefix - suffix);
+}
+
+/* --- One person at a time ---------------------------------------------- */
+
+/* Shows @entry's name on its contact again (others came or went under the
+ * same name); the order does not depend on names. */
+static void
+refresh_name (DuetContactList *self,
+              Entry           *entry)
+{
+  DuetContact *contact = g_hash_table_lookup (self->by_user, entry->user_id);
+  g_autofree char *name = shown_name (self, entry);
+
+  if (contact != NULL)
+    _duet_contact_update (contact, entry->room, name, entry->avatar_url);
+}
+
+/* Others under @name_key are shown with or without their id now. */
+static void
+refresh_names_like (DuetContactList *self,
+                    const char      *name_key,
+                    const char      *except_user)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Entry *entry = value;
+
+      if (g_str_equal (entry->name_key, name_key) && g_strcmp0 (entry->user_id, except_user) != 0)
+        refresh_name (self, entry);
+    }
+}
+
+static void
+remove_contact (DuetContactList *self,
+                const char      *user_id)
+{
+  DuetContact *contact = g_hash_table_lookup (self->by_user, user_id);
+  Entry *entry = g_hash_table_lookup (self->entries, user_id);
+  g_autofree char *name_key = g_strdup (entry->name_key);
+  guint position = lower_bound (self, contact);
+
+  g_assert (position < self->items->len && self->items->pdata[position] == contact);
+  count_name (self, name_key, -1);
+  g_hash_table_remove (self->by_user, user_id);
+  g_hash_table_remove (self->entries, user_id);
+  g_ptr_array_remove_index (self->items, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  if (name_count (self, name_key) == 1)
+    refresh_names_like (self, name_key, NULL);
+}
+
+/* Takes @entry (a fresh look at one person) into the list. */
+static void
+apply_entry (DuetContactList *self,
+             Entry           *entry)
+{
+  Entry *old = g_hash_table_lookup (self->entries, entry->user_id);
+  DuetContact *contact = g_hash_table_lookup (self->by_user, entry->user_id);
+  g_autofree char *old_key = old != NULL ? g_strdup (old->name_key) : NULL;
+  g_autofree char *name = NULL;
+  guint from = G_MAXUINT, to;
+
+  if (old == NULL && g_hash_table_size (self->entries) >= MAX_CONTACTS)
+    {
+      entry_free (entry);
+      return;
+    }
+
+  if (g_strcmp0 (old_key, entry->name_key) != 0)
+    {
+      if (old_key != NULL)
+        count_name (self, old_key, -1);
+      count_name (self, entry->name_key, 1);
+    }
+  g_hash_table_replace (self->entries, entry->user_id, entry);
+
+  if (contact != NULL)
+    {
+      /* Its place before the update: the list is sorted on what it shows. */
+      from = lower_bound (self, contact);
+      g_assert (from < self->items->len && self->items->pdata[from] == contact);
+      g_ptr_array_steal_index (self->items, from);
+    }
+  else
+    {
+      contact = _duet_contact_new (entry->user_id);
+      g_hash_table_insert (self->by_user, (gpointer) duet_contact_get_user_id (contact), contact);
+    }
+
+  name = shown_name (self, entry);
+  _duet_contact_update (contact, entry->room, name, entry->avatar_url);
+  to = lower_bound (self, contact);
+  g_ptr_array_insert (self->items, to, contact);
+
+  /* Staying put is only the contact's own notifications.  A move is one
+   * removal and one insertion, except past a neighbour only, where one
+   * change of those two rows says the same in one signal. */
+  if (from == G_MAXUINT)
+    g_list_model_items_changed (G_LIST_MODEL (self), to, 0, 1);
+  else if (from + 1 == to || to + 1 == from)
+    g_list_model_items_changed (G_LIST_MODEL (self), MIN (from, to), 2, 2);
+  else if (from != to)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), from, 1, 0);
+      g_list_model_items_changed (G_LIST_MODEL (self), to, 0, 1);
+    }
+
+  /* Look-alikes gained or lost a twin: their shown names change. */
+  if (g_strcmp0 (old_key, entry->name_key) != 0)
+    {
+      if (old_key != NULL && name_count (self, old_key) == 1)
+        refresh_names_like (self, old_key, entry->user_id);
+      if (name_count (self, entry->name_key) == 2)
+        refresh_names_like (self, entry->name_key, entry->user_id);
+    }
+}
+
+static void
+update_user (DuetContactList *self,
+             DuetSession     *session,
+             const char      *user_id)
+{
+  g_auto(GStrv) room_ids = duet_direct_map_dup_rooms_for_user (duet_session_get_direct_map (session),
+                                                               user_id);
+  Entry *entry = NULL;
+
+  if (g_strcmp0 (user_id, _duet_session_get_user_id (session)) == 0)
+    return;
+  /* Only people of m.direct are listed (a change there rebuilds). */
+  if (room_ids != NULL && room_ids[0] != NULL)
+    {
+      index_user (self, session, user_id, room_ids);
+      entry = entry_new (session, user_id);
+    }
+
+  if (entry != NULL)
+    apply_entry (self, entry);
+  else if (g_hash_table_contains (self->entries, user_id))
+    remove_contact (self, user_id);
+}
+
+void
+duet_contact_list_update_room (DuetContactList *self,
+                               DuetSession     *session,
+                               DuetRoom        *room)
+{
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
+  const char *linked[2];
+
+  g_return_if_fail (DUET_IS_CONTACT_LIST (self));
+  g_return_if_fail (DUET_IS_SESSION (session));
+  g_return_if_fail (DUET_IS_ROOM (room));
+
+  /* Everyone whose best DM this room can be or stop being: the people
+   * whose m.direct rooms (or their upgrades) it is, the room it upgrades,
+   * and whoever invited us to it as a direct chat. */
+  linked[0] = duet_room_get_id (room);
+  linked[1] = duet_room_get_predecessor (room);
+  for (guint i = 0; i < G_N_ELEMENTS (linked); i++)
+    {
+      GPtrArray *tied = linked[i] != NULL ? g_hash_table_lookup (self->room_users, linked[i]) : NULL;
+
+      for (guint j = 0; tied != NULL && j < tied->len; j++)
+        if (!g_ptr_array_find_with_equal_func (users, tied->pdata[j], g_str_equal, NULL))
+          g_ptr_array_add (users, g_strdup (tied->pdata[j]));
+    }
+  if (duet_room_get_invite_is_direct (room) && duet_room_get_inviter (room) != NULL &&
+      !g_ptr_array_find_with_equal_func (users, duet_room_get_inviter (room), g_str_equal, NULL))
+    g_ptr_array_add (users, g_strdup (duet_room_get_inviter (room)));
+
+  for (guint i = 0; i < users->len; i++)
+    update_user (self, session, users->pdata[i]);
 }

@@ -25,4 +25,12 @@ DuetContact     *duet_contact_list_lookup   (DuetContactList *self,
 void             _duet_contact_list_rebuild (DuetContactList *self,
                                              DuetSession     *session);
 
+/* @room changed (one room of a sync response): only the people tied to it
+ * are looked at again.  A contact whose place changes is one removal and
+ * one insertion; one that stays only notifies its changed properties.
+ * m.direct changes need the rebuild. */
+void             duet_contact_list_update_room (DuetContactList *self,
+                                                DuetSession     *session,
+                                                DuetRoom        *room);
+
 G_END_DECLS

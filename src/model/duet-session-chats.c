@@ -256,7 +256,7 @@ choose_direct_room (DuetSession *session,
   const char *own_id = _duet_session_get_user_id (session);
   g_auto(GStrv) listed = duet_direct_map_dup_rooms_for_user (duet_session_get_direct_map (session), partner);
   GPtrArray *created = g_hash_table_lookup (chats->created, partner);
-  GListModel *rooms = duet_session_get_rooms (session);
+  GPtrArray *invited = _duet_session_get_direct_invites_from (session, partner);
   Choice best = { 0 }, best_left = { 0 };
 
   for (guint i = 0; listed[i] != NULL; i++)
@@ -269,14 +269,8 @@ choose_direct_room (DuetSession *session,
 
   /* Rooms whose own invite said is_direct from the partner count too,
    * whether or not anyone listed them in m.direct. */
-  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
-    {
-      DuetRoom *room = room_at (rooms, i);
-
-      if (duet_room_get_invite_is_direct (room) &&
-          g_strcmp0 (duet_room_get_inviter (room), partner) == 0)
-        consider_chain (session, room, own_id, partner, &best, &best_left);
-    }
+  for (guint i = 0; invited != NULL && i < invited->len; i++)
+    consider_chain (session, invited->pdata[i], own_id, partner, &best, &best_left);
 
   for (guint i = 0; created != NULL && i < created->len; i++)
     {

@@ -20,6 +20,11 @@ DuetSessionChats *_duet_session_get_chats   (DuetSession      *self);
 /* Our own user id (the client's). */
 const char       *_duet_session_get_user_id (DuetSession      *self);
 
+/* The rooms whose own invite from @inviter said is_direct (borrowed, in
+ * no particular order), or NULL. */
+GPtrArray        *_duet_session_get_direct_invites_from (DuetSession *self,
+                                                        const char  *inviter);
+
 /* Recomputes the contact list now (after a local change to a room that no
  * sync carried, e.g. a read marker); ingest does it by itself. */
 void              _duet_session_update_contacts (DuetSession    *self);

@@ -10,15 +10,23 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "duet-contact-list.h"
 #include "duet-json.h"
+#include "duet-json-stream.h"
 #include "duet-matrix-id.h"
 #include "duet-room-private.h"
 #include "duet-session-private.h"
 #include "duet-sync-loop.h"
 
-/* A response naming more rooms than this is hostile; the rest wait. */
-#define MAX_ROOMS_PER_SECTION 5000
+/* A response naming more rooms than this is hostile; the rest wait.  Heavy
+ * accounts have ten thousand rooms, and a streamed response costs memory
+ * per room, not per response. */
+#define MAX_ROOMS_PER_SECTION 20000
+/* Up to this many rooms in a streamed response, the contact list follows
+ * each room as it is taken in; beyond, it catches up once at the end. */
+#define STREAM_CONTACTS_EACH_ROOM 32
 
 struct _DuetSession
 {
@@ -31,6 +39,10 @@ struct _DuetSession
   GHashTable       *rooms_by_id;   /* room id → DuetRoom */
   GListStore       *rooms;         /* DuetRoom, in the order first seen */
   GListStore       *invites;       /* DuetRoom we are invited to, newest first */
+  /* Rooms whose own invite said is_direct, by inviter (rule 3 looks them
+   * up per person: no scan of every room). */
+  GHashTable       *direct_invites;    /* inviter id → GPtrArray of DuetRoom (borrowed) */
+  GHashTable       *direct_invite_of;  /* DuetRoom → the inviter id it is listed under */
   DuetContactList  *contacts;
   DuetSessionChats *chats;
   DuetStore        *store;         /* NULL: nothing is cached */
@@ -43,6 +55,22 @@ struct _DuetSession
   gboolean          ingesting;
   /* The response being taken in came from the server (not the cache). */
   gboolean          ingest_live;
+
+  /* A streamed /sync response being taken in, part by part. */
+  gboolean             in_stream;
+  DuetStoreSyncWriter *writer;         /* NULL: no store */
+  GHashTable          *stream_rooms;   /* DuetRoom → section rank seen in this response */
+  guint                stream_counts[3];
+  /* Contacts follow each room as it is taken in (a short response), or
+   * once at the end (the first response, or past STREAM_CONTACTS_EACH_ROOM). */
+  gboolean             stream_initial;
+  /* m.direct changed while a response was taken in: rebuild at its end. */
+  gboolean             direct_changed;
+  /* DuetRoom → the last event id its timeline slice handed on in the
+   * response being taken in; kept as `replayed` when that response does
+   * not complete, since the retry sends the same slice again. */
+  GHashTable          *stream_last_ids;
+  GHashTable          *replayed;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -162,10 +190,23 @@ store_saved_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   /* The model has the data; only the cache fell behind.  Say so: the
-   * next start will sync more, but nothing is lost on the server. */
-  if (!duet_store_save_sync_finish (DUET_STORE (object), result, &error))
+   * next start will sync more, but nothing is lost on the server.  A
+   * response that never completed left the cache as it was. */
+  if (!duet_store_save_sync_finish (DUET_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_signal_emit (self, signals[SIGNAL_STORE_ERROR], 0, error);
 }
+
+static void sync_part_cb (DuetSession        *self,
+                          const DuetJsonPart *part,
+                          DuetSyncLoop       *loop);
+static void sync_end_cb (DuetSession  *self,
+                         const char   *next_batch,
+                         DuetSyncLoop *loop);
+static void sync_aborted_cb (DuetSession  *self,
+                             DuetSyncLoop *loop);
+static void end_stream (DuetSession *self,
+                        gboolean     complete);
 
 static void
 sync_response_cb (DuetSession  *self,
@@ -193,6 +234,8 @@ direct_map_changed_cb (DuetSession   *self,
    * ingest rebuilds once. */
   if (!self->ingesting)
     update_contacts (self);
+  else
+    self->direct_changed = TRUE;
 }
 
 /* --- GObject -------------------------------------------------------------- */
@@ -209,6 +252,14 @@ duet_session_constructed (GObject *object)
   self->sync_loop = duet_sync_loop_new (self->client);
   g_signal_connect_object (self->sync_loop, "response",
                            G_CALLBACK (sync_response_cb), self, G_CONNECT_SWAPPED);
+  /* Responses are taken in as they arrive, never held whole. */
+  duet_sync_loop_set_streaming (self->sync_loop, TRUE);
+  g_signal_connect_object (self->sync_loop, "response-part",
+                           G_CALLBACK (sync_part_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "response-end",
+                           G_CALLBACK (sync_end_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_loop, "response-aborted",
+                           G_CALLBACK (sync_aborted_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync_loop, "error",
                            G_CALLBACK (sync_error_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync_loop, "notify::state",
@@ -232,6 +283,10 @@ duet_session_dispose (GObject *object)
    * it goes first. */
   g_clear_pointer (&self->chats, _duet_session_chats_free);
 
+  /* A response cut off by the end of the session: the cache rolls back. */
+  if (self->in_stream)
+    end_stream (self, FALSE);
+
   if (self->sync_loop != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->sync_loop, self);
@@ -244,6 +299,9 @@ duet_session_dispose (GObject *object)
   g_clear_object (&self->contacts);
   g_clear_object (&self->invites);
   g_clear_object (&self->rooms);
+  g_clear_pointer (&self->replayed, g_hash_table_unref);
+  g_clear_pointer (&self->direct_invites, g_hash_table_unref);
+  g_clear_pointer (&self->direct_invite_of, g_hash_table_unref);
   g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
   g_clear_object (&self->direct_map);
   g_clear_object (&self->outbox);
@@ -371,6 +429,9 @@ static void
 duet_session_init (DuetSession *self)
 {
   self->rooms_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->direct_invites = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) g_ptr_array_unref);
+  self->direct_invite_of = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->rooms = g_list_store_new (DUET_TYPE_ROOM);
   self->invites = g_list_store_new (DUET_TYPE_ROOM);
   self->contacts = duet_contact_list_new ();
@@ -386,6 +447,40 @@ duet_session_new (DuetClient *client)
 
 /* --- Ingest --------------------------------------------------------------- */
 
+/* Keeps direct_invites in step with the room's own invite, whoever
+ * changed it (a sync, or members read for Start Chat). */
+static void
+room_invite_changed_cb (DuetSession *self,
+                        GParamSpec  *pspec,
+                        DuetRoom    *room)
+{
+  const char *inviter = duet_room_get_invite_is_direct (room) ? duet_room_get_inviter (room) : NULL;
+  const char *listed = g_hash_table_lookup (self->direct_invite_of, room);
+  GPtrArray *rooms;
+
+  if (g_strcmp0 (inviter, listed) == 0)
+    return;
+  if (listed != NULL)
+    {
+      rooms = g_hash_table_lookup (self->direct_invites, listed);
+      g_ptr_array_remove (rooms, room);
+      if (rooms->len == 0)
+        g_hash_table_remove (self->direct_invites, listed);
+      g_hash_table_remove (self->direct_invite_of, room);
+    }
+  if (inviter != NULL)
+    {
+      rooms = g_hash_table_lookup (self->direct_invites, inviter);
+      if (rooms == NULL)
+        {
+          rooms = g_ptr_array_new ();
+          g_hash_table_insert (self->direct_invites, g_strdup (inviter), rooms);
+        }
+      g_ptr_array_add (rooms, room);
+      g_hash_table_insert (self->direct_invite_of, room, g_strdup (inviter));
+    }
+}
+
 static DuetRoom *
 ensure_room (DuetSession *self,
              const char  *room_id)
@@ -397,6 +492,10 @@ ensure_room (DuetSession *self,
       room = _duet_room_new (room_id, _duet_session_get_user_id (self));
       g_hash_table_insert (self->rooms_by_id, g_strdup (room_id), room);
       g_list_store_append (self->rooms, room);
+      g_signal_connect_object (room, "notify::inviter", G_CALLBACK (room_invite_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (room, "notify::invite-is-direct", G_CALLBACK (room_invite_changed_cb),
+                               self, G_CONNECT_SWAPPED);
     }
   return room;
 }
@@ -463,18 +562,67 @@ emit_timeline_events (DuetSession *self,
   JsonObject *timeline = duet_json_get_object (room_json, "timeline");
   JsonArray *events = duet_json_get_array (timeline, "events");
   gboolean limited = duet_json_get_bool (timeline, "limited", FALSE);
+  const char *replayed = self->replayed != NULL ? g_hash_table_lookup (self->replayed, room) : NULL;
   g_autoptr(JsonArray) empty = NULL;
+  g_autoptr(JsonArray) rest = NULL;
+  guint length;
+
+  /* A response cut off after this room handed on its slice: the retry
+   * sends it again, and only what follows the last event handed on is
+   * news (the same events twice would notify twice). */
+  if (replayed != NULL && events != NULL)
+    {
+      length = json_array_get_length (events);
+      for (guint i = length; i > 0; i--)
+        {
+          JsonNode *node = json_array_get_element (events, i - 1);
+          JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+          if (g_strcmp0 (duet_json_get_string (event, "event_id"), replayed) != 0)
+            continue;
+          rest = json_array_sized_new (length - i);
+          for (guint j = i; j < length; j++)
+            json_array_add_element (rest, json_node_ref (json_array_get_element (events, j)));
+          events = rest;
+          limited = FALSE;
+          break;
+        }
+      g_hash_table_remove (self->replayed, room);
+    }
 
   if (timeline == NULL || (!limited && (events == NULL || json_array_get_length (events) == 0)))
     return;
   if (events == NULL)
     events = empty = json_array_new ();
 
+  length = json_array_get_length (events);
+  if (self->stream_last_ids != NULL && length > 0)
+    {
+      JsonNode *last = json_array_get_element (events, length - 1);
+      const char *event_id = JSON_NODE_HOLDS_OBJECT (last)
+                             ? duet_json_get_string (json_node_get_object (last), "event_id") : NULL;
+
+      if (event_id != NULL)
+        g_hash_table_insert (self->stream_last_ids, room, g_strdup (event_id));
+    }
+
   take_echoes (self, room, events);
   if (limited && self->ingest_live && self->outbox != NULL)
     duet_outbox_forget_sent (self->outbox, duet_room_get_id (room));
   g_signal_emit (self, signals[SIGNAL_TIMELINE_EVENTS], 0, room, events, limited,
                  duet_json_get_string (timeline, "prev_batch"), self->ingest_live);
+}
+
+static void
+ingest_room (DuetSession *self,
+             DuetRoom    *room,
+             JsonObject  *room_json,
+             ApplyFunc    apply,
+             const char  *own_user_id)
+{
+  apply (room, room_json, own_user_id);
+  sync_invite_listing (self, room);
+  emit_timeline_events (self, room, room_json);
 }
 
 static void
@@ -496,23 +644,18 @@ ingest_section (DuetSession *self,
   json_object_iter_init (&iter, entries);
   while (json_object_iter_next (&iter, &room_id, &node) && count < MAX_ROOMS_PER_SECTION)
     {
-      DuetRoom *room;
-
       if (!JSON_NODE_HOLDS_OBJECT (node) || !duet_matrix_is_valid_room_id (room_id))
         continue;
       count++;
-      room = ensure_room (self, room_id);
-      apply (room, json_node_get_object (node), own_user_id);
-      sync_invite_listing (self, room);
-      emit_timeline_events (self, room, json_node_get_object (node));
+      ingest_room (self, ensure_room (self, room_id), json_node_get_object (node), apply, own_user_id);
     }
 }
 
 static void
 ingest_account_data (DuetSession *self,
-                     JsonObject  *response)
+                     JsonObject  *account_data)
 {
-  JsonArray *events = duet_json_get_array (duet_json_get_object (response, "account_data"), "events");
+  JsonArray *events = duet_json_get_array (account_data, "events");
   JsonObject *direct = NULL;
 
   if (events == NULL)
@@ -547,7 +690,7 @@ ingest_response (DuetSession *self,
   self->ingesting = TRUE;
   self->ingest_live = live;
 
-  ingest_account_data (self, response);
+  ingest_account_data (self, duet_json_get_object (response, "account_data"));
 
   /* A room can be in two sections at once: a server reports a leave that
    * happened in the window even when we rejoined or were invited again
@@ -575,6 +718,188 @@ duet_session_ingest (DuetSession *self,
   g_return_if_fail (response != NULL);
 
   ingest_response (self, response, TRUE);
+}
+
+/* --- A streamed response --------------------------------------------------- */
+
+/* The order a room's sections are applied in when one response names it
+ * twice (see ingest_response): a later rank is the newer news. */
+static const struct {
+  const char *name;
+  ApplyFunc   apply;
+} stream_sections[] = {
+  { "leave", _duet_room_apply_left },
+  { "join", _duet_room_apply_joined },
+  { "invite", _duet_room_apply_invited },
+};
+
+/* Whether the contact list follows the streamed response room by room
+ * (only the people a room concerns move) rather than once at its end. */
+static gboolean
+stream_follows_rooms (DuetSession *self)
+{
+  return !self->stream_initial && !self->direct_changed &&
+         g_hash_table_size (self->stream_rooms) <= STREAM_CONTACTS_EACH_ROOM;
+}
+
+static void
+begin_stream (DuetSession *self)
+{
+  g_assert (!self->in_stream);
+
+  /* Kept alive until the end, as ingest_response does for its span. */
+  g_object_ref (self);
+  self->in_stream = TRUE;
+  self->ingesting = TRUE;
+  self->ingest_live = TRUE;
+  self->stream_rooms = g_hash_table_new (NULL, NULL);
+  self->stream_last_ids = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->stream_initial = duet_sync_loop_get_since (self->sync_loop) == NULL;
+  self->direct_changed = FALSE;
+  memset (self->stream_counts, 0, sizeof self->stream_counts);
+  if (self->store != NULL)
+    self->writer = duet_store_save_sync_begin (self->store, store_saved_cb, g_object_ref (self));
+}
+
+static void
+end_stream (DuetSession *self,
+            gboolean     complete)
+{
+  gboolean followed = stream_follows_rooms (self);
+
+  g_assert (self->in_stream);
+  self->in_stream = FALSE;
+  self->ingesting = FALSE;
+  self->ingest_live = FALSE;
+  g_clear_pointer (&self->stream_rooms, g_hash_table_unref);
+  if (complete)
+    {
+      /* The retry came through whole: nothing more is a replay. */
+      g_clear_pointer (&self->replayed, g_hash_table_unref);
+      g_clear_pointer (&self->stream_last_ids, g_hash_table_unref);
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer room, event_id;
+
+      if (self->replayed == NULL)
+        self->replayed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      g_hash_table_iter_init (&iter, self->stream_last_ids);
+      while (g_hash_table_iter_next (&iter, &room, &event_id))
+        {
+          g_hash_table_iter_steal (&iter);
+          g_hash_table_replace (self->replayed, room, event_id);
+        }
+      g_clear_pointer (&self->stream_last_ids, g_hash_table_unref);
+    }
+  if (self->writer != NULL && !complete)
+    duet_store_sync_writer_abort (g_steal_pointer (&self->writer));
+  /* As at the end of ingest_response(): a whole live response was seen. */
+  if (complete && self->outbox != NULL)
+    duet_outbox_note_synced (self->outbox);
+
+  /* Unless each room already moved its contacts (a short response), the
+   * list catches up once; even a cut-off response changed rooms. */
+  if (!followed)
+    update_contacts (self);
+  if (complete)
+    g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
+  g_object_unref (self);
+}
+
+static void
+stream_room (DuetSession        *self,
+             const DuetJsonPart *part)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  DuetRoom *room;
+  guint rank, seen;
+
+  for (rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
+    if (g_str_equal (part->section, stream_sections[rank].name))
+      break;
+  if (rank == G_N_ELEMENTS (stream_sections) || !duet_matrix_is_valid_room_id (part->name) ||
+      self->stream_counts[rank] >= MAX_ROOMS_PER_SECTION)
+    return;
+
+  node = duet_json_part_parse (part, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  self->stream_counts[rank]++;
+
+  /* Named in a newer section of this response already (Synapse sends
+   * join, invite, leave in that order): this is older news. */
+  room = ensure_room (self, part->name);
+  seen = GPOINTER_TO_UINT (g_hash_table_lookup (self->stream_rooms, room));
+  if (seen > rank + 1)
+    return;
+  g_hash_table_insert (self->stream_rooms, room, GUINT_TO_POINTER (rank + 1));
+
+  /* The cache takes the bytes as sent, and parses them on its own thread. */
+  if (self->writer != NULL)
+    {
+      bytes = g_bytes_new (part->data, part->length);
+      duet_store_sync_writer_add_room (self->writer, part->section, part->name, bytes);
+    }
+  ingest_room (self, room, json_node_get_object (node), stream_sections[rank].apply,
+               _duet_session_get_user_id (self));
+
+  /* What the room shows and what its contact shows change together, as
+   * in a whole response; a long one is caught up once at its end. */
+  if (stream_follows_rooms (self))
+    duet_contact_list_update_room (self->contacts, self, room);
+}
+
+static void
+sync_part_cb (DuetSession        *self,
+              const DuetJsonPart *part,
+              DuetSyncLoop       *loop)
+{
+  if (!self->in_stream)
+    begin_stream (self);
+
+  if (part->section != NULL)
+    {
+      stream_room (self, part);
+      return;
+    }
+
+  if (g_str_equal (part->name, "account_data"))
+    {
+      g_autoptr(JsonNode) node = duet_json_part_parse (part, NULL);
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        return;
+      if (self->writer != NULL)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (part->data, part->length);
+
+          duet_store_sync_writer_add_account_data (self->writer, bytes);
+        }
+      ingest_account_data (self, json_node_get_object (node));
+    }
+}
+
+static void
+sync_end_cb (DuetSession  *self,
+             const char   *next_batch,
+             DuetSyncLoop *loop)
+{
+  if (!self->in_stream)
+    begin_stream (self);
+  if (self->writer != NULL)
+    duet_store_sync_writer_commit (g_steal_pointer (&self->writer), next_batch);
+  end_stream (self, TRUE);
+}
+
+static void
+sync_aborted_cb (DuetSession  *self,
+                 DuetSyncLoop *loop)
+{
+  if (self->in_stream)
+    end_stream (self, FALSE);
 }
 
 /* --- Public API ----------------------------------------------------------- */
@@ -805,6 +1130,16 @@ _duet_session_get_user_id (DuetSession *self)
 {
   g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
   return duet_client_get_user_id (self->client);
+}
+
+GPtrArray *
+_duet_session_get_direct_invites_from (DuetSession *self,
+                                       const char  *inviter)
+{
+  g_return_val_if_fail (DUET_IS_SESSION (self), NULL);
+  g_return_val_if_fail (inviter != NULL, NULL);
+
+  return g_hash_table_lookup (self->direct_invites, inviter);
 }
 
 void

@@ -74,6 +74,15 @@ gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
 gboolean      duet_store_db_save_sync      (DuetStoreDb  *db,
                                             JsonObject   *response,
                                             GError      **error);
+/* duet-store-sync.c: a streamed response, item by item from the writer's
+ * queue until its commit or abort.  With @refuse set (an earlier save
+ * failed) the items are only drained.  An abort fails with G_IO_ERROR_CANCELLED. */
+GAsyncQueue  *duet_store_sync_writer_get_queue (DuetStoreSyncWriter *writer);
+DuetStoreSyncWriter *duet_store_sync_writer_new (void);
+gboolean      duet_store_db_save_sync_stream (DuetStoreDb *db,
+                                            GAsyncQueue  *queue,
+                                            gboolean      refuse,
+                                            GError      **error);
 gboolean      duet_store_db_forget_room    (DuetStoreDb  *db,
                                             const char   *room_id,
                                             GError      **error);

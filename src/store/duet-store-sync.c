@@ -519,6 +519,213 @@ duet_store_db_save_sync (DuetStoreDb  *db,
   return in_transaction (db, save_body, response, error);
 }
 
+/* --- Streamed responses --------------------------------------------------- */
+
+typedef enum {
+  ITEM_ACCOUNT_DATA,
+  ITEM_ROOM,
+  ITEM_COMMIT,
+  ITEM_ABORT,
+} ItemKind;
+
+typedef struct {
+  ItemKind  kind;
+  char     *membership;
+  char     *room_id;
+  char     *next_batch;
+  GBytes   *json;
+} WriterItem;
+
+struct _DuetStoreSyncWriter
+{
+  GAsyncQueue *queue;   /* WriterItem, shared with the worker's job */
+};
+
+static void
+writer_item_free (WriterItem *item)
+{
+  g_free (item->membership);
+  g_free (item->room_id);
+  g_free (item->next_batch);
+  g_clear_pointer (&item->json, g_bytes_unref);
+  g_free (item);
+}
+
+DuetStoreSyncWriter *
+duet_store_sync_writer_new (void)
+{
+  DuetStoreSyncWriter *writer = g_new0 (DuetStoreSyncWriter, 1);
+
+  writer->queue = g_async_queue_new_full ((GDestroyNotify) writer_item_free);
+  return writer;
+}
+
+GAsyncQueue *
+duet_store_sync_writer_get_queue (DuetStoreSyncWriter *writer)
+{
+  return writer->queue;
+}
+
+static void
+push_item (DuetStoreSyncWriter *writer,
+           ItemKind             kind,
+           const char          *membership,
+           const char          *room_id,
+           const char          *next_batch,
+           GBytes              *json)
+{
+  WriterItem *item = g_new0 (WriterItem, 1);
+
+  item->kind = kind;
+  item->membership = g_strdup (membership);
+  item->room_id = g_strdup (room_id);
+  item->next_batch = g_strdup (next_batch);
+  item->json = json != NULL ? g_bytes_ref (json) : NULL;
+  g_async_queue_push (writer->queue, item);
+}
+
+void
+duet_store_sync_writer_add_account_data (DuetStoreSyncWriter *writer,
+                                         GBytes              *json)
+{
+  g_return_if_fail (writer != NULL && json != NULL);
+  push_item (writer, ITEM_ACCOUNT_DATA, NULL, NULL, NULL, json);
+}
+
+void
+duet_store_sync_writer_add_room (DuetStoreSyncWriter *writer,
+                                 const char          *membership,
+                                 const char          *room_id,
+                                 GBytes              *json)
+{
+  g_return_if_fail (writer != NULL && membership != NULL && room_id != NULL && json != NULL);
+  push_item (writer, ITEM_ROOM, membership, room_id, NULL, json);
+}
+
+static void
+writer_end (DuetStoreSyncWriter *writer,
+            ItemKind             kind,
+            const char          *next_batch)
+{
+  push_item (writer, kind, NULL, NULL, next_batch, NULL);
+  g_async_queue_unref (writer->queue);
+  g_free (writer);
+}
+
+void
+duet_store_sync_writer_commit (DuetStoreSyncWriter *writer,
+                               const char          *next_batch)
+{
+  g_return_if_fail (writer != NULL);
+  writer_end (writer, ITEM_COMMIT, next_batch);
+}
+
+void
+duet_store_sync_writer_abort (DuetStoreSyncWriter *writer)
+{
+  g_return_if_fail (writer != NULL);
+  writer_end (writer, ITEM_ABORT, NULL);
+}
+
+/* The worker's own tree of one item (the caller's bytes are immutable). */
+static JsonObject *
+parse_item (WriterItem  *item,
+            GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (item->json, NULL),
+                                   g_bytes_get_size (item->json), error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gboolean
+save_item (DuetStoreDb  *db,
+           WriterItem   *item,
+           GError      **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonObject) object = parse_item (item, &parse_error);
+
+  /* The model skips what it cannot read; so does the cache. */
+  if (object == NULL)
+    return TRUE;
+  if (item->kind == ITEM_ACCOUNT_DATA)
+    return put_account_data (db, NULL, member_array (object, "events"), error);
+  return save_room (db, item->room_id, item->membership, object, error);
+}
+
+gboolean
+duet_store_db_save_sync_stream (DuetStoreDb  *db,
+                                GAsyncQueue  *queue,
+                                gboolean      refuse,
+                                GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean open = FALSE;
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  if (refuse)
+    g_set_error_literal (&local_error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA,
+                         "An earlier sync could not be cached; the cache stays at its last "
+                         "complete state until Duet starts again");
+  else if (duet_store_db_exec (db, "BEGIN IMMEDIATE", &local_error))
+    open = TRUE;
+
+  /* Every item is taken, even after a failure: the writer pushes until
+   * its end, and nothing else may run on this connection meanwhile. */
+  for (;;)
+    {
+      WriterItem *item = g_async_queue_pop (queue);
+      ItemKind kind = item->kind;
+
+      if (kind == ITEM_COMMIT && local_error == NULL)
+        {
+          const char *next_batch = item->next_batch;
+          sqlite3_stmt *stmt = NULL;
+
+          if (next_batch == NULL || *next_batch == '\0' ||
+              strlen (next_batch) > 4 * DUET_STORE_MAX_ID_LENGTH)
+            g_set_error_literal (&local_error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA,
+                                 "The sync response has no usable next_batch token");
+          else
+            stmt = duet_store_db_prepare (db,
+              "INSERT INTO sync_token (id, next_batch) VALUES (1, ?1) "
+              "ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch", &local_error);
+          if (stmt != NULL)
+            {
+              sqlite3_bind_text (stmt, 1, next_batch, -1, SQLITE_TRANSIENT);
+              if (step_write (db, stmt, &local_error) && duet_store_db_exec (db, "COMMIT", &local_error))
+                open = FALSE;
+            }
+        }
+      else if (kind == ITEM_ABORT && local_error == NULL)
+        g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The sync response did not complete");
+      else if (kind != ITEM_COMMIT && kind != ITEM_ABORT && local_error == NULL)
+        save_item (db, item, &local_error);
+
+      writer_item_free (item);
+      if (kind == ITEM_COMMIT || kind == ITEM_ABORT)
+        break;
+    }
+
+  if (open)
+    duet_store_db_exec (db, "ROLLBACK", NULL);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 forget_body (DuetStoreDb  *db,
              gpointer      data,

@@ -327,6 +327,38 @@ duet_store_save_sync_async (DuetStore           *self,
              json_to_string (node, FALSE), g_free, NULL, callback, user_data);
 }
 
+static gpointer
+save_sync_stream_job (DuetStore  *self,
+                      gpointer    input,
+                      GError    **error)
+{
+  GError *local_error = NULL;
+
+  if (duet_store_db_save_sync_stream (&self->db, input, self->db.save_failed, &local_error))
+    return GINT_TO_POINTER (TRUE);
+  /* An aborted response leaves the cache whole: later saves may go on. */
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    self->db.save_failed = TRUE;
+  g_propagate_error (error, local_error);
+  return NULL;
+}
+
+DuetStoreSyncWriter *
+duet_store_save_sync_begin (DuetStore           *self,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  DuetStoreSyncWriter *writer;
+
+  g_return_val_if_fail (DUET_IS_STORE (self), NULL);
+
+  writer = duet_store_sync_writer_new ();
+  queue_job (self, NULL, duet_store_save_sync_async, save_sync_stream_job,
+             g_async_queue_ref (duet_store_sync_writer_get_queue (writer)),
+             (GDestroyNotify) g_async_queue_unref, NULL, callback, user_data);
+  return writer;
+}
+
 gboolean
 duet_store_save_sync_finish (DuetStore     *self,
                              GAsyncResult  *result,

@@ -79,6 +79,29 @@ gboolean    duet_store_save_sync_finish       (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error);
 
+/* The same, for a response that arrives part by part (a streamed /sync):
+ * the parts are written as they come, in one transaction that commits with
+ * the token, or rolls back on abort.  Until then every later store job
+ * waits.  The callback completes with duet_store_save_sync_finish(); an
+ * aborted response fails with G_IO_ERROR_CANCELLED and leaves the cache
+ * as it was.  Each writer must end with commit or abort, which free it. */
+typedef struct _DuetStoreSyncWriter DuetStoreSyncWriter;
+
+DuetStoreSyncWriter *duet_store_save_sync_begin (DuetStore           *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+/* @json: the response's account_data object ({"events": [...]}). */
+void        duet_store_sync_writer_add_account_data (DuetStoreSyncWriter *writer,
+                                               GBytes               *json);
+/* @json: one room's object of rooms.<membership>.<room_id>. */
+void        duet_store_sync_writer_add_room   (DuetStoreSyncWriter  *writer,
+                                               const char           *membership,
+                                               const char           *room_id,
+                                               GBytes               *json);
+void        duet_store_sync_writer_commit     (DuetStoreSyncWriter  *writer,
+                                               const char           *next_batch);
+void        duet_store_sync_writer_abort      (DuetStoreSyncWriter  *writer);
+
 /* Resolves to a new object shaped like an initial /sync response (next_batch,
  * account_data, rooms.join/invite/leave), or NULL without an error when no
  * sync was ever saved. */

@@ -1,0 +1,98 @@
+/* fuzz-json-stream.c: the streaming /sync tokenizer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Whatever the bytes and wherever the chunks end: no crash, no warning,
+ * the same parts in the same order for two different chunkings, every
+ * part a value json-glib parses on its own (or refuses with an error),
+ * and a body the tokenizer accepts whole is one json-glib also accepts.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-api-error.h"
+#include "duet-json-stream.h"
+#include "fuzz-common.h"
+
+#define MAX_SIZE (1024 * 1024)
+#define MAX_PART (64 * 1024)
+
+static gboolean
+collect_cb (const DuetJsonPart  *part,
+            gpointer             user_data,
+            GError             **error)
+{
+  GPtrArray *parts = user_data;
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonNode) node = duet_json_part_parse (part, &parse_error);
+
+  g_assert_true ((node == NULL) == (parse_error != NULL));
+  g_assert_true (g_utf8_validate (part->name, -1, NULL));
+  g_ptr_array_add (parts, g_strdup_printf ("%s|%s|%.*s", part->section ? part->section : "", part->name,
+                                           (int) part->length, part->data));
+  return TRUE;
+}
+
+/* Feeds @data in chunks of @chunk bytes; the parts, or NULL when refused. */
+static GPtrArray *
+run (const char *data,
+     size_t      size,
+     size_t      chunk)
+{
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
+  DuetJsonStream *stream = duet_json_stream_new ("rooms", MAX_SIZE, MAX_PART, collect_cb, parts);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+
+  for (size_t i = 0; i < size && ok; i += chunk)
+    ok = duet_json_stream_feed (stream, data + i, MIN (chunk, size - i), &error);
+  if (ok)
+    ok = duet_json_stream_finish (stream, &error);
+  duet_json_stream_free (stream);
+
+  g_assert_true (ok == (error == NULL));
+  if (!ok)
+    {
+      g_assert_true (error->domain == DUET_API_ERROR);
+      g_ptr_array_unref (parts);
+      return NULL;
+    }
+  return parts;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autoptr(GPtrArray) whole = NULL;
+  g_autoptr(GPtrArray) chunked = NULL;
+  size_t chunk;
+
+  duet_fuzz_init ();
+  if (size == 0 || size > MAX_SIZE)
+    return 0;
+
+  /* The first byte picks the chunk size of the second run. */
+  chunk = 1 + data[0] % 13;
+  whole = run ((const char *) data, size, size);
+  chunked = run ((const char *) data, size, chunk);
+
+  g_assert_true ((whole == NULL) == (chunked == NULL));
+  if (whole == NULL)
+    return 0;
+  g_assert_cmpuint (whole->len, ==, chunked->len);
+  for (guint i = 0; i < whole->len; i++)
+    g_assert_cmpstr (whole->pdata[i], ==, chunked->pdata[i]);
+
+  /* Accepted whole by the stream: json-glib, bounded, takes it too
+   * (unless a part inside was not JSON, which only the part's parse sees). */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = duet_json_parse ((const char *) data, size, MAX_SIZE, &error);
+
+    if (root != NULL)
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  }
+  return 0;
+}
