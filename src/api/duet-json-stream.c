@@ -725,17 +725,16 @@ read_string (Reader *r)
             {
               gunichar low;
 
-              if (r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u' &&
-                  read_hex4 (r->p + 2, r->end, &low) && low >= 0xdc00 && low <= 0xdfff)
-                {
-                  r->p += 6;
-                  ch = 0x10000 + ((ch - 0xd800) << 10) + (low - 0xdc00);
-                }
-              else
-                ch = 0xfffd;
+              /* A lone surrogate is refused, as duet_json_parse() does for
+               * every other reply: one rule for what is JSON. */
+              if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
+                  !read_hex4 (r->p + 2, r->end, &low) || low < 0xdc00 || low > 0xdfff)
+                return NULL;
+              r->p += 6;
+              ch = 0x10000 + ((ch - 0xd800) << 10) + (low - 0xdc00);
             }
           else if (ch >= 0xdc00 && ch <= 0xdfff)
-            ch = 0xfffd;
+            return NULL;
           if (ch == 0)
             g_string_append_c (r->scratch, '\0');
           else

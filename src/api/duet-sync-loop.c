@@ -31,6 +31,8 @@ struct _DuetSyncLoop
   gboolean       streaming;
   /* A streamed reply has handed on parts and not ended yet. */
   gboolean       in_response;
+  /* A handler of ::response-part refused its part (duet_sync_loop_refuse_part). */
+  GError        *part_error;
 
   DuetSyncState  state;
   guint          failures;
@@ -210,13 +212,34 @@ part_cb (const DuetJsonPart  *part,
     }
 
   self->in_response = TRUE;
+  g_clear_error (&self->part_error);
   g_signal_emit (self, signals[SIGNAL_RESPONSE_PART], 0, part);
   if (!is_current_run (self, owner->run))
     {
+      g_clear_error (&self->part_error);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The sync loop stopped");
       return FALSE;
     }
+  /* The whole reply fails, as an unreadable one does without streaming. */
+  if (self->part_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->part_error));
+      return FALSE;
+    }
   return TRUE;
+}
+
+void
+duet_sync_loop_refuse_part (DuetSyncLoop *self,
+                            GError       *error)
+{
+  g_return_if_fail (DUET_IS_SYNC_LOOP (self));
+  g_return_if_fail (error != NULL);
+
+  if (self->part_error == NULL)
+    self->part_error = error;
+  else
+    g_error_free (error);
 }
 
 static void
@@ -360,6 +383,7 @@ duet_sync_loop_finalize (GObject *object)
   g_clear_pointer (&self->since, g_free);
   g_clear_pointer (&self->filter, g_free);
 
+  g_clear_error (&self->part_error);
   G_OBJECT_CLASS (duet_sync_loop_parent_class)->finalize (object);
 }
 

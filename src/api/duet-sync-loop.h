@@ -50,4 +50,9 @@ void           duet_sync_loop_stop             (DuetSyncLoop  *self);
 /* The filter Duet asks for: lazy-loaded members and a bounded timeline. */
 char          *duet_sync_loop_build_filter     (guint          timeline_limit) G_GNUC_WARN_UNUSED_RESULT;
 
+/* For a ::response-part handler: its part cannot be read (takes @error).
+ * The reply then fails as a whole, with @error, and is asked for again. */
+void           duet_sync_loop_refuse_part   (DuetSyncLoop    *self,
+                                             GError          *error);
+
 G_END_DECLS

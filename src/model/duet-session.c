@@ -814,6 +814,7 @@ stream_room (DuetSession        *self,
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GBytes) bytes = NULL;
+  GError *error = NULL;
   DuetRoom *room;
   guint rank, seen;
 
@@ -824,8 +825,14 @@ stream_room (DuetSession        *self,
       self->stream_counts[rank] >= MAX_ROOMS_PER_SECTION)
     return;
 
-  node = duet_json_part_parse (part, NULL);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  node = duet_json_part_parse (part, &error);
+  if (node == NULL)
+    {
+      /* Not JSON: the reply is refused whole, never half taken in. */
+      duet_sync_loop_refuse_part (self->sync_loop, g_steal_pointer (&error));
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
     return;
   self->stream_counts[rank]++;
 
@@ -868,9 +875,15 @@ sync_part_cb (DuetSession        *self,
 
   if (g_str_equal (part->name, "account_data"))
     {
-      g_autoptr(JsonNode) node = duet_json_part_parse (part, NULL);
+      GError *error = NULL;
+      g_autoptr(JsonNode) node = duet_json_part_parse (part, &error);
 
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+      if (node == NULL)
+        {
+          duet_sync_loop_refuse_part (self->sync_loop, error);
+          return;
+        }
+      if (!JSON_NODE_HOLDS_OBJECT (node))
         return;
       if (self->writer != NULL)
         {
