@@ -20,6 +20,7 @@
 #include <gtk/gtk.h>
 
 #include "duet-application.h"
+#include "duet-chat-view.h"
 #include "duet-contact.h"
 #include "duet-contacts-page.h"
 #include "duet-login-page.h"
@@ -244,6 +245,31 @@ test_contacts (Fixture       *f,
 }
 
 static gboolean
+chat_loaded (gpointer data)
+{
+  DuetTimeline *timeline = duet_chat_view_get_timeline (data);
+
+  return timeline != NULL && !duet_timeline_get_loading (timeline) &&
+         g_list_model_get_n_items (G_LIST_MODEL (timeline)) > 0;
+}
+
+/* An open chat: header, menu, the timeline's rows, the composer. */
+static void
+test_chat (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+
+  seed (f);
+  sign_in (f);
+  duet_window_start_chat (f->window, f->base.bob);
+  g_assert_true (duet_test_wait_until (chat_loaded, window_child (f, "chat_view"), DUET_TEST_TIMEOUT_MS));
+  duet_test_run_for (300);
+  out = walk (8);
+  assert_has (out, "Hi Alice");
+}
+
+static gboolean
 a_dialog_is_shown (gpointer data)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
@@ -437,6 +463,7 @@ main (int   argc,
   g_test_add ("/a11y/start-chat-dialog", Fixture, NULL, setup, test_start_chat_dialog, teardown);
   g_test_add ("/a11y/preferences", Fixture, NULL, setup, test_preferences, teardown);
   g_test_add ("/a11y/invite-dialog", Fixture, NULL, setup, test_invite_dialog, teardown);
+  g_test_add ("/a11y/chat", Fixture, NULL, setup, test_chat, teardown);
   g_test_add ("/a11y/keyboard-contacts", Fixture, NULL, setup, test_keyboard_contacts, teardown);
 
   return g_test_run ();

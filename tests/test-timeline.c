@@ -1637,6 +1637,7 @@ test_fill_gap_twice (Fixture *f, gconstpointer data)
 static void
 test_member_without_name (Fixture *f, gconstpointer data)
 {
+  g_autoptr(JsonObject) content = duet_test_json_object ("{\"membership\": \"join\"}");
   g_autofree char *msg = NULL;
   DuetTimelineItem *item;
 
@@ -1646,7 +1647,7 @@ test_member_without_name (Fixture *f, gconstpointer data)
   item = wait_for_event (f->timeline, msg);
   g_assert_nonnull (duet_timeline_item_get_sender_name (item));
   g_free (duet_test_homeserver_send_event (f->base.server, f->room_id, f->base.bob, "m.room.member",
-                                           f->base.bob, duet_test_json_object ("{\"membership\": \"join\"}")));
+                                           f->base.bob, content));
   duet_test_session_settle (f->session);
   g_assert_nonnull (duet_timeline_item_get_sender_name (item));
 }

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-a11y.h"
 #include "duet-avatar-loader.h"
 #include "duet-message-row.h"
 
@@ -240,6 +241,7 @@ update_body (DuetMessageRow *self)
   else if (!file)
     gtk_label_set_markup (self->body_label, markup != NULL ? markup : "");
   gtk_widget_set_visible (GTK_WIDGET (self->body_label), !file);
+  gtk_label_set_selectable (self->body_label, !file);
 
   gtk_widget_set_visible (GTK_WIDGET (self->file_button), file);
   if (file)
@@ -332,6 +334,11 @@ update (DuetMessageRow *self)
   if (self->item == NULL)
     return;
 
+  /* A selectable label takes the focus: only a shown message's text may,
+   * never the empty label of a day, gap or event row. */
+  if (duet_timeline_item_get_kind (self->item) != DUET_TIMELINE_ITEM_MESSAGE)
+    gtk_label_set_selectable (self->body_label, FALSE);
+
   switch (duet_timeline_item_get_kind (self->item))
     {
     case DUET_TIMELINE_ITEM_MESSAGE:
@@ -373,6 +380,41 @@ outgoing_notify_cb (DuetMessageRow *self)
     update_send_state (self);
 }
 
+/* The list row takes the focus: a screen reader says who wrote what (or
+ * the day, the gap, the room event) when it gets there. */
+static void
+update_accessible_name (DuetMessageRow *self)
+{
+  DuetTimelineItem *item = self->item;
+  g_autofree char *label = NULL;
+  const char *description = "";
+
+  switch (duet_timeline_item_get_kind (item))
+    {
+    case DUET_TIMELINE_ITEM_MESSAGE:
+      /* Translators: how a screen reader announces a message: sender, then text. */
+      label = g_strdup_printf (_("%s: %s"), duet_timeline_item_get_sender_name (item),
+                               duet_timeline_item_get_body (item) != NULL
+                                 ? duet_timeline_item_get_body (item) : "");
+      if (duet_timeline_item_get_send_state (item) == DUET_OUTGOING_FAILED)
+        description = _("Not sent");
+      else if (duet_timeline_item_get_send_state (item) != DUET_OUTGOING_SENT)
+        description = _("Sending");
+      break;
+    case DUET_TIMELINE_ITEM_DAY:
+      label = g_strdup (gtk_label_get_text (self->day_label));
+      break;
+    case DUET_TIMELINE_ITEM_GAP:
+      label = g_strdup (_("History missing"));
+      break;
+    case DUET_TIMELINE_ITEM_EVENT:
+    default:
+      label = g_strdup (duet_timeline_item_get_body (item) != NULL ? duet_timeline_item_get_body (item) : "");
+      break;
+    }
+  duet_a11y_label_list_row (GTK_WIDGET (self), label, description);
+}
+
 static void
 item_notify_cb (DuetMessageRow *self,
                 GParamSpec     *pspec)
@@ -389,6 +431,7 @@ item_notify_cb (DuetMessageRow *self,
                                  G_CALLBACK (outgoing_notify_cb), self, G_CONNECT_SWAPPED);
     }
   update (self);
+  update_accessible_name (self);
 }
 
 /* --- Actions --------------------------------------------------------------- */
@@ -778,4 +821,6 @@ duet_message_row_init (DuetMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  /* Retry, Delete and Load are read without their mnemonic mark. */
+  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
 }
