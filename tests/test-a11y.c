@@ -452,6 +452,73 @@ test_keyboard_contacts (Fixture       *f,
   g_assert_true (duet_test_wait_until (room_is_shown, &wait, DUET_TEST_TIMEOUT_MS));
 }
 
+
+static GtkWidget *
+chat_list_view (Fixture *f)
+{
+  GObject *list = gtk_widget_get_template_child (window_child (f, "chat_view"), DUET_TYPE_CHAT_VIEW, "list_view");
+
+  g_assert_nonnull (list);
+  return GTK_WIDGET (list);
+}
+
+/* The row of the timeline that has the focus, or NULL. */
+static GtkWidget *
+focused_chat_row (Fixture *f)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  GtkWidget *list = chat_list_view (f);
+
+  while (focus != NULL && gtk_widget_get_parent (focus) != list)
+    focus = gtk_widget_get_parent (focus);
+  return focus;
+}
+
+static gboolean
+focus_in_chat_list (gpointer data)
+{
+  return focused_chat_row (data) != NULL;
+}
+
+/* The timeline by keyboard alone: from the composer, Shift+Tab reaches the
+ * messages and the arrow keys walk them. */
+static void
+test_keyboard_chat (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWidget *composer, *first, *second;
+
+  seed (f);
+  sign_in (f);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (duet_test_wait_until (window_is_active, f->window, DUET_TEST_TIMEOUT_MS));
+  duet_window_start_chat (f->window, f->base.bob);
+  g_assert_true (duet_test_wait_until (chat_loaded, window_child (f, "chat_view"), DUET_TEST_TIMEOUT_MS));
+  duet_test_run_for (300);
+
+  composer = GTK_WIDGET (gtk_widget_get_template_child (window_child (f, "chat_view"), DUET_TYPE_CHAT_VIEW,
+                                                        "composer"));
+  gtk_widget_grab_focus (composer);
+  for (guint i = 0; i < 4 && !focus_in_chat_list (f); i++)
+    press_keys ("shift+Tab");
+  g_assert_true (focus_in_chat_list (f));
+  first = focused_chat_row (f);
+  /* Whichever end it came in at, one arrow walks on and the other back. */
+  press_keys ("Up");
+  second = focused_chat_row (f);
+  if (second == first)
+    {
+      press_keys ("Down");
+      second = focused_chat_row (f);
+      g_assert_nonnull (second);
+      g_assert_true (second != first);
+      press_keys ("Up");
+    }
+  else
+    press_keys ("Down");
+  g_assert_true (focused_chat_row (f) == first);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -464,6 +531,7 @@ main (int   argc,
   g_test_add ("/a11y/preferences", Fixture, NULL, setup, test_preferences, teardown);
   g_test_add ("/a11y/invite-dialog", Fixture, NULL, setup, test_invite_dialog, teardown);
   g_test_add ("/a11y/chat", Fixture, NULL, setup, test_chat, teardown);
+  g_test_add ("/a11y/keyboard-chat", Fixture, NULL, setup, test_keyboard_chat, teardown);
   g_test_add ("/a11y/keyboard-contacts", Fixture, NULL, setup, test_keyboard_contacts, teardown);
 
   return g_test_run ();
