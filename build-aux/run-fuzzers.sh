@@ -11,7 +11,7 @@
 # at low priority), starting from its seeds; new inputs go to
 # DIR/fuzz-corpus/<target>/ (the committed seeds stay as they are) and a
 # crash leaves DIR/fuzz-artifacts/<target>/crash-*: copy it into the seed
-# folder as regress-<what>, with the fix.  TARGETs (sync, direct-map, mxc)
+# folder as regress-<what>, with the fix.  TARGETs (sync, direct-map, mxc, json-stream)
 # pick some; the default is all.
 #
 # Missing Debian packages (clang, its fuzzer runtime) are installed first.
@@ -43,7 +43,7 @@ case $builddir in
 esac
 cd "$srcdir"
 
-targets=(sync direct-map mxc)
+targets=(sync direct-map mxc json-stream)
 
 build_failed() {
   echo "run-fuzzers.sh: $1" >&2
