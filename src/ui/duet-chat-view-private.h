@@ -62,7 +62,6 @@ struct _DuetChatView
   guint                  bottom_tick_id;
   guint                  bottom_frames;
   guint                  check_idle_id;
-  guint                  focus_idle_id;   /* hands the scroller's focus to a row */
   guint                  draft_timeout_id;
   guint                  new_count;
   guint                  shown_count;       /* the count the button's texts show */

@@ -911,7 +911,6 @@ duet_chat_view_dispose (GObject *object)
 
   close_room (self);
   g_clear_handle_id (&self->check_idle_id, g_source_remove);
-  g_clear_handle_id (&self->focus_idle_id, g_source_remove);
 
   G_OBJECT_CLASS (duet_chat_view_parent_class)->dispose (object);
 }
@@ -1034,50 +1033,6 @@ duet_chat_view_class_init (DuetChatViewClass *klass)
 #undef BIND
 }
 
-/* GTK 4.8's list view takes no focus when Tab comes from below and none of
- * its rows had it, so the scrolled window around it takes it.  Hand it on
- * to the newest message: that is where someone leaving the composer for
- * the conversation means to be, and the arrow keys walk on from there. */
-static gboolean
-focus_newest_row (gpointer data)
-{
-  DuetChatView *self = data;
-  GtkWidget *newest = NULL;
-  double newest_y = -G_MAXDOUBLE;
-
-  self->focus_idle_id = 0;
-  if (!gtk_widget_has_focus (GTK_WIDGET (self->scroller)))
-    return G_SOURCE_REMOVE;
-
-  /* The lowest row on screen (the list keeps only rows near the view). */
-  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
-       row != NULL; row = gtk_widget_get_next_sibling (row))
-    {
-      graphene_rect_t bounds;
-
-      if (!gtk_widget_get_mapped (row) || !gtk_widget_get_focusable (row) ||
-          !gtk_widget_compute_bounds (row, GTK_WIDGET (self->scroller), &bounds))
-        continue;
-      if (bounds.origin.y < gtk_widget_get_height (GTK_WIDGET (self->scroller)) &&
-          bounds.origin.y > newest_y)
-        {
-          newest = row;
-          newest_y = bounds.origin.y;
-        }
-    }
-  if (newest != NULL)
-    gtk_widget_grab_focus (newest);
-  return G_SOURCE_REMOVE;
-}
-
-/* After the focus change that gave it to the scroller is over. */
-static void
-scroller_focus_cb (DuetChatView *self)
-{
-  if (gtk_widget_has_focus (GTK_WIDGET (self->scroller)) && self->focus_idle_id == 0)
-    self->focus_idle_id = g_idle_add (focus_newest_row, self);
-}
-
 static void
 duet_chat_view_init (DuetChatView *self)
 {
@@ -1092,8 +1047,6 @@ duet_chat_view_init (DuetChatView *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
-  g_signal_connect_object (self->scroller, "notify::has-focus", G_CALLBACK (scroller_focus_cb), self,
-                           G_CONNECT_SWAPPED);
 
   adj = vadjustment (self);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (adjustment_value_changed_cb),
