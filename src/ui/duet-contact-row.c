@@ -76,6 +76,8 @@ char *
 duet_contact_row_format_time (gint64     timestamp_ms,
                               GDateTime *now)
 {
+  GTimeZone *tz;
+  g_autoptr(GDateTime) utc = NULL;
   g_autoptr(GDateTime) when = NULL;
   g_autoptr(GDateTime) today = NULL;
   g_autoptr(GDateTime) when_day = NULL;
@@ -86,15 +88,19 @@ duet_contact_row_format_time (gint64     timestamp_ms,
   if (timestamp_ms <= 0)
     return g_strdup ("");
 
-  when = g_date_time_new_from_unix_local (timestamp_ms / 1000);
+  /* Every date in @now's zone: GLib 2.74 reads the local zone anew for
+   * each g_date_time_new_*_local (), four times a row otherwise. */
+  tz = g_date_time_get_timezone (now);
+  utc = g_date_time_new_from_unix_utc (timestamp_ms / 1000);
+  when = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
   if (when == NULL)
     return g_strdup ("");
 
   /* Count calendar days, not 24-hour spans: 23:59 yesterday is "Yesterday". */
-  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                 g_date_time_get_day_of_month (now), 0, 0, 0);
-  when_day = g_date_time_new_local (g_date_time_get_year (when), g_date_time_get_month (when),
-                                    g_date_time_get_day_of_month (when), 0, 0, 0);
+  today = g_date_time_new (tz, g_date_time_get_year (now), g_date_time_get_month (now),
+                           g_date_time_get_day_of_month (now), 0, 0, 0);
+  when_day = g_date_time_new (tz, g_date_time_get_year (when), g_date_time_get_month (when),
+                              g_date_time_get_day_of_month (when), 0, 0, 0);
   days = g_date_time_difference (today, when_day) / G_TIME_SPAN_DAY;
 
   /* A clock a little ahead of ours still reads as today. */
@@ -290,6 +296,23 @@ duet_contact_row_set_client (DuetContactRow *self,
       update (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
     }
+}
+
+void
+duet_contact_row_unbind (DuetContactRow *self)
+{
+  g_return_if_fail (DUET_IS_CONTACT_ROW (self));
+
+  if (self->contact == NULL && self->invite == NULL)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->contact != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
+  if (self->invite != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITE]);
+  clear_items (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 DuetContact *

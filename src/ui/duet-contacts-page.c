@@ -369,8 +369,7 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
 {
   DuetContactRow *row = DUET_CONTACT_ROW (gtk_list_item_get_child (list_item));
 
-  duet_contact_row_set_contact (row, NULL);
-  duet_contact_row_set_invite (row, NULL);
+  duet_contact_row_unbind (row);
 }
 
 DuetSession *
