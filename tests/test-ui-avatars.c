@@ -14,6 +14,7 @@
 #include "duet-avatar-loader.h"
 #include "duet-contact-private.h"
 #include "duet-contact-row.h"
+#include "duet-room-private.h"
 #include "duet-test-utils.h"
 
 #define RED 0xff0000ff
@@ -319,6 +320,22 @@ label_in (GtkWidget  *root,
   return FALSE;
 }
 
+static GtkWidget *
+find_badge (GtkWidget *root)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_has_css_class (root, "duet-unread-badge"))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_badge (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static DuetContact *
 new_contact (const char *user_id,
              const char *name,
@@ -395,6 +412,69 @@ test_row_rebind (AvatarFixture *f,
   g_assert_cmpuint (media_requests (f, blue), ==, 1);
 }
 
+static void
+count_cb (GObject    *emitter,
+          GParamSpec *pspec,
+          guint      *count)
+{
+  (*count)++;
+}
+
+/* A new message notifies last-message, last-activity and unread-count
+ * together: the row shows all three, and redoes only what changed (the
+ * avatar request and the name are left alone). */
+static void
+test_row_new_message (AvatarFixture *f,
+                      gconstpointer  data)
+{
+  g_autofree char *red = add_picture (f, RED);
+  g_autoptr(DuetRoom) room = _duet_room_new ("!dm:localhost", "@alice:localhost");
+  g_autoptr(DuetContact) bob = _duet_contact_new ("@bob:localhost");
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = NULL;
+  DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
+  AdwAvatar *avatar;
+  GdkTexture *texture;
+  guint avatar_changes = 0, name_changes = 0;
+
+  gtk_box_append (f->box, GTK_WIDGET (row));
+  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+  duet_contact_row_set_client (row, f->base.client);
+  _duet_room_set_last_message (room, "Hello");
+  _duet_room_note_activity (room, 1000);
+  _duet_contact_update (bob, room, "Bob", red);
+  duet_contact_row_set_contact (row, bob);
+  texture = wait_for_texture (avatar);
+  g_assert_true (label_in (GTK_WIDGET (row), "Hello"));
+  g_assert_false (label_in (GTK_WIDGET (row), "3"));
+
+  g_signal_connect (avatar, "notify::custom-image", G_CALLBACK (count_cb), &avatar_changes);
+  g_signal_connect (avatar, "notify::text", G_CALLBACK (count_cb), &name_changes);
+  _duet_room_set_last_message (room, "Are you there?");
+  _duet_room_note_activity (room, g_date_time_to_unix (now) * 1000);
+  _duet_room_set_unread_count (room, 3);
+  _duet_contact_update (bob, room, "Bob", red);
+
+  time = duet_contact_row_format_time (g_date_time_to_unix (now) * 1000, now);
+  g_assert_true (label_in (GTK_WIDGET (row), "Are you there?"));
+  g_assert_true (label_in (GTK_WIDGET (row), time));
+  g_assert_true (label_in (GTK_WIDGET (row), "3"));
+  g_assert_cmpuint (avatar_changes, ==, 0);
+  g_assert_cmpuint (name_changes, ==, 0);
+  g_assert_true (shown_texture (avatar) == texture);
+
+  /* Read: the badge goes. */
+  _duet_room_set_unread_count (room, 0);
+  _duet_contact_update (bob, room, "Bob", red);
+  g_assert_false (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
+
+  /* Renamed: the name and the initials follow. */
+  _duet_contact_update (bob, room, "Robert", red);
+  g_assert_true (label_in (GTK_WIDGET (row), "Robert"));
+  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Robert");
+  g_assert_cmpuint (name_changes, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -411,6 +491,7 @@ main (int   argc,
   ADD ("fly-past", test_fly_past);
   ADD ("cache-bound", test_cache_bound);
   ADD ("row-rebind", test_row_rebind);
+  ADD ("row-new-message", test_row_new_message);
 
 #undef ADD
 

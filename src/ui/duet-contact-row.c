@@ -147,20 +147,43 @@ set_badge (DuetContactRow *self,
 }
 
 static void
-update_from_contact (DuetContactRow *self)
+update_contact_time (DuetContactRow *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = duet_contact_row_format_time (duet_contact_get_last_activity (self->contact), now);
+
+  gtk_label_set_text (self->time_label, time);
+}
+
+static void
+update_contact_message (DuetContactRow *self)
+{
+  const char *message = duet_contact_get_last_message (self->contact);
+
+  gtk_label_set_text (self->message_label, message != NULL ? message : "");
+}
+
+static void
+update_contact_name (DuetContactRow *self)
+{
+  gtk_label_set_text (self->name_label, duet_contact_get_name (self->contact));
+  adw_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
+}
+
+static void
+update_contact_avatar (DuetContactRow *self)
+{
+  duet_avatar_loader_set_avatar (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
+}
+
+/* The badge and what a screen reader says: name, unread count, message. */
+static void
+update_contact_summary (DuetContactRow *self)
 {
   DuetContact *contact = self->contact;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *time = duet_contact_row_format_time (duet_contact_get_last_activity (contact), now);
-  g_autofree char *accessible = NULL;
   const char *message = duet_contact_get_last_message (contact);
   guint unread = duet_contact_get_unread_count (contact);
-
-  gtk_label_set_text (self->name_label, duet_contact_get_name (contact));
-  gtk_label_set_text (self->message_label, message != NULL ? message : "");
-  gtk_label_set_text (self->time_label, time);
-  adw_avatar_set_text (self->avatar, duet_contact_get_name (contact));
-  duet_avatar_loader_set_avatar (self->avatar, self->client, duet_contact_get_avatar_url (contact));
+  g_autofree char *accessible = NULL;
 
   if (unread > 0)
     {
@@ -177,6 +200,45 @@ update_from_contact (DuetContactRow *self)
     }
 
   duet_a11y_label_list_row (GTK_WIDGET (self), accessible, message != NULL ? message : "");
+}
+
+static void
+update_from_contact (DuetContactRow *self)
+{
+  update_contact_name (self);
+  update_contact_message (self);
+  update_contact_time (self);
+  update_contact_avatar (self);
+  update_contact_summary (self);
+}
+
+/* A new message notifies three properties at once: each redoes only its
+ * part of the row, not the whole of it three times. */
+static void
+contact_notify_cb (DuetContactRow *self,
+                   GParamSpec     *pspec,
+                   DuetContact    *contact)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (contact != self->contact)
+    return;
+  if (g_str_equal (name, "name"))
+    {
+      update_contact_name (self);
+      update_contact_summary (self);
+    }
+  else if (g_str_equal (name, "last-message"))
+    {
+      update_contact_message (self);
+      update_contact_summary (self);
+    }
+  else if (g_str_equal (name, "unread-count"))
+    update_contact_summary (self);
+  else if (g_str_equal (name, "last-activity"))
+    update_contact_time (self);
+  else if (g_str_equal (name, "avatar-url"))
+    update_contact_avatar (self);
 }
 
 static void
@@ -254,7 +316,7 @@ duet_contact_row_set_contact (DuetContactRow *self,
   if (contact != NULL)
     {
       self->contact = g_object_ref (contact);
-      g_signal_connect_swapped (contact, "notify", G_CALLBACK (update), self);
+      g_signal_connect_swapped (contact, "notify", G_CALLBACK (contact_notify_cb), self);
     }
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
