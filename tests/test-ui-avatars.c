@@ -468,6 +468,21 @@ test_row_new_message (AvatarFixture *f,
   _duet_contact_update (bob, room, "Bob", red);
   g_assert_false (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
 
+  /* A long message: the row shows its first hundred characters. */
+  {
+    g_autoptr(GString) longer = g_string_new (NULL);
+    g_autofree char *shown = NULL;
+
+    for (guint i = 0; i < 60; i++)
+      g_string_append (longer, "é ");
+    _duet_room_set_last_message (room, longer->str);
+    _duet_contact_update (bob, room, "Bob", red);
+    g_assert_false (label_in (GTK_WIDGET (row), longer->str));
+    g_string_truncate (longer, strlen ("é ") * 50);
+    shown = g_strconcat (longer->str, "…", NULL);
+    g_assert_true (label_in (GTK_WIDGET (row), shown));
+  }
+
   /* Renamed: the name and the initials follow. */
   _duet_contact_update (bob, room, "Robert", red);
   g_assert_true (label_in (GTK_WIDGET (row), "Robert"));

@@ -155,12 +155,24 @@ update_contact_time (DuetContactRow *self)
   gtk_label_set_text (self->time_label, time);
 }
 
+/* More characters than the widest list shows: a label measures and
+ * ellipsizes all of its text, several times a bind, and binds come in
+ * bursts while scrolling. */
+#define MAX_SHOWN_MESSAGE_CHARS 100
+
 static void
 update_contact_message (DuetContactRow *self)
 {
   const char *message = duet_contact_get_last_message (self->contact);
+  g_autofree char *shortened = NULL;
 
-  gtk_label_set_text (self->message_label, message != NULL ? message : "");
+  if (message != NULL && g_utf8_strlen (message, MAX_SHOWN_MESSAGE_CHARS * 4 + 4) > MAX_SHOWN_MESSAGE_CHARS)
+    {
+      g_autofree char *head = g_utf8_substring (message, 0, MAX_SHOWN_MESSAGE_CHARS);
+
+      shortened = g_strconcat (head, "…", NULL);
+    }
+  gtk_label_set_text (self->message_label, shortened != NULL ? shortened : message != NULL ? message : "");
 }
 
 static void
