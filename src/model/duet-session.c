@@ -565,14 +565,26 @@ emit_timeline_events (DuetSession *self,
   const char *replayed = self->replayed != NULL ? g_hash_table_lookup (self->replayed, room) : NULL;
   g_autoptr(JsonArray) empty = NULL;
   g_autoptr(JsonArray) rest = NULL;
-  guint length;
+  guint length = events != NULL ? json_array_get_length (events) : 0;
+
+  /* This slice's last event is handed on now or was before: should the
+   * response be cut off further on, the retry's slice is news only after
+   * it (even when nothing in this one was new). */
+  if (self->stream_last_ids != NULL && length > 0)
+    {
+      JsonNode *last = json_array_get_element (events, length - 1);
+      const char *event_id = JSON_NODE_HOLDS_OBJECT (last)
+                             ? duet_json_get_string (json_node_get_object (last), "event_id") : NULL;
+
+      if (event_id != NULL)
+        g_hash_table_insert (self->stream_last_ids, room, g_strdup (event_id));
+    }
 
   /* A response cut off after this room handed on its slice: the retry
    * sends it again, and only what follows the last event handed on is
    * news (the same events twice would notify twice). */
   if (replayed != NULL && events != NULL)
     {
-      length = json_array_get_length (events);
       for (guint i = length; i > 0; i--)
         {
           JsonNode *node = json_array_get_element (events, i - 1);
@@ -594,17 +606,6 @@ emit_timeline_events (DuetSession *self,
     return;
   if (events == NULL)
     events = empty = json_array_new ();
-
-  length = json_array_get_length (events);
-  if (self->stream_last_ids != NULL && length > 0)
-    {
-      JsonNode *last = json_array_get_element (events, length - 1);
-      const char *event_id = JSON_NODE_HOLDS_OBJECT (last)
-                             ? duet_json_get_string (json_node_get_object (last), "event_id") : NULL;
-
-      if (event_id != NULL)
-        g_hash_table_insert (self->stream_last_ids, room, g_strdup (event_id));
-    }
 
   take_echoes (self, room, events);
   if (limited && self->ingest_live && self->outbox != NULL)
