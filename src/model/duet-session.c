@@ -621,6 +621,9 @@ ingest_room (DuetSession *self,
              const char  *own_user_id)
 {
   apply (room, room_json, own_user_id);
+  /* Only the cache's own start snapshot says members were left out. */
+  if (!self->ingest_live && duet_json_get_bool (room_json, DUET_STORE_LAZY_MEMBERS, FALSE))
+    _duet_room_set_members_partial (room, TRUE);
   sync_invite_listing (self, room);
   emit_timeline_events (self, room, room_json);
 }
@@ -678,15 +681,14 @@ ingest_account_data (DuetSession *self,
     duet_direct_map_update (self->direct_map, direct);
 }
 
+/* Account data and rooms, without the contact list. */
 static void
-ingest_response (DuetSession *self,
-                 JsonObject  *response,
-                 gboolean     live)
+ingest_rooms (DuetSession *self,
+              JsonObject  *response,
+              gboolean     live)
 {
   JsonObject *rooms;
 
-  /* Keeps the session alive through handlers that might drop it. */
-  g_object_ref (self);
   self->ingesting = TRUE;
   self->ingest_live = live;
 
@@ -702,6 +704,16 @@ ingest_response (DuetSession *self,
 
   self->ingesting = FALSE;
   self->ingest_live = FALSE;
+}
+
+static void
+ingest_response (DuetSession *self,
+                 JsonObject  *response,
+                 gboolean     live)
+{
+  /* Keeps the session alive through handlers that might drop it. */
+  g_object_ref (self);
+  ingest_rooms (self, response, live);
   if (live && self->outbox != NULL)
     duet_outbox_note_synced (self->outbox);
   update_contacts (self);
@@ -983,6 +995,94 @@ duet_session_get_store (DuetSession *self)
   return self->store;
 }
 
+/* Rule 3 and the contact rows read every member of the rooms m.direct
+ * lists (and their upgrades) and of the rooms our invite said were
+ * direct: those the start snapshot left partial, to be read whole. */
+static void
+add_lazy_chain (DuetSession  *self,
+                GHashTable   *seen,
+                GStrvBuilder *lazy,
+                DuetRoom     *room)
+{
+  for (guint depth = 0; room != NULL && depth < 32; depth++)
+    {
+      const char *next = duet_room_get_replacement_room (room);
+
+      if (!g_hash_table_add (seen, room))
+        return;
+      if (_duet_room_get_members_partial (room))
+        g_strv_builder_add (lazy, duet_room_get_id (room));
+      room = next != NULL ? duet_session_lookup_room (self, next) : NULL;
+    }
+}
+
+static GStrv
+dup_lazy_direct_rooms (DuetSession *self)
+{
+  g_autoptr(GStrvBuilder) lazy = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_auto(GStrv) users = duet_direct_map_dup_users (self->direct_map);
+  GHashTableIter iter;
+  GPtrArray *invited;
+
+  for (guint i = 0; users != NULL && users[i] != NULL; i++)
+    {
+      g_auto(GStrv) room_ids = duet_direct_map_dup_rooms_for_user (self->direct_map, users[i]);
+
+      for (guint j = 0; room_ids != NULL && room_ids[j] != NULL; j++)
+        add_lazy_chain (self, seen, lazy, duet_session_lookup_room (self, room_ids[j]));
+    }
+  g_hash_table_iter_init (&iter, self->direct_invites);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &invited))
+    for (guint i = 0; i < invited->len; i++)
+      add_lazy_chain (self, seen, lazy, invited->pdata[i]);
+  return g_strv_builder_end (lazy);
+}
+
+/* The snapshot is in: the contact list shows it, once. */
+static void
+finish_cache_load (GTask *task)
+{
+  DuetSession *self = g_task_get_source_object (task);
+
+  update_contacts (self);
+  g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+lazy_members_loaded_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetSession *self = g_task_get_source_object (task);
+  g_autoptr(JsonObject) members = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObjectIter iter;
+  const char *room_id;
+  JsonNode *node;
+
+  members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
+  /* The rooms keep the members they have: the list is as good as a
+   * lazy-loading sync makes it, and the next read tries again. */
+  if (members == NULL)
+    g_debug ("Cached members not read: %s", error != NULL ? error->message : "none");
+  else
+    {
+      json_object_iter_init (&iter, members);
+      while (json_object_iter_next (&iter, &room_id, &node))
+        {
+          DuetRoom *room = duet_session_lookup_room (self, room_id);
+
+          if (room != NULL && _duet_room_get_members_partial (room) && JSON_NODE_HOLDS_ARRAY (node))
+            _duet_room_add_cached_members (room, json_node_get_array (node),
+                                           _duet_session_get_user_id (self));
+        }
+    }
+  finish_cache_load (task);
+}
+
 static void
 snapshot_loaded_cb (GObject      *object,
                     GAsyncResult *result,
@@ -991,10 +1091,11 @@ snapshot_loaded_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   DuetSession *self = g_task_get_source_object (task);
   g_autoptr(JsonObject) snapshot = NULL;
+  g_auto(GStrv) lazy = NULL;
   GError *error = NULL;
   const char *token;
 
-  snapshot = duet_store_load_snapshot_finish (DUET_STORE (object), result, &error);
+  snapshot = duet_store_load_start_snapshot_finish (DUET_STORE (object), result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, error);
@@ -1003,13 +1104,23 @@ snapshot_loaded_cb (GObject      *object,
 
   /* Nothing cached yet: the first sync starts from scratch. */
   token = duet_json_get_string (snapshot, "next_batch");
-  if (snapshot != NULL && token != NULL)
+  if (snapshot == NULL || token == NULL)
     {
-      ingest_response (self, snapshot, FALSE);
-      duet_sync_loop_set_since (self->sync_loop, token);
+      g_task_return_boolean (task, TRUE);
+      return;
     }
 
-  g_task_return_boolean (task, TRUE);
+  ingest_rooms (self, snapshot, FALSE);
+  duet_sync_loop_set_since (self->sync_loop, token);
+
+  lazy = dup_lazy_direct_rooms (self);
+  if (lazy[0] != NULL)
+    {
+      duet_store_load_members_async (self->store, (const char * const *) lazy,
+                                     lazy_members_loaded_cb, g_steal_pointer (&task));
+      return;
+    }
+  finish_cache_load (task);
 }
 
 static void
@@ -1020,13 +1131,16 @@ outbox_loaded_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   DuetSession *self = g_task_get_source_object (task);
   GError *error = NULL;
+  const char *own_user_id;
 
   if (!duet_outbox_load_finish (DUET_OUTBOX (object), result, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  duet_store_load_snapshot_async (self->store, snapshot_loaded_cb, g_steal_pointer (&task));
+  own_user_id = _duet_session_get_user_id (self);
+  duet_store_load_start_snapshot_async (self->store, own_user_id != NULL ? own_user_id : "",
+                                        snapshot_loaded_cb, g_steal_pointer (&task));
 }
 
 void

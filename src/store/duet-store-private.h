@@ -114,5 +114,17 @@ gboolean      duet_store_db_forget_room_outbox (DuetStoreDb *db,
 /* duet-store-snapshot.c */
 JsonObject   *duet_store_db_load_snapshot  (DuetStoreDb  *db,
                                             GError      **error);
+/* Appends the account data rows to @events as {type, content} objects. */
+gboolean      _duet_store_snapshot_read_account_data (DuetStoreDb *db,
+                                            JsonArray    *events,
+                                            GError      **error);
+
+/* duet-store-start.c */
+JsonObject   *duet_store_db_load_start_snapshot (DuetStoreDb *db,
+                                            const char   *own_user_id,
+                                            GError      **error);
+JsonObject   *duet_store_db_load_members   (DuetStoreDb         *db,
+                                            const char * const  *room_ids,
+                                            GError             **error);
 
 G_END_DECLS
