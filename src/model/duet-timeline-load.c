@@ -243,6 +243,7 @@ members_loaded_cb (GObject      *object,
   DuetTimeline *self = g_task_get_source_object (task);
   g_autoptr(JsonObject) members = NULL;
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
 
   members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
   if (members == NULL)
@@ -250,7 +251,8 @@ members_loaded_cb (GObject      *object,
   else if (_duet_room_get_members_partial (self->room))
     _duet_room_add_cached_members (self->room, duet_json_get_array (members, self->room_id),
                                    self->own_user_id);
-  duet_store_load_timeline_async (DUET_STORE (object), self->room_id, g_task_get_cancellable (task),
+  cancellable = g_task_get_cancellable (task);
+  duet_store_load_timeline_async (DUET_STORE (object), self->room_id, cancellable,
                                   store_loaded_cb, g_steal_pointer (&task));
 }
 
