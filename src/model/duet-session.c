@@ -609,6 +609,10 @@ emit_timeline_events (DuetSession *self,
   take_echoes (self, room, events);
   if (limited && self->ingest_live && self->outbox != NULL)
     duet_outbox_forget_sent (self->outbox, duet_room_get_id (room));
+  /* Nobody listens at a cached start (no chat is open yet): the emission
+   * alone would cost more than the room. */
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_TIMELINE_EVENTS], 0, FALSE))
+    return;
   g_signal_emit (self, signals[SIGNAL_TIMELINE_EVENTS], 0, room, events, limited,
                  duet_json_get_string (timeline, "prev_batch"), self->ingest_live);
 }

@@ -178,19 +178,32 @@ read_rooms (DuetStoreDb  *db,
 
 #define TEXT_AT(path) "CASE WHEN json_type (event, '" path "') = 'text' THEN json_extract (event, '" path "') END"
 
-/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below. */
+/* ->> reads a field in one call: a string comes as TEXT, a number or
+ * boolean as a number, but an object or array also as TEXT (its JSON).  So
+ * it serves where the model validates the text anyway (ids, mxc URLs,
+ * membership values); display texts take the type-checked TEXT_AT. */
+#define ANY_AT(path) "event ->> '" path "'"
+/* Only the fields of the row's own type are read (each read costs). */
+#define IF_TYPE(type_, expr) "CASE WHEN type = '" type_ "' THEN " expr " END"
+#define IF_OWN(expr) "CASE WHEN state_key = :own AND type = 'm.room.member' THEN " expr " END"
+
+/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below.  The
+ * statements using it take valid rows only (json_valid in WHERE, before any
+ * field is read: a malformed text would fail the whole query), so a row
+ * damaged on disk is left out as the whole snapshot leaves it out. */
 #define STATE_COLUMNS \
-  "SELECT room_id, type, state_key, json_valid (event), json_type (event, '$.content'), " \
-  TEXT_AT ("$.content.membership") ", " TEXT_AT ("$.content.displayname") ", " \
-  TEXT_AT ("$.content.avatar_url") ", json_type (event, '$.content.is_direct'), " \
-  TEXT_AT ("$.content.name") ", " TEXT_AT ("$.content.replacement_room") ", " \
-  TEXT_AT ("$.content.predecessor.room_id") ", " \
-  "CASE WHEN type = 'io.element.functional_members' " \
-  "     THEN json_extract (event, '$.content.service_members') END, " \
-  "CASE WHEN state_key = :own THEN " TEXT_AT ("$.sender") " END, " \
-  "CASE WHEN state_key = :own THEN " TEXT_AT ("$.unsigned.prev_content.membership") " END, " \
-  "CASE WHEN state_key = :own THEN json_type (event, '$.unsigned.prev_content.is_direct') END, " \
-  "CASE WHEN state_key = :own THEN " TEXT_AT ("$.unsigned.prev_sender") " END " \
+  "SELECT room_id, type, state_key, 1, json_type (event, '$.content'), " \
+  IF_TYPE ("m.room.member", ANY_AT ("$.content.membership")) ", " \
+  IF_TYPE ("m.room.member", TEXT_AT ("$.content.displayname")) ", " \
+  IF_TYPE ("m.room.member", ANY_AT ("$.content.avatar_url")) ", " \
+  IF_OWN ("json_type (event, '$.content.is_direct')") ", " \
+  IF_TYPE ("m.room.name", TEXT_AT ("$.content.name")) ", " \
+  IF_TYPE ("m.room.tombstone", ANY_AT ("$.content.replacement_room")) ", " \
+  IF_TYPE ("m.room.create", ANY_AT ("$.content.predecessor.room_id")) ", " \
+  IF_TYPE ("io.element.functional_members", "json_extract (event, '$.content.service_members')") ", " \
+  IF_OWN (ANY_AT ("$.sender")) ", " IF_OWN (ANY_AT ("$.unsigned.prev_content.membership")) ", " \
+  IF_OWN ("json_type (event, '$.unsigned.prev_content.is_direct')") ", " \
+  IF_OWN (ANY_AT ("$.unsigned.prev_sender")) " " \
   "FROM room_state "
 
 enum {
@@ -205,10 +218,8 @@ set_text (JsonObject   *object,
           sqlite3_stmt *stmt,
           int           column)
 {
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
+  if (sqlite3_column_type (stmt, column) == SQLITE_TEXT)
+    json_object_set_string_member (object, member, (const char *) sqlite3_column_text (stmt, column));
 }
 
 static void
@@ -248,8 +259,8 @@ state_event_from_row (sqlite3_stmt *stmt)
       set_text (content, "avatar_url", stmt, COL_AVATAR_URL);
       set_bool (content, "is_direct", stmt, COL_IS_DIRECT);
       set_text (event, "sender", stmt, COL_SENDER);
-      if (sqlite3_column_type (stmt, COL_PREV_MEMBERSHIP) != SQLITE_NULL ||
-          sqlite3_column_type (stmt, COL_PREV_SENDER) != SQLITE_NULL)
+      if (sqlite3_column_type (stmt, COL_PREV_MEMBERSHIP) == SQLITE_TEXT ||
+          sqlite3_column_type (stmt, COL_PREV_SENDER) == SQLITE_TEXT)
         {
           JsonObject *unsigned_ = json_object_new ();
           JsonObject *prev = json_object_new ();
@@ -304,6 +315,7 @@ read_state (DuetStoreDb  *db,
     "           (SELECT room_id FROM room_state WHERE type = 'm.room.member' "
     "            GROUP BY room_id HAVING count(*) <= " G_STRINGIFY (SMALL_ROOM_MEMBERS) ")))) "
     "  AND room_id NOT IN (SELECT room_id FROM rooms WHERE membership = 'invite') "
+    "  AND json_valid (event) "
     "ORDER BY room_id, type, state_key", error);
   StartRoom *room = NULL;
   const char *current = NULL;
@@ -357,7 +369,8 @@ read_heroes_members (DuetStoreDb  *db,
       if (g_strcmp0 (user_id, own_user_id) == 0)
         continue;
       stmt = duet_store_db_prepare (db,
-        STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user", error);
+        STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user "
+                    "AND json_valid (event)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":own"), own_user_id, -1, SQLITE_STATIC);
@@ -418,14 +431,14 @@ read_other_state (DuetStoreDb  *db,
   return TRUE;
 }
 
-/* Timeline rows, newest first.  Columns: 0 valid, 1 has a state key,
+/* Valid timeline rows, newest first.  Columns: 0 (1), 1 has a state key,
  * 2 type, 3 event_id, 4 origin_server_ts, 5 content's JSON type,
  * 6 content.body, 7 the stored text (for a whole parse). */
 static const char timeline_sql[] =
-  "SELECT json_valid (event), json_type (event, '$.state_key') IS NOT NULL, "
-  TEXT_AT ("$.type") ", " TEXT_AT ("$.event_id") ", json_extract (event, '$.origin_server_ts'), "
+  "SELECT 1, json_type (event, '$.state_key') IS NOT NULL, "
+  TEXT_AT ("$.type") ", " ANY_AT ("$.event_id") ", json_extract (event, '$.origin_server_ts'), "
   "json_type (event, '$.content'), " TEXT_AT ("$.content.body") ", event "
-  "FROM timeline WHERE room_id = ?1 ORDER BY seq DESC";
+  "FROM timeline WHERE room_id = ?1 AND json_valid (event) ORDER BY seq DESC";
 
 /* The current timeline row rebuilt with what the list reads (type,
  * event_id, origin_server_ts, content.body), or parsed whole when
