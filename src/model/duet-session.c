@@ -1087,6 +1087,13 @@ lazy_members_loaded_cb (GObject      *object,
   finish_cache_load (task);
 }
 
+static gboolean
+drop_snapshot (gpointer snapshot)
+{
+  json_object_unref (snapshot);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 snapshot_loaded_cb (GObject      *object,
                     GAsyncResult *result,
@@ -1116,6 +1123,9 @@ snapshot_loaded_cb (GObject      *object,
 
   ingest_rooms (self, snapshot, FALSE);
   duet_sync_loop_set_since (self->sync_loop, token);
+  /* Tens of thousands of nodes: dropped once the list is drawn, not on
+   * the way to its first frame (GTK paints above this priority). */
+  g_idle_add_full (G_PRIORITY_LOW, drop_snapshot, g_steal_pointer (&snapshot), NULL);
 
   lazy = dup_lazy_direct_rooms (self);
   if (lazy[0] != NULL)
