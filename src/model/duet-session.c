@@ -1043,6 +1043,27 @@ dup_lazy_direct_rooms (DuetSession *self)
   return g_strv_builder_end (lazy);
 }
 
+static void
+store_verified_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(DuetSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The data shown stays; the next start rebuilds the cache. */
+  if (!duet_store_verify_finish (DUET_STORE (object), result, &error))
+    g_signal_emit (self, signals[SIGNAL_STORE_ERROR], 0, error);
+}
+
+/* The start read only what it shows: the rest of the file is checked
+ * after it, behind the start's own reads on the store's queue. */
+static void
+verify_store (DuetSession *self)
+{
+  duet_store_verify_async (self->store, store_verified_cb, g_object_ref (self));
+}
+
 /* The snapshot is in: the contact list shows it, once. */
 static void
 finish_cache_load (GTask *task)
@@ -1051,6 +1072,7 @@ finish_cache_load (GTask *task)
 
   update_contacts (self);
   g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
+  verify_store (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1117,6 +1139,7 @@ snapshot_loaded_cb (GObject      *object,
   token = duet_json_get_string (snapshot, "next_batch");
   if (snapshot == NULL || token == NULL)
     {
+      verify_store (self);
       g_task_return_boolean (task, TRUE);
       return;
     }

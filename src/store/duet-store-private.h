@@ -56,6 +56,11 @@ DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
                                         char        **reason,
                                         GError      **error);
 void          duet_store_db_close          (DuetStoreDb  *db);
+/* Reads every page; on damage leaves a mark beside @path that makes the
+ * next open move the database aside, and fails. */
+gboolean      duet_store_db_verify         (DuetStoreDb  *db,
+                                            const char   *path,
+                                            GError      **error);
 /* Moves the database and its WAL files to <path>.corrupt-<timestamp>. */
 gboolean      duet_store_move_aside        (const char   *path,
                                             GError      **error);

@@ -141,6 +141,17 @@ JsonObject *duet_store_load_members_finish    (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Opening reads only the first pages of each table: this reads every page
+ * (SQLite's quick_check), for a caller to run once what it shows first is
+ * shown.  Damage fails with DUET_STORE_ERROR_DATABASE and makes the next
+ * open move the file aside and start empty (duet_store_get_was_reset()). */
+void        duet_store_verify_async           (DuetStore            *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_verify_finish          (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
 /* The stored next_batch token, or NULL without an error when none. */
 void        duet_store_get_sync_token_async   (DuetStore            *self,
                                                GAsyncReadyCallback   callback,
