@@ -270,6 +270,84 @@ test_direct_room_read_whole (Fixture       *f,
   duet_test_finalize (g_steal_pointer (&store));
 }
 
+typedef struct {
+  DuetSession *session;
+  const char  *user_id;
+  const char  *name;
+} NameWait;
+
+static gboolean
+has_name (gpointer data)
+{
+  NameWait *wait = data;
+  DuetContact *contact = duet_contact_list_lookup (DUET_CONTACT_LIST (duet_session_get_contacts (wait->session)),
+                                                   wait->user_id);
+
+  return contact != NULL && g_strcmp0 (duet_contact_get_name (contact), wait->name) == 0;
+}
+
+/* After the start, m.direct names a room read only in part (another
+ * device marked it): its members are read, and the person shows under
+ * their name there. */
+static void
+test_direct_named_later (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(DuetSession) session = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *unread_user = NULL;
+  g_autofree char *expected_name = NULL;
+  DuetContact *contact;
+  DuetRoom *group;
+  gboolean synced = FALSE;
+  gulong id;
+
+  fill_cache (f);
+  store = store_test_open_ok (f->data_dir);
+  session = new_session (f, store);
+  load_cache (session);
+
+  /* Someone of the group whose member event the start left out. */
+  group = duet_session_lookup_room (session, f->group_room);
+  for (guint i = 0; i < GROUP_OTHERS && unread_user == NULL; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("@g%u:localhost", i);
+
+      if (duet_room_lookup_member (group, user) == NULL)
+        {
+          unread_user = g_steal_pointer (&user);
+          expected_name = g_strdup_printf ("Member g %u", i);
+        }
+    }
+  g_assert_nonnull (unread_user);
+
+  json = g_strdup_printf ("{\"@bob:localhost\": [\"%s\"], \"@carol:localhost\": [\"%s\"], "
+                          "\"%s\": [\"%s\"]}", f->dm_room, f->carol_room, unread_user, f->group_room);
+  direct = duet_test_json_object (json);
+  duet_test_homeserver_set_account_data (f->base.server, f->base.alice, "m.direct", direct);
+
+  id = g_signal_connect (session, "synced", G_CALLBACK (synced_cb), &synced);
+  duet_session_start (session);
+  g_assert_true (duet_test_wait_until (is_true, &synced, DUET_TEST_TIMEOUT_MS));
+  duet_session_stop (session);
+  g_signal_handler_disconnect (session, id);
+
+  /* The read of the store completes after the sync: wait for the name. */
+  contact = duet_contact_list_lookup (DUET_CONTACT_LIST (duet_session_get_contacts (session)), unread_user);
+  g_assert_nonnull (contact);
+  {
+    NameWait wait = { session, unread_user, expected_name };
+
+    g_assert_true (duet_test_wait_until (has_name, &wait, DUET_TEST_TIMEOUT_MS));
+  }
+  g_assert_cmpuint (count_members (group), ==, GROUP_OTHERS + 1);
+
+  duet_test_finalize (g_steal_pointer (&session));
+  duet_test_finalize (g_steal_pointer (&store));
+}
+
 static void
 test_open_chat_reads_rest (Fixture       *f,
                            gconstpointer  data)
@@ -357,6 +435,8 @@ main (int   argc,
               fixture_setup, test_list_as_from_whole_cache, fixture_teardown);
   g_test_add ("/session-lean-start/direct-room-read-whole", Fixture, NULL,
               fixture_setup, test_direct_room_read_whole, fixture_teardown);
+  g_test_add ("/session-lean-start/direct-named-later", Fixture, NULL,
+              fixture_setup, test_direct_named_later, fixture_teardown);
   g_test_add ("/session-lean-start/open-chat-reads-rest", Fixture, NULL,
               fixture_setup, test_open_chat_reads_rest, fixture_teardown);
 

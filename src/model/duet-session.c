@@ -66,6 +66,9 @@ struct _DuetSession
   gboolean             stream_initial;
   /* m.direct changed while a response was taken in: rebuild at its end. */
   gboolean             direct_changed;
+  /* Members the start left in the store are being read for the rooms
+   * m.direct names (see load_lazy_direct_members). */
+  gboolean             loading_lazy_members;
   /* DuetRoom → the last event id its timeline slice handed on in the
    * response being taken in; kept as `replayed` when that response does
    * not complete, since the retry sends the same slice again. */
@@ -220,10 +223,14 @@ sync_response_cb (DuetSession  *self,
   duet_session_ingest (self, response);
 }
 
+static void load_lazy_direct_members (DuetSession *self);
+
 static void
 update_contacts (DuetSession *self)
 {
   _duet_contact_list_rebuild (self->contacts, self);
+  /* m.direct may now name a room the start read only in part. */
+  load_lazy_direct_members (self);
 }
 
 static void
@@ -1076,6 +1083,88 @@ finish_cache_load (GTask *task)
   g_task_return_boolean (task, TRUE);
 }
 
+/* Takes what duet_store_load_members_async() read for rooms left
+ * partial; on a failure the rooms keep what they have and are not asked
+ * for again (the next read would fail alike, and rebuild after rebuild). */
+static void
+take_lazy_members (DuetSession         *self,
+                   JsonObject          *members,
+                   const char * const  *asked)
+{
+  JsonObjectIter iter;
+  const char *room_id;
+  JsonNode *node;
+
+  if (members == NULL)
+    {
+      for (guint i = 0; asked[i] != NULL; i++)
+        {
+          DuetRoom *room = duet_session_lookup_room (self, asked[i]);
+
+          if (room != NULL)
+            _duet_room_set_members_partial (room, FALSE);
+        }
+      return;
+    }
+  json_object_iter_init (&iter, members);
+  while (json_object_iter_next (&iter, &room_id, &node))
+    {
+      DuetRoom *room = duet_session_lookup_room (self, room_id);
+
+      if (room != NULL && _duet_room_get_members_partial (room) && JSON_NODE_HOLDS_ARRAY (node))
+        _duet_room_add_cached_members (room, json_node_get_array (node), _duet_session_get_user_id (self));
+    }
+}
+
+typedef struct {
+  DuetSession *session;
+  GStrv        asked;
+} LazyRead;
+
+static void
+live_lazy_members_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  LazyRead *read = user_data;
+  g_autoptr(DuetSession) self = read->session;
+  g_auto(GStrv) asked = read->asked;
+  g_autoptr(JsonObject) members = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (read);
+  self->loading_lazy_members = FALSE;
+  members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
+  if (members == NULL)
+    g_debug ("Cached members not read: %s", error->message);
+  take_lazy_members (self, members, (const char * const *) asked);
+  update_contacts (self);
+}
+
+/* After the start, m.direct (a sync, another device) can name a room whose
+ * members the start left in the store: they are read, and the list
+ * rebuilt once more. */
+static void
+load_lazy_direct_members (DuetSession *self)
+{
+  LazyRead *read;
+  GStrv lazy;
+
+  if (self->store == NULL || self->loading_lazy_members)
+    return;
+  lazy = dup_lazy_direct_rooms (self);
+  if (lazy[0] == NULL)
+    {
+      g_strfreev (lazy);
+      return;
+    }
+  self->loading_lazy_members = TRUE;
+  read = g_new0 (LazyRead, 1);
+  read->session = g_object_ref (self);
+  read->asked = lazy;
+  duet_store_load_members_async (self->store, (const char * const *) lazy, live_lazy_members_cb, read);
+}
+
 static void
 lazy_members_loaded_cb (GObject      *object,
                         GAsyncResult *result,
@@ -1083,29 +1172,17 @@ lazy_members_loaded_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   DuetSession *self = g_task_get_source_object (task);
+  g_auto(GStrv) asked = g_task_get_task_data (task) != NULL ? g_strdupv (g_task_get_task_data (task)) : NULL;
   g_autoptr(JsonObject) members = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObjectIter iter;
-  const char *room_id;
-  JsonNode *node;
 
   members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
   /* The rooms keep the members they have: the list is as good as a
-   * lazy-loading sync makes it, and the next read tries again. */
+   * lazy-loading sync makes it. */
   if (members == NULL)
-    g_debug ("Cached members not read: %s", error != NULL ? error->message : "none");
-  else
-    {
-      json_object_iter_init (&iter, members);
-      while (json_object_iter_next (&iter, &room_id, &node))
-        {
-          DuetRoom *room = duet_session_lookup_room (self, room_id);
-
-          if (room != NULL && _duet_room_get_members_partial (room) && JSON_NODE_HOLDS_ARRAY (node))
-            _duet_room_add_cached_members (room, json_node_get_array (node),
-                                           _duet_session_get_user_id (self));
-        }
-    }
+    g_debug ("Cached members not read: %s", error->message);
+  take_lazy_members (self, members, (const char * const *) asked);
+  self->loading_lazy_members = FALSE;
   finish_cache_load (task);
 }
 
@@ -1153,6 +1230,8 @@ snapshot_loaded_cb (GObject      *object,
   lazy = dup_lazy_direct_rooms (self);
   if (lazy[0] != NULL)
     {
+      self->loading_lazy_members = TRUE;
+      g_task_set_task_data (task, g_strdupv (lazy), (GDestroyNotify) g_strfreev);
       duet_store_load_members_async (self->store, (const char * const *) lazy,
                                      lazy_members_loaded_cb, g_steal_pointer (&task));
       return;
