@@ -242,9 +242,9 @@ test_fly_past (AvatarFixture *f,
 
   /* Shown for less than the loader's delay, as a row scrolled past: never
    * asked for. */
-  duet_avatar_loader_set_avatar (avatar, f->base.client, red);
+  duet_avatar_loader_set_avatar_lazily (avatar, f->base.client, red);
   duet_test_run_for (20);
-  duet_avatar_loader_set_avatar (avatar, f->base.client, blue);
+  duet_avatar_loader_set_avatar_lazily (avatar, f->base.client, blue);
   g_assert_cmphex (texture_colour (wait_for_texture (avatar)), ==, BLUE);
   duet_test_run_for (200);
   g_assert_cmpuint (media_requests (f, red), ==, 0);

@@ -306,10 +306,11 @@ decode_size (AdwAvatar *avatar)
   return CLAMP (size, MIN_DECODE_SIZE, MAX_DECODE_SIZE);
 }
 
-void
-duet_avatar_loader_set_avatar (AdwAvatar  *avatar,
-                               DuetClient *client,
-                               const char *mxc_uri)
+static void
+set_avatar (AdwAvatar  *avatar,
+            DuetClient *client,
+            const char *mxc_uri,
+            gboolean    lazily)
 {
   AvatarState *state;
   GdkTexture *cached;
@@ -351,6 +352,24 @@ duet_avatar_loader_set_avatar (AdwAvatar  *avatar,
 
   cached = texture_cache_lookup (texture_cache (client), state->key);
   adw_avatar_set_custom_image (avatar, cached != NULL ? GDK_PAINTABLE (cached) : NULL);
-  if (cached == NULL)
+  if (cached == NULL && lazily)
     state->delay_id = g_timeout_add_full (G_PRIORITY_LOW, LOAD_DELAY_MS, start_request_cb, state, NULL);
+  else if (cached == NULL)
+    start_request_cb (state);
+}
+
+void
+duet_avatar_loader_set_avatar (AdwAvatar  *avatar,
+                               DuetClient *client,
+                               const char *mxc_uri)
+{
+  set_avatar (avatar, client, mxc_uri, FALSE);
+}
+
+void
+duet_avatar_loader_set_avatar_lazily (AdwAvatar  *avatar,
+                                      DuetClient *client,
+                                      const char *mxc_uri)
+{
+  set_avatar (avatar, client, mxc_uri, TRUE);
 }

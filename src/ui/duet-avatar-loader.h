@@ -19,12 +19,16 @@ G_BEGIN_DECLS
  * good when it fails: an avatar is never worth an error message).  A later
  * call, or @mxc_uri NULL, replaces the request and never lets the old one
  * show.  Decoded images are kept per client and size, so a recycled list
- * row shows one it showed before at once, without a request; a new one is
- * only asked for when the avatar still wants it a moment later, so rows
- * that fly past while scrolling cost nothing. */
+ * row shows one it showed before at once, without a request. */
 void   duet_avatar_loader_set_avatar      (AdwAvatar  *avatar,
                                            DuetClient *client,
                                            const char *mxc_uri);
+/* The same, but a picture not in memory is only asked for when the avatar
+ * still wants it a moment later: list rows that fly past while scrolling
+ * cost nothing. */
+void   duet_avatar_loader_set_avatar_lazily (AdwAvatar  *avatar,
+                                             DuetClient *client,
+                                             const char *mxc_uri);
 
 /* The memory cache of @client: how many textures it holds, and a smaller
  * bound than DUET_AVATAR_LOADER_CACHE_SIZE (for tests). */

@@ -185,7 +185,7 @@ update_contact_name (DuetContactRow *self)
 static void
 update_contact_avatar (DuetContactRow *self)
 {
-  duet_avatar_loader_set_avatar (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
+  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
 }
 
 /* The badge and what a screen reader says: name, unread count, message. */
@@ -274,7 +274,7 @@ update_from_invite (DuetContactRow *self)
   gtk_label_set_text (self->message_label, subtitle);
   gtk_label_set_text (self->time_label, time);
   adw_avatar_set_text (self->avatar, name);
-  duet_avatar_loader_set_avatar (self->avatar, self->client,
+  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client,
                                  member != NULL ? duet_member_get_avatar_url (member) : NULL);
   /* Translators: the badge on a pending invitation in the contacts list. */
   set_badge (self, C_("invite badge", "New"));
