@@ -46,6 +46,7 @@ struct _DuetMessageRow
   GtkButton        *delete_button;
   GtkBox           *reactions_box;
   GtkLabel         *day_label;
+  GtkBox           *gap_box;
   GtkStack         *gap_stack;
   GtkSpinner       *gap_spinner;
   GtkLabel         *event_label;
@@ -328,6 +329,26 @@ update_message (DuetMessageRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 }
 
+/* Shows @page of the stack.  The other pages are hidden, not only behind
+ * it: a hidden widget's style is not worked out again when the chat view
+ * moves the row to another list row (which it does all the time while
+ * scrolling), a page merely behind the shown one would be. */
+static void
+show_page (DuetMessageRow *self,
+           GtkWidget      *page)
+{
+  GtkWidget *pages[] = {
+    GTK_WIDGET (self->message_box), GTK_WIDGET (self->day_label),
+    GTK_WIDGET (self->gap_box), GTK_WIDGET (self->event_label),
+  };
+
+  gtk_widget_set_visible (page, TRUE);
+  gtk_stack_set_visible_child (self->stack, page);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (pages[i] != page)
+      gtk_widget_set_visible (pages[i], FALSE);
+}
+
 static void
 update (DuetMessageRow *self)
 {
@@ -342,7 +363,7 @@ update (DuetMessageRow *self)
   switch (duet_timeline_item_get_kind (self->item))
     {
     case DUET_TIMELINE_ITEM_MESSAGE:
-      gtk_stack_set_visible_child_name (self->stack, "message");
+      show_page (self, GTK_WIDGET (self->message_box));
       update_message (self);
       break;
 
@@ -351,21 +372,21 @@ update (DuetMessageRow *self)
         g_autoptr(GDateTime) now = g_date_time_new_now_local ();
         g_autofree char *day = duet_message_row_format_day (duet_timeline_item_get_timestamp (self->item), now);
 
-        gtk_stack_set_visible_child_name (self->stack, "day");
+        show_page (self, GTK_WIDGET (self->day_label));
         gtk_label_set_text (self->day_label, day);
         gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, day, -1);
       }
       break;
 
     case DUET_TIMELINE_ITEM_GAP:
-      gtk_stack_set_visible_child_name (self->stack, "gap");
+      show_page (self, GTK_WIDGET (self->gap_box));
       gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       _("History missing"), -1);
       break;
 
     case DUET_TIMELINE_ITEM_EVENT:
     default:
-      gtk_stack_set_visible_child_name (self->stack, "event");
+      show_page (self, GTK_WIDGET (self->event_label));
       gtk_label_set_text (self->event_label, duet_timeline_item_get_body (self->item) ?: "");
       gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       duet_timeline_item_get_body (self->item) ?: "", -1);
@@ -793,6 +814,7 @@ duet_message_row_class_init (DuetMessageRowClass *klass)
                                                "/io/github/duet_chat/Duet/duet-message-row.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DuetMessageRow, name)
   BIND (stack);
+  BIND (gap_box);
   BIND (message_box);
   BIND (avatar);
   BIND (column);
