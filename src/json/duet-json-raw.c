@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "duet-json-raw.h"
+#include "duet-json-scan-private.h"
 
 static inline gboolean
 is_space (char c)
@@ -143,8 +144,7 @@ scan_string_strict (Scan *s)
     {
       guchar c;
 
-      while (p < end && (guchar) *p >= 0x20 && *p != '"' && *p != '\\' && (guchar) *p < 0x80)
-        p++;
+      p = duet_json_find_special (p, end);
       if (p >= end)
         return FALSE;
       c = (guchar) *p;
@@ -348,8 +348,7 @@ scan_value_fast (Scan  *s,
         {
           for (;;)
             {
-              while (p < end && *p != '"' && *p != '\\')
-                p++;
+              p = duet_json_find_quote (p, end);
               if (p >= end)
                 return FALSE;
               if (*p == '"')
@@ -684,8 +683,7 @@ read_string (Reader *r)
     return NULL;
   start = ++r->p;
   /* The common case: no escapes at all. */
-  while (r->p < r->end && *r->p != '"' && *r->p != '\\')
-    r->p++;
+  r->p = duet_json_find_quote (r->p, r->end);
   if (r->p >= r->end)
     return NULL;
   g_string_truncate (r->scratch, 0);
@@ -698,8 +696,7 @@ read_string (Reader *r)
       if (*r->p != '\\')
         {
           start = r->p;
-          while (r->p < r->end && *r->p != '"' && *r->p != '\\')
-            r->p++;
+          r->p = duet_json_find_quote (r->p, r->end);
           if (r->p >= r->end)
             return NULL;
           g_string_append_len (r->scratch, start, r->p - start);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "duet-json-raw.h"
+#include "duet-json-scan-private.h"
 #include "duet-json-stream.h"
 
 typedef enum {
@@ -250,8 +251,7 @@ scan_part (DuetJsonStream  *self,
               continue;
             }
           /* The hot path: runs of ordinary string bytes. */
-          while (p < length && data[p] != '"' && data[p] != '\\')
-            p++;
+          p = duet_json_find_quote (data + p, data + length) - data;
           if (p == length)
             break;
           if (data[p] == '\\')
