@@ -835,15 +835,20 @@ read_object (Reader *r)
     }
   for (;;)
     {
-      g_autofree char *name = NULL;
-      const char *raw;
+      /* json_object_set_member() copies the name: most fit on the stack. */
+      char short_name[64];
+      g_autofree char *long_name = NULL;
+      const char *raw, *name;
       JsonNode *value;
 
       skip_space (r);
       raw = read_string (r);
       if (raw == NULL)
         break;
-      name = g_strdup (raw);
+      if (r->scratch->len < sizeof short_name)
+        name = memcpy (short_name, raw, r->scratch->len + 1);
+      else
+        name = long_name = g_strdup (raw);
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
         break;
