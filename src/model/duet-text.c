@@ -47,8 +47,22 @@ duet_text_sanitize_line (const char *text,
 
   while (p < end)
     {
-      gunichar c = g_utf8_get_char_validated (p, end - p);
+      gunichar c;
 
+      /* Printable ASCII, most of any name or message: kept as it is. */
+      if ((guchar) *p > ' ' && (guchar) *p < 0x7f)
+        {
+          if (chars == max_chars)
+            {
+              cut = TRUE;
+              break;
+            }
+          g_string_append_c (out, *p++);
+          chars++;
+          continue;
+        }
+
+      c = g_utf8_get_char_validated (p, end - p);
       if (c == (gunichar) -1 || c == (gunichar) -2)
         {
           /* One replacement character per bad byte, and move on. */
