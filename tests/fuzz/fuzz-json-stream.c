@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "duet-json.h"
 #include "duet-json-raw.h"
 #include "duet-json-stream.h"
 #include "fuzz-common.h"
