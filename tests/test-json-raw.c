@@ -33,13 +33,17 @@ test_validate (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
     {
-      g_test_message ("valid: %s", valid[i]);
+      g_autofree char *shown = g_strescape (valid[i], NULL);
+
+      g_test_message ("valid: %s", shown);
       g_assert_true (validate (valid[i], &controls));
       g_assert_false (controls);
     }
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
-      g_test_message ("invalid: %s", invalid[i]);
+      g_autofree char *shown = g_strescape (invalid[i], NULL);
+
+      g_test_message ("invalid: %s", shown);
       g_assert_false (validate (invalid[i], NULL));
     }
 

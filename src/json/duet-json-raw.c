@@ -442,13 +442,77 @@ static gboolean
 iter_close (DuetJsonRawIter *iter,
             Scan            *s)
 {
-  /* Only space may follow the container's end. */
   s->p++;
-  scan_space (s);
+  iter->p = s->p;
   iter->done = TRUE;
+  /* Only space may follow the container's end, unless it was entered
+   * from its parent's iterator (whose text goes on). */
+  if (iter->nested)
+    return FALSE;
+  scan_space (s);
   if (s->p != s->end)
     return iter_fail (iter);
   return FALSE;
+}
+
+/* Moves to the start of the next value (after its name for an object);
+ * FALSE at the end or on failure. */
+static gboolean
+iter_to_value (DuetJsonRawIter *iter,
+               Scan            *s,
+               DuetJsonRaw     *name)
+{
+  const char *start;
+  gboolean ok;
+
+  if (iter->done)
+    return FALSE;
+  s->p = iter->p;
+  s->end = iter->end;
+  s->controls = FALSE;
+
+  scan_space (s);
+  if (s->p >= s->end)
+    return iter_fail (iter);
+  if (iter->first)
+    {
+      iter->first = FALSE;
+      if (*s->p == iter->close)
+        return iter_close (iter, s);
+    }
+  else
+    {
+      if (*s->p == iter->close)
+        return iter_close (iter, s);
+      if (*s->p != ',')
+        return iter_fail (iter);
+      s->p++;
+      scan_space (s);
+    }
+
+  if (iter->close == '}')
+    {
+      start = s->p;
+      if (s->p >= s->end || *s->p != '"')
+        return iter_fail (iter);
+      ok = iter->strict ? scan_string_strict (s) : scan_value_fast (s, iter->depth);
+      if (!ok)
+        return iter_fail (iter);
+      if (name != NULL)
+        {
+          name->data = start;
+          name->length = s->p - start;
+          name->controls = s->controls;
+        }
+      scan_space (s);
+      if (s->p >= s->end || *s->p != ':')
+        return iter_fail (iter);
+      s->p++;
+      scan_space (s);
+    }
+  else if (name != NULL)
+    memset (name, 0, sizeof *name);
+  return TRUE;
 }
 
 gboolean
@@ -462,54 +526,8 @@ duet_json_raw_iter_next (DuetJsonRawIter *iter,
 
   g_return_val_if_fail (iter != NULL && value != NULL, FALSE);
 
-  if (iter->done)
+  if (!iter_to_value (iter, &s, name))
     return FALSE;
-  s.p = iter->p;
-  s.end = iter->end;
-  s.controls = FALSE;
-
-  scan_space (&s);
-  if (s.p >= s.end)
-    return iter_fail (iter);
-  if (iter->first)
-    {
-      iter->first = FALSE;
-      if (*s.p == iter->close)
-        return iter_close (iter, &s);
-    }
-  else
-    {
-      if (*s.p == iter->close)
-        return iter_close (iter, &s);
-      if (*s.p != ',')
-        return iter_fail (iter);
-      s.p++;
-      scan_space (&s);
-    }
-
-  if (iter->close == '}')
-    {
-      start = s.p;
-      if (s.p >= s.end || *s.p != '"')
-        return iter_fail (iter);
-      ok = iter->strict ? scan_string_strict (&s) : scan_value_fast (&s, iter->depth);
-      if (!ok)
-        return iter_fail (iter);
-      if (name != NULL)
-        {
-          name->data = start;
-          name->length = s.p - start;
-          name->controls = s.controls;
-        }
-      scan_space (&s);
-      if (s.p >= s.end || *s.p != ':')
-        return iter_fail (iter);
-      s.p++;
-      scan_space (&s);
-    }
-  else if (name != NULL)
-    memset (name, 0, sizeof *name);
-
   start = s.p;
   s.controls = FALSE;
   ok = iter->strict ? scan_value_strict (&s, iter->depth) : scan_value_fast (&s, iter->depth);
@@ -520,6 +538,67 @@ duet_json_raw_iter_next (DuetJsonRawIter *iter,
   value->controls = s.controls;
   iter->p = s.p;
   return TRUE;
+}
+
+gboolean
+duet_json_raw_iter_enter (DuetJsonRawIter *iter,
+                          DuetJsonRaw     *name,
+                          DuetJsonRawIter *child,
+                          gboolean         strict)
+{
+  Scan s;
+
+  g_return_val_if_fail (iter != NULL && child != NULL, FALSE);
+
+  memset (child, 0, sizeof *child);
+  child->done = child->failed = TRUE;
+  if (!iter_to_value (iter, &s, name))
+    return FALSE;
+  /* The value starts here; leave() finds its end. */
+  iter->p = s.p;
+  if (s.p < s.end && (*s.p == '{' || *s.p == '[') && iter->depth + 1 <= DUET_JSON_MAX_DEPTH)
+    {
+      child->close = *s.p == '{' ? '}' : ']';
+      child->p = s.p + 1;
+      child->end = s.end;
+      child->depth = iter->depth + 1;
+      child->strict = strict;
+      child->first = TRUE;
+      child->nested = TRUE;
+      child->done = child->failed = FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+duet_json_raw_iter_leave (DuetJsonRawIter *iter,
+                          DuetJsonRawIter *child,
+                          DuetJsonRaw     *value)
+{
+  const char *start = iter->p;
+  gboolean whole = child->done && !child->failed;
+
+  g_return_val_if_fail (iter != NULL && child != NULL && value != NULL, FALSE);
+
+  if (whole)
+    iter->p = child->p;
+  else
+    {
+      /* Not a container, not read to its end, or not JSON inside: the
+       * fast scan finds where it ends, if anything does. */
+      Scan s = { start, iter->end, FALSE };
+
+      if (!scan_value_fast (&s, iter->depth))
+        {
+          memset (value, 0, sizeof *value);
+          return iter_fail (iter);
+        }
+      iter->p = s.p;
+    }
+  value->data = start;
+  value->length = iter->p - start;
+  value->controls = FALSE;
+  return whole;
 }
 
 gboolean

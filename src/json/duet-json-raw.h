@@ -47,6 +47,7 @@ typedef struct {
   gboolean    first;
   gboolean    done;
   gboolean    failed;    /* stopped on text that is not JSON */
+  gboolean    nested;    /* entered from a parent: text follows its end */
 } DuetJsonRawIter;
 
 /* @length bytes are one JSON value (whitespace around it allowed), nested
@@ -72,6 +73,20 @@ gboolean     duet_json_raw_iter_next          (DuetJsonRawIter   *iter,
                                                DuetJsonRaw       *name,
                                                DuetJsonRaw       *value);
 gboolean     duet_json_raw_iter_failed        (DuetJsonRawIter   *iter);
+/* Like next(), but the value is not scanned first: @child iterates it in
+ * place (@strict as asked), which saves a pass over it.  Then leave()
+ * moves @iter past it, whatever @child did, and gives its text in @value;
+ * it returns TRUE only when @child read the value whole and found it
+ * JSON (a value that is no object or array never is).  FALSE from leave()
+ * with duet_json_raw_iter_failed (@iter): the end of the value was not
+ * found. */
+gboolean     duet_json_raw_iter_enter         (DuetJsonRawIter   *iter,
+                                               DuetJsonRaw       *name,
+                                               DuetJsonRawIter   *child,
+                                               gboolean           strict);
+gboolean     duet_json_raw_iter_leave         (DuetJsonRawIter   *iter,
+                                               DuetJsonRawIter   *child,
+                                               DuetJsonRaw       *value);
 /* The nesting to give duet_json_raw_iter_init() for a container value
  * handed out by @iter. */
 guint        duet_json_raw_iter_child_depth   (DuetJsonRawIter   *iter);

@@ -636,37 +636,49 @@ raw_event_clear (RawEvent *event)
   memset (event, 0, sizeof *event);
 }
 
-/* Reads the members the cache indexes from @value, checking the whole
- * event strictly on the way; FALSE to leave it out. */
+/* The members the cache indexes, as read in place. */
+typedef struct {
+  DuetJsonRaw type;
+  DuetJsonRaw state_key;
+  DuetJsonRaw event_id;
+  gboolean    controls;
+} EventFields;
+
+/* Reads an event's members with @members (entered strictly from its
+ * array, so the whole event is checked on the way). */
+static void
+scan_event (DuetJsonRawIter *members,
+            EventFields     *fields)
+{
+  DuetJsonRaw name, member;
+
+  memset (fields, 0, sizeof *fields);
+  while (duet_json_raw_iter_next (members, &name, &member))
+    {
+      fields->controls |= name.controls || member.controls;
+      /* The last of a repeated name wins, as json-glib reads it back. */
+      if (duet_json_raw_name_is (&name, "type"))
+        fields->type = member;
+      else if (duet_json_raw_name_is (&name, "state_key"))
+        fields->state_key = member;
+      else if (duet_json_raw_name_is (&name, "event_id"))
+        fields->event_id = member;
+    }
+}
+
+/* The event @value whose members are @fields, ready to store; FALSE to
+ * leave it out. */
 static gboolean
 read_event (const DuetJsonRaw *value,
-            guint              depth,
+            EventFields       *fields,
             gsize              max_size,
             RawEvent          *event)
 {
-  DuetJsonRawIter iter;
-  DuetJsonRaw name, member, type = { 0 }, state_key = { 0 }, event_id = { 0 };
-  gboolean controls = FALSE;
-
   memset (event, 0, sizeof *event);
-  if (value->length > max_size || !duet_json_raw_iter_init (&iter, value->data, value->length, depth, TRUE))
+  if (value->length > max_size)
     return FALSE;
-  while (duet_json_raw_iter_next (&iter, &name, &member))
-    {
-      controls |= name.controls || member.controls;
-      /* The last of a repeated name wins, as json-glib reads it back. */
-      if (duet_json_raw_name_is (&name, "type"))
-        type = member;
-      else if (duet_json_raw_name_is (&name, "state_key"))
-        state_key = member;
-      else if (duet_json_raw_name_is (&name, "event_id"))
-        event_id = member;
-    }
-  if (duet_json_raw_iter_failed (&iter))
-    return FALSE;
-
   event->text = *value;
-  if (controls)
+  if (fields->controls)
     {
       /* Raw control characters are not JSON: written as escapes. */
       event->escaped = duet_json_raw_escape_controls (value);
@@ -677,18 +689,19 @@ read_event (const DuetJsonRaw *value,
     }
   /* A member of another type counts as absent (json-glib's getters would
    * say so); a string that is no C string (U+0000) is refused. */
-  if (duet_json_raw_type (&type) == '"' && (event->type = duet_json_raw_dup_string (&type)) == NULL)
+  if (duet_json_raw_type (&fields->type) == '"' &&
+      (event->type = duet_json_raw_dup_string (&fields->type)) == NULL)
     goto refused;
-  if (duet_json_raw_type (&state_key) == '"')
+  if (duet_json_raw_type (&fields->state_key) == '"')
     {
       event->has_state_key = TRUE;
-      if ((event->state_key = duet_json_raw_dup_string (&state_key)) == NULL)
+      if ((event->state_key = duet_json_raw_dup_string (&fields->state_key)) == NULL)
         goto refused;
     }
-  if (duet_json_raw_type (&event_id) == '"')
+  if (duet_json_raw_type (&fields->event_id) == '"')
     {
       event->has_event_id = TRUE;
-      if ((event->event_id = duet_json_raw_dup_string (&event_id)) == NULL)
+      if ((event->event_id = duet_json_raw_dup_string (&fields->event_id)) == NULL)
         goto refused;
     }
   return TRUE;
@@ -696,6 +709,28 @@ read_event (const DuetJsonRaw *value,
 refused:
   raw_event_clear (event);
   return FALSE;
+}
+
+/* The next event of @events (an array iterator), checked and read in one
+ * pass; FALSE at the end.  *@ok is FALSE for an event to leave out. */
+static gboolean
+next_event (DuetJsonRawIter *events,
+            RawEvent        *event,
+            gboolean        *ok)
+{
+  DuetJsonRawIter members;
+  DuetJsonRaw value;
+  EventFields fields;
+
+  *ok = FALSE;
+  memset (event, 0, sizeof *event);
+  if (!duet_json_raw_iter_enter (events, NULL, &members, TRUE))
+    return FALSE;
+  scan_event (&members, &fields);
+  if (!duet_json_raw_iter_leave (events, &members, &value))
+    return !duet_json_raw_iter_failed (events);
+  *ok = read_event (&value, &fields, DUET_STORE_MAX_EVENT_SIZE, event);
+  return TRUE;
 }
 
 static gboolean
@@ -706,17 +741,17 @@ put_state_events_raw (DuetStoreDb        *db,
                       GError            **error)
 {
   DuetJsonRawIter iter;
-  DuetJsonRaw value;
+  RawEvent event;
+  gboolean valid;
 
   if (events == NULL || duet_json_raw_type (events) != '[' ||
       !duet_json_raw_iter_init (&iter, events->data, events->length, depth, FALSE))
     return TRUE;
-  while (duet_json_raw_iter_next (&iter, NULL, &value))
+  while (next_event (&iter, &event, &valid))
     {
-      RawEvent event;
       gboolean ok;
 
-      if (!read_event (&value, depth + 1, DUET_STORE_MAX_EVENT_SIZE, &event))
+      if (!valid)
         continue;
       ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length, error);
       raw_event_clear (&event);
@@ -734,7 +769,7 @@ put_timeline_raw (DuetStoreDb        *db,
                   GError            **error)
 {
   DuetJsonRawIter iter;
-  DuetJsonRaw name, member, events = { 0 }, prev_batch_raw = { 0 }, limited = { 0 }, value;
+  DuetJsonRaw name, member, events = { 0 }, prev_batch_raw = { 0 }, limited = { 0 };
   g_autofree char *prev_batch = NULL;
   gboolean chunk_start = TRUE;
 
@@ -759,25 +794,27 @@ put_timeline_raw (DuetStoreDb        *db,
 
   if (duet_json_raw_type (&events) == '[' &&
       duet_json_raw_iter_init (&iter, events.data, events.length, depth + 1, FALSE))
-    while (duet_json_raw_iter_next (&iter, NULL, &value))
-      {
-        RawEvent event;
-        gboolean ok = TRUE;
+    {
+      RawEvent event;
+      gboolean valid;
 
-        if (!read_event (&value, depth + 2, DUET_STORE_MAX_EVENT_SIZE, &event))
-          continue;
-        if (!event.has_event_id || valid_id (event.event_id))
-          {
+      while (next_event (&iter, &event, &valid))
+        {
+          gboolean ok = TRUE;
+
+          if (!valid)
+            continue;
+          if (!event.has_event_id || valid_id (event.event_id))
             ok = (!event.has_state_key ||
                   insert_state (db, room_id, event.type, event.state_key,
                                 event.text.data, event.text.length, error)) &&
                  insert_timeline (db, room_id, event.event_id, event.text.data, event.text.length,
                                   prev_batch, &chunk_start, error);
-          }
-        raw_event_clear (&event);
-        if (!ok)
-          return FALSE;
-      }
+          raw_event_clear (&event);
+          if (!ok)
+            return FALSE;
+        }
+    }
 
   return trim_timeline (db, room_id, error);
 }
