@@ -156,6 +156,64 @@ test_iterate (void)
   }
 }
 
+/* enter/leave: each element read in place, the bad ones skipped whole. */
+static void
+test_enter (void)
+{
+  const char *text = "[{\"a\": 1, \"b\": [2]}, {\"a\": 01}, 5, {\"a\": \"\\ud800\"}, [], {\"z\": {}} ]";
+  const char *expected[] = { "{\"a\": 1, \"b\": [2]}", "{\"a\": 01}", "5", "{\"a\": \"\\ud800\"}", "[]",
+                             "{\"z\": {}}" };
+  const gboolean whole[] = { TRUE, FALSE, FALSE, FALSE, TRUE, TRUE };
+  DuetJsonRawIter iter, child;
+  guint count = 0;
+
+  g_assert_true (duet_json_raw_iter_init (&iter, text, strlen (text), 0, FALSE));
+  while (duet_json_raw_iter_enter (&iter, NULL, &child, TRUE))
+    {
+      DuetJsonRaw name, value;
+
+      g_assert_cmpuint (count, <, G_N_ELEMENTS (expected));
+      while (duet_json_raw_iter_next (&child, &name, &value))
+        ;
+      g_assert_cmpint (duet_json_raw_iter_leave (&iter, &child, &value), ==, whole[count]);
+      g_assert_cmpuint (value.length, ==, strlen (expected[count]));
+      g_assert_true (memcmp (value.data, expected[count], value.length) == 0);
+      count++;
+    }
+  g_assert_false (duet_json_raw_iter_failed (&iter));
+  g_assert_cmpuint (count, ==, G_N_ELEMENTS (expected));
+
+  /* A child left before its end: the parent still moves past it. */
+  {
+    const char *two = "{\"x\": {\"a\": 1, \"b\": 2}, \"y\": 3}";
+    DuetJsonRaw name, value;
+
+    g_assert_true (duet_json_raw_iter_init (&iter, two, strlen (two), 0, TRUE));
+    g_assert_true (duet_json_raw_iter_enter (&iter, &name, &child, TRUE));
+    g_assert_true (duet_json_raw_name_is (&name, "x"));
+    g_assert_true (duet_json_raw_iter_next (&child, &name, &value));
+    g_assert_false (duet_json_raw_iter_leave (&iter, &child, &value));
+    g_assert_cmpuint (value.length, ==, strlen ("{\"a\": 1, \"b\": 2}"));
+    g_assert_true (duet_json_raw_iter_next (&iter, &name, &value));
+    g_assert_true (duet_json_raw_name_is (&name, "y"));
+    g_assert_false (duet_json_raw_iter_next (&iter, &name, &value));
+    g_assert_false (duet_json_raw_iter_failed (&iter));
+  }
+
+  /* An element whose end cannot be found stops the parent. */
+  {
+    const char *cut = "[{\"a\": [1, 2}";
+    DuetJsonRaw value;
+
+    g_assert_true (duet_json_raw_iter_init (&iter, cut, strlen (cut), 0, FALSE));
+    g_assert_true (duet_json_raw_iter_enter (&iter, NULL, &child, TRUE));
+    while (duet_json_raw_iter_next (&child, NULL, &value))
+      ;
+    g_assert_false (duet_json_raw_iter_leave (&iter, &child, &value));
+    g_assert_true (duet_json_raw_iter_failed (&iter));
+  }
+}
+
 static void
 test_strings (void)
 {
@@ -229,6 +287,7 @@ main (int   argc,
   g_test_add_func ("/json-raw/validate", test_validate);
   g_test_add_func ("/json-raw/depth", test_depth);
   g_test_add_func ("/json-raw/iterate", test_iterate);
+  g_test_add_func ("/json-raw/enter", test_enter);
   g_test_add_func ("/json-raw/strings", test_strings);
   g_test_add_func ("/json-raw/utf8", test_utf8);
   g_test_add_func ("/json-raw/parse", test_parse);
