@@ -69,12 +69,6 @@ struct _DuetJsonStream
 };
 
 static gboolean
-is_space (char c)
-{
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-static gboolean
 fail (DuetJsonStream  *self,
       GError         **error,
       gint             code,
