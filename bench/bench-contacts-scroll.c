@@ -12,10 +12,15 @@
  * end of after-paint: the work a stall is made of) and the interval since
  * the previous frame, as median, p95 and max.  Avatars are served (a
  * 96×96 PNG for every mxc://) by a child process over loopback and go
- * through the avatar loader and its disk cache, as in the app; with
- * --no-avatars the rows have none and show initials.
+ * through the avatar loader and its disk cache, as in the app: every person
+ * has an avatar of their own, or with --shared-avatars the few URIs the
+ * account generator numbers per room (so most rows share a handful); with
+ * --no-avatars the rows have none and show initials.  Beside the wall
+ * time of each frame, the main thread's CPU time in it: on a shared
+ * machine that one does not count the time other processes took the CPU
+ * (it leaves out the GL renderer's llvmpipe threads and the X server).
  *
- *   xvfb-run -s "-screen 0 1280x800x24" bench-contacts-scroll [--no-avatars] [PEOPLE [STEP]]
+ *   xvfb-run -s "-screen 0 1280x800x24" bench-contacts-scroll [--no-avatars|--shared-avatars] [PEOPLE [STEP]]
  *   GSK_RENDERER=cairo xvfb-run ... bench-contacts-scroll
  *
  * Under callgrind (slow: use few frames):
@@ -27,6 +32,7 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "duet-bench-account.h"
 #include "duet-bench-feed.h"
@@ -43,8 +49,10 @@ typedef struct {
   guint          passes;
   gint64         shown_at;
   gint64         frame_start;
+  gint64         frame_start_cpu;
   gint64         last_frame_end;
   double         work_ms[MAX_FRAMES];
+  double         cpu_ms[MAX_FRAMES];
   double         interval_ms[MAX_FRAMES];
   guint          n_frames;
   gboolean       scrolling;
@@ -67,11 +75,23 @@ find_list_view (GtkWidget *widget)
   return NULL;
 }
 
+/* Microseconds of CPU time the calling thread used. */
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 static void
 before_paint_cb (GdkFrameClock *clock,
                  Scroll        *scroll)
 {
   scroll->frame_start = g_get_monotonic_time ();
+  scroll->frame_start_cpu = thread_cpu_time ();
 }
 
 static void
@@ -85,6 +105,7 @@ after_paint_cb (GdkFrameClock *clock,
   if (scroll->scrolling && scroll->n_frames < MAX_FRAMES && scroll->frame_start != 0)
     {
       scroll->work_ms[scroll->n_frames] = (now - scroll->frame_start) / 1000.0;
+      scroll->cpu_ms[scroll->n_frames] = (thread_cpu_time () - scroll->frame_start_cpu) / 1000.0;
       scroll->interval_ms[scroll->n_frames] = scroll->last_frame_end != 0
                                               ? (now - scroll->last_frame_end) / 1000.0 : 0;
       scroll->n_frames++;
@@ -217,7 +238,8 @@ main (int   argc,
       char *argv[])
 {
   gboolean avatars = !(argc > 1 && g_str_equal (argv[1], "--no-avatars"));
-  int first = avatars ? 1 : 2;
+  gboolean shared = argc > 1 && g_str_equal (argv[1], "--shared-avatars");
+  int first = avatars && !shared ? 1 : 2;
   guint people = argc > first ? (guint) g_ascii_strtoull (argv[first], NULL, 10) : 5000;
   double step = argc > first + 1 ? g_ascii_strtod (argv[first + 1], NULL) : 120;
   g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
@@ -251,6 +273,7 @@ main (int   argc,
     }
   else
     duet_bench_account_set_avatars (FALSE);
+  duet_bench_account_set_unique_avatars (!shared);
 
   /* Every room a DM; ~3% are invites or left, so a few more rooms. */
   duet_bench_account_set_dm_every (1);
@@ -294,10 +317,19 @@ main (int   argc,
   printf ("contact list, %u people (%s renderer, %s), scrolled %.0f px per frame twice over %.0f px:\n",
           g_list_model_get_n_items (duet_session_get_contacts (session)),
           g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default",
-          avatars ? "avatars served and cached" : "no avatars", step, gtk_adjustment_get_upper (scroll->vadj));
+          !avatars ? "no avatars" : shared ? "shared avatars served and cached"
+                                           : "an avatar per person, served and cached", step, gtk_adjustment_get_upper (scroll->vadj));
   printf ("  first frame showing the list: %.1f ms\n", (scroll->shown_at - start) / 1000.0);
   printf ("  %u frames scrolled\n", scroll->n_frames);
+  {
+    double mean = 0;
+
+    for (guint i = 0; i < scroll->n_frames; i++)
+      mean += scroll->work_ms[i];
+    printf ("  frame work mean: %.2f ms\n", mean / MAX (scroll->n_frames, 1));
+  }
   print_stats ("frame work (before-paint to after-paint)", scroll->work_ms, scroll->n_frames);
+  print_stats ("main thread CPU in that work", scroll->cpu_ms, scroll->n_frames);
   print_stats ("frame interval", scroll->interval_ms + 1, scroll->n_frames - 1);
 
   gtk_window_destroy (GTK_WINDOW (scroll->window));

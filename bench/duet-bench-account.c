@@ -43,11 +43,18 @@ mix (guint32 a,
 
 static guint dm_every = 3;
 static gboolean with_avatars = TRUE;
+static gboolean unique_avatars = FALSE;
 
 void
 duet_bench_account_set_avatars (gboolean avatars)
 {
   with_avatars = avatars;
+}
+
+void
+duet_bench_account_set_unique_avatars (gboolean unique)
+{
+  unique_avatars = unique;
 }
 
 void
@@ -180,7 +187,10 @@ append_member (GString    *out,
   if (with_avatars)
     content = g_strdup_printf ("{\"membership\":\"%s\",\"displayname\":\"%s\","
                                "\"avatar_url\":\"mxc://" DUET_BENCH_SERVER_NAME "/AvAtAr%07u\"%s}",
-                               membership, display_name, serial, extra != NULL ? extra : "");
+                               membership, display_name,
+                               /* Same length either way: the same bytes to parse. */
+                               unique_avatars ? (room * 1000 + serial) % 10000000 : serial,
+                               extra != NULL ? extra : "");
   else
     content = g_strdup_printf ("{\"membership\":\"%s\",\"displayname\":\"%s\"%s}",
                                membership, display_name, extra != NULL ? extra : "");

@@ -33,6 +33,10 @@ void     duet_bench_account_set_dm_every   (guint        every);
 /* Whether member events carry an avatar_url (default TRUE). */
 void     duet_bench_account_set_avatars    (gboolean     avatars);
 
+/* Whether every member of every room has an avatar of its own (default
+ * FALSE: the URI is numbered per room, so most DM partners share a few). */
+void     duet_bench_account_set_unique_avatars (gboolean unique);
+
 /* Whether room @index of an account of @n_rooms rooms is a joined DM. */
 gboolean duet_bench_account_is_joined_dm   (guint        n_rooms,
                                             guint32      seed,

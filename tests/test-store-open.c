@@ -183,6 +183,79 @@ test_corrupt_pages (void)
 }
 
 static void
+verify_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (duet_store_verify_finish (DUET_STORE (object), result, error));
+}
+
+/* Opening reads each table's first pages only: damage deeper in the file
+ * is found by the check a start runs after showing the list, and the next
+ * open starts afresh. */
+static void
+test_damage_found_after_start (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStore *store = store_test_open_ok (dir);
+  gboolean was_reset;
+  gsize length;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *room = g_strdup_printf ("!room%u:test", i);
+      g_autofree char *token = g_strdup_printf ("t%u", i);
+      g_autoptr(JsonObject) response = store_test_timeline_response (token, room, 0, 40, FALSE, "p");
+
+      store_test_save_ok (store, response);
+    }
+  duet_test_finalize (store);
+
+  /* The last page holds the newest rows: garble it. */
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 16 * 4096);
+  memset (contents + length - 4096 + 100, 0x5a, 3000);
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+
+  store = store_test_open_ok (dir);
+  g_object_get (store, "was-reset", &was_reset, NULL);
+  g_assert_false (was_reset);
+  duet_store_verify_async (store, verify_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_DATABASE);
+  duet_test_finalize (store);
+
+  assert_reset (dir, "damaged");
+  store_test_remove_dir (dir);
+}
+
+static void
+test_verify_sound (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autoptr(JsonObject) response = store_test_timeline_response ("t", "!r:test", 0, 40, FALSE, "p");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStore *store = store_test_open_ok (dir);
+
+  store_test_save_ok (store, response);
+  duet_store_verify_async (store, duet_test_result_cb, &result);
+  g_assert_true (duet_store_verify_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
+static void
 test_newer_schema (void)
 {
   g_autofree char *dir = store_test_make_data_dir ();
@@ -350,6 +423,8 @@ main (int   argc,
   g_test_add_func ("/store/reset/garbage", test_corrupt_garbage);
   g_test_add_func ("/store/reset/damaged-pages", test_corrupt_pages);
   g_test_add_func ("/store/reset/newer-schema", test_newer_schema);
+  g_test_add_func ("/store/reset/damage-found-after-start", test_damage_found_after_start);
+  g_test_add_func ("/store/verify/sound", test_verify_sound);
   g_test_add_func ("/store/crash-safety", test_crash_safety);
 
   return g_test_run ();

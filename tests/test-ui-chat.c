@@ -54,6 +54,15 @@ row_child (DuetMessageRow *row,
   return child;
 }
 
+/* A list view row holds a slot; the slot holds the message row it shows. */
+static GtkWidget *
+slot_child (GtkWidget *list_row)
+{
+  GtkWidget *slot = gtk_widget_get_first_child (list_row);
+
+  return slot != NULL ? gtk_widget_get_first_child (slot) : NULL;
+}
+
 static GtkWidget *
 find_label (GtkWidget  *root,
             const char *text)
@@ -113,7 +122,7 @@ find_row (UiFixture        *f,
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *row = gtk_widget_get_first_child (child);
+      GtkWidget *row = slot_child (child);
       graphene_point_t point;
 
       if (!DUET_IS_MESSAGE_ROW (row) || duet_message_row_get_item (DUET_MESSAGE_ROW (row)) != item ||
@@ -142,7 +151,7 @@ first_visible_message (UiFixture *f,
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *row = gtk_widget_get_first_child (child);
+      GtkWidget *row = slot_child (child);
       DuetTimelineItem *item;
       graphene_point_t point;
 
@@ -522,6 +531,119 @@ test_back_paginate_keeps_position (UiFixture     *f,
   /* And the user is no longer at the bottom: the button to get back shows. */
   g_assert_true (gtk_revealer_get_reveal_child (view_child (f, "jump_revealer")));
   g_object_unref (anchor);
+}
+
+static guint
+item_position (UiFixture        *f,
+               DuetTimelineItem *item)
+{
+  for (guint i = 0; i < n_items (f); i++)
+    {
+      g_autoptr(DuetTimelineItem) candidate = g_list_model_get_item (G_LIST_MODEL (timeline (f)), i);
+
+      if (candidate == item)
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* Every list row shows one item's message row, no item twice, in the
+ * model's order from top to bottom; returns how many rows were checked. */
+static guint
+assert_rows_in_order (UiFixture *f)
+{
+  GtkWidget *list = view_child (f, "list_view");
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (graphene_point_t));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = slot_child (child);
+      DuetTimelineItem *item;
+      graphene_point_t point;
+
+      if (!gtk_widget_get_child_visible (child))
+        continue;
+      g_assert_true (DUET_IS_MESSAGE_ROW (row));
+      item = duet_message_row_get_item (DUET_MESSAGE_ROW (row));
+      g_assert_nonnull (item);
+      g_assert_false (g_hash_table_contains (seen, item));
+      g_hash_table_add (seen, item);
+      g_assert_true (gtk_widget_compute_point (child, list, &GRAPHENE_POINT_INIT (0, 0), &point));
+      /* x: the item's place in the model; y: the row's on screen. */
+      point.x = item_position (f, item);
+      g_array_append_val (rows, point);
+    }
+  for (guint i = 0; i < rows->len; i++)
+    for (guint j = 0; j < rows->len; j++)
+      {
+        graphene_point_t *a = &g_array_index (rows, graphene_point_t, i);
+        graphene_point_t *b = &g_array_index (rows, graphene_point_t, j);
+
+        if (a->x < b->x)
+          g_assert_cmpfloat (a->y, <, b->y);
+      }
+  return rows->len;
+}
+
+static void
+scroll_to (UiFixture *f,
+           double     fraction)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (view_child (f, "scroller"));
+
+  /* In steps, as a user scrolls, so the list view moves its rows about
+   * (the end is measured again each time: GTK 4.8 estimates the height of
+   * rows it has not drawn, and corrects it as they come). */
+  for (guint i = 0; i < 16; i++)
+    {
+      double top = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+      double value = gtk_adjustment_get_value (adj);
+
+      gtk_adjustment_set_value (adj, i < 12 ? value + (fraction * top - value) / 2 : fraction * top);
+      duet_test_run_for (40);
+    }
+  duet_test_run_for (300);
+}
+
+/* GTK 4.8 hands items to other list rows as it scrolls; the chat view moves
+ * each item's message row along, so a row comes back as it was drawn. */
+static void
+test_rows_follow_items (UiFixture     *f,
+                        gconstpointer  data)
+{
+  DuetTimelineItem *newest;
+  DuetMessageRow *row;
+
+  fill_history (f, 240);
+  start_session (f);
+  open_chat (f);
+  wait_label (f, "Message number 240");
+  newest = item_with_body (f, "Message number 240");
+  row = find_row (f, newest, NULL);
+  g_assert_nonnull (row);
+  g_object_ref (row);
+  g_assert_cmpuint (assert_rows_in_order (f), >, 3);
+
+  /* Up through the history (more pages come in on the way), and down. */
+  for (guint i = 0; i < 8 && !duet_timeline_get_at_start (timeline (f)); i++)
+    {
+      scroll_to (f, 0.0);
+      g_assert_true (duet_test_wait_until (not_loading, f, DUET_TEST_TIMEOUT_MS));
+      duet_test_run_for (300);
+      g_assert_cmpuint (assert_rows_in_order (f), >, 3);
+    }
+  g_assert_cmpuint (n_items (f), >, 200);
+  scroll_to (f, 0.5);
+  g_assert_cmpuint (assert_rows_in_order (f), >, 3);
+  scroll_to (f, 1.0);
+  g_assert_cmpuint (assert_rows_in_order (f), >, 3);
+
+  /* The newest message is shown by the row first made for it. */
+  g_assert_true (find_row (f, newest, NULL) == row);
+  g_assert_cmpstr (gtk_label_get_text (row_child (row, "body_label")), ==, "Message number 240");
+  g_object_unref (row);
 }
 
 static gboolean
@@ -1064,6 +1186,7 @@ main (int   argc,
   g_test_add_func ("/ui/chat/format-day", test_format_day);
   ADD ("history-loads", test_history_loads);
   ADD ("back-paginate-keeps-position", test_back_paginate_keeps_position);
+  ADD ("rows-follow-items", test_rows_follow_items);
   ADD ("send-message", test_send_message);
   ADD ("edit-redact-reply", test_edit_redact_reply);
   ADD ("failed-send-retry", test_failed_send_retry);

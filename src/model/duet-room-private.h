@@ -30,6 +30,18 @@ void      _duet_room_apply_state    (DuetRoom       *self,
                                      JsonArray      *events,
                                      const char     *own_user_id);
 
+/* The cached start read only some of the room's members (ours, the
+ * heroes'): the rest wait in the store (duet_store_load_members_async). */
+void      _duet_room_set_members_partial (DuetRoom     *self,
+                                     gboolean        partial);
+gboolean  _duet_room_get_members_partial (DuetRoom     *self);
+/* Member events read back from the store for a room with partial
+ * members: only the members the room does not know yet are taken (any it
+ * knows came later, from sync), and the room is complete again. */
+void      _duet_room_add_cached_members (DuetRoom      *self,
+                                     JsonArray      *events,
+                                     const char     *own_user_id);
+
 /* Back-pagination reached the events before the gap. */
 void      _duet_room_clear_gap      (DuetRoom       *self);
 

@@ -420,6 +420,31 @@ _duet_room_apply_state (DuetRoom   *self,
 }
 
 void
+_duet_room_add_cached_members (DuetRoom   *self,
+                               JsonArray  *events,
+                               const char *own_user_id)
+{
+  Ingest ingest = { self, own_user_id, FALSE };
+
+  g_return_if_fail (DUET_IS_ROOM (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint i = 0; events != NULL && i < json_array_get_length (events) && i < MAX_STATE_EVENTS; i++)
+    {
+      JsonObject *event = array_object (events, i);
+      const char *user_id = duet_json_get_string (event, "state_key");
+
+      if (user_id == NULL || g_strcmp0 (duet_json_get_string (event, "type"), "m.room.member") != 0 ||
+          duet_room_lookup_member (self, user_id) != NULL)
+        continue;
+      apply_state_event (&ingest, event);
+    }
+  _duet_room_set_members_partial (self, FALSE);
+  _duet_room_update_name (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
 _duet_room_apply_joined (DuetRoom   *self,
                          JsonObject *room_json,
                          const char *own_user_id)

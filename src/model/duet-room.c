@@ -39,6 +39,7 @@ struct _DuetRoom
   gboolean        invite_is_direct;
   gboolean        invite_seen;
   gboolean        has_gap;
+  gboolean        members_partial;
   GStrv           typing;          /* others typing now, never NULL */
 
   GHashTable     *members;         /* user id → DuetMember */
@@ -362,6 +363,21 @@ _duet_room_take_typing (DuetRoom *self,
   g_strfreev (self->typing);
   self->typing = g_steal_pointer (&owned);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING]);
+}
+
+void
+_duet_room_set_members_partial (DuetRoom *self,
+                                gboolean  partial)
+{
+  g_return_if_fail (DUET_IS_ROOM (self));
+  self->members_partial = !!partial;
+}
+
+gboolean
+_duet_room_get_members_partial (DuetRoom *self)
+{
+  g_return_val_if_fail (DUET_IS_ROOM (self), FALSE);
+  return self->members_partial;
 }
 
 void

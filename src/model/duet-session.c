@@ -66,6 +66,9 @@ struct _DuetSession
   gboolean             stream_initial;
   /* m.direct changed while a response was taken in: rebuild at its end. */
   gboolean             direct_changed;
+  /* Members the start left in the store are being read for the rooms
+   * m.direct names (see load_lazy_direct_members). */
+  gboolean             loading_lazy_members;
   /* DuetRoom → the last event id its timeline slice handed on in the
    * response being taken in; kept as `replayed` when that response does
    * not complete, since the retry sends the same slice again. */
@@ -220,10 +223,14 @@ sync_response_cb (DuetSession  *self,
   duet_session_ingest (self, response);
 }
 
+static void load_lazy_direct_members (DuetSession *self);
+
 static void
 update_contacts (DuetSession *self)
 {
   _duet_contact_list_rebuild (self->contacts, self);
+  /* m.direct may now name a room the start read only in part. */
+  load_lazy_direct_members (self);
 }
 
 static void
@@ -565,14 +572,26 @@ emit_timeline_events (DuetSession *self,
   const char *replayed = self->replayed != NULL ? g_hash_table_lookup (self->replayed, room) : NULL;
   g_autoptr(JsonArray) empty = NULL;
   g_autoptr(JsonArray) rest = NULL;
-  guint length;
+  guint length = events != NULL ? json_array_get_length (events) : 0;
+
+  /* This slice's last event is handed on now or was before: should the
+   * response be cut off further on, the retry's slice is news only after
+   * it (even when nothing in this one was new). */
+  if (self->stream_last_ids != NULL && length > 0)
+    {
+      JsonNode *last = json_array_get_element (events, length - 1);
+      const char *event_id = JSON_NODE_HOLDS_OBJECT (last)
+                             ? duet_json_get_string (json_node_get_object (last), "event_id") : NULL;
+
+      if (event_id != NULL)
+        g_hash_table_insert (self->stream_last_ids, room, g_strdup (event_id));
+    }
 
   /* A response cut off after this room handed on its slice: the retry
    * sends it again, and only what follows the last event handed on is
    * news (the same events twice would notify twice). */
   if (replayed != NULL && events != NULL)
     {
-      length = json_array_get_length (events);
       for (guint i = length; i > 0; i--)
         {
           JsonNode *node = json_array_get_element (events, i - 1);
@@ -595,20 +614,13 @@ emit_timeline_events (DuetSession *self,
   if (events == NULL)
     events = empty = json_array_new ();
 
-  length = json_array_get_length (events);
-  if (self->stream_last_ids != NULL && length > 0)
-    {
-      JsonNode *last = json_array_get_element (events, length - 1);
-      const char *event_id = JSON_NODE_HOLDS_OBJECT (last)
-                             ? duet_json_get_string (json_node_get_object (last), "event_id") : NULL;
-
-      if (event_id != NULL)
-        g_hash_table_insert (self->stream_last_ids, room, g_strdup (event_id));
-    }
-
   take_echoes (self, room, events);
   if (limited && self->ingest_live && self->outbox != NULL)
     duet_outbox_forget_sent (self->outbox, duet_room_get_id (room));
+  /* Nobody listens at a cached start (no chat is open yet): the emission
+   * alone would cost more than the room. */
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_TIMELINE_EVENTS], 0, FALSE))
+    return;
   g_signal_emit (self, signals[SIGNAL_TIMELINE_EVENTS], 0, room, events, limited,
                  duet_json_get_string (timeline, "prev_batch"), self->ingest_live);
 }
@@ -621,6 +633,9 @@ ingest_room (DuetSession *self,
              const char  *own_user_id)
 {
   apply (room, room_json, own_user_id);
+  /* Only the cache's own start snapshot says members were left out. */
+  if (!self->ingest_live && duet_json_get_bool (room_json, DUET_STORE_LAZY_MEMBERS, FALSE))
+    _duet_room_set_members_partial (room, TRUE);
   sync_invite_listing (self, room);
   emit_timeline_events (self, room, room_json);
 }
@@ -678,15 +693,14 @@ ingest_account_data (DuetSession *self,
     duet_direct_map_update (self->direct_map, direct);
 }
 
+/* Account data and rooms, without the contact list. */
 static void
-ingest_response (DuetSession *self,
-                 JsonObject  *response,
-                 gboolean     live)
+ingest_rooms (DuetSession *self,
+              JsonObject  *response,
+              gboolean     live)
 {
   JsonObject *rooms;
 
-  /* Keeps the session alive through handlers that might drop it. */
-  g_object_ref (self);
   self->ingesting = TRUE;
   self->ingest_live = live;
 
@@ -702,6 +716,16 @@ ingest_response (DuetSession *self,
 
   self->ingesting = FALSE;
   self->ingest_live = FALSE;
+}
+
+static void
+ingest_response (DuetSession *self,
+                 JsonObject  *response,
+                 gboolean     live)
+{
+  /* Keeps the session alive through handlers that might drop it. */
+  g_object_ref (self);
+  ingest_rooms (self, response, live);
   if (live && self->outbox != NULL)
     duet_outbox_note_synced (self->outbox);
   update_contacts (self);
@@ -983,6 +1007,193 @@ duet_session_get_store (DuetSession *self)
   return self->store;
 }
 
+/* Rule 3 and the contact rows read every member of the rooms m.direct
+ * lists (and their upgrades) and of the rooms our invite said were
+ * direct: those the start snapshot left partial, to be read whole. */
+static void
+add_lazy_chain (DuetSession  *self,
+                GHashTable   *seen,
+                GStrvBuilder *lazy,
+                DuetRoom     *room)
+{
+  for (guint depth = 0; room != NULL && depth < 32; depth++)
+    {
+      const char *next = duet_room_get_replacement_room (room);
+
+      if (!g_hash_table_add (seen, room))
+        return;
+      if (_duet_room_get_members_partial (room))
+        g_strv_builder_add (lazy, duet_room_get_id (room));
+      room = next != NULL ? duet_session_lookup_room (self, next) : NULL;
+    }
+}
+
+static GStrv
+dup_lazy_direct_rooms (DuetSession *self)
+{
+  g_autoptr(GStrvBuilder) lazy = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_auto(GStrv) users = duet_direct_map_dup_users (self->direct_map);
+  GHashTableIter iter;
+  GPtrArray *invited;
+
+  for (guint i = 0; users != NULL && users[i] != NULL; i++)
+    {
+      g_auto(GStrv) room_ids = duet_direct_map_dup_rooms_for_user (self->direct_map, users[i]);
+
+      for (guint j = 0; room_ids != NULL && room_ids[j] != NULL; j++)
+        add_lazy_chain (self, seen, lazy, duet_session_lookup_room (self, room_ids[j]));
+    }
+  g_hash_table_iter_init (&iter, self->direct_invites);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &invited))
+    for (guint i = 0; i < invited->len; i++)
+      add_lazy_chain (self, seen, lazy, invited->pdata[i]);
+  return g_strv_builder_end (lazy);
+}
+
+static void
+store_verified_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(DuetSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The data shown stays; the next start rebuilds the cache. */
+  if (!duet_store_verify_finish (DUET_STORE (object), result, &error))
+    g_signal_emit (self, signals[SIGNAL_STORE_ERROR], 0, error);
+}
+
+/* The start read only what it shows: the rest of the file is checked
+ * after it, behind the start's own reads on the store's queue. */
+static void
+verify_store (DuetSession *self)
+{
+  duet_store_verify_async (self->store, store_verified_cb, g_object_ref (self));
+}
+
+/* The snapshot is in: the contact list shows it, once. */
+static void
+finish_cache_load (GTask *task)
+{
+  DuetSession *self = g_task_get_source_object (task);
+
+  update_contacts (self);
+  g_signal_emit (self, signals[SIGNAL_SYNCED], 0);
+  verify_store (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Takes what duet_store_load_members_async() read for rooms left
+ * partial; on a failure the rooms keep what they have and are not asked
+ * for again (the next read would fail alike, and rebuild after rebuild). */
+static void
+take_lazy_members (DuetSession         *self,
+                   JsonObject          *members,
+                   const char * const  *asked)
+{
+  JsonObjectIter iter;
+  const char *room_id;
+  JsonNode *node;
+
+  if (members == NULL)
+    {
+      for (guint i = 0; asked[i] != NULL; i++)
+        {
+          DuetRoom *room = duet_session_lookup_room (self, asked[i]);
+
+          if (room != NULL)
+            _duet_room_set_members_partial (room, FALSE);
+        }
+      return;
+    }
+  json_object_iter_init (&iter, members);
+  while (json_object_iter_next (&iter, &room_id, &node))
+    {
+      DuetRoom *room = duet_session_lookup_room (self, room_id);
+
+      if (room != NULL && _duet_room_get_members_partial (room) && JSON_NODE_HOLDS_ARRAY (node))
+        _duet_room_add_cached_members (room, json_node_get_array (node), _duet_session_get_user_id (self));
+    }
+}
+
+typedef struct {
+  DuetSession *session;
+  GStrv        asked;
+} LazyRead;
+
+static void
+live_lazy_members_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  LazyRead *read = user_data;
+  g_autoptr(DuetSession) self = read->session;
+  g_auto(GStrv) asked = read->asked;
+  g_autoptr(JsonObject) members = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (read);
+  self->loading_lazy_members = FALSE;
+  members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
+  if (members == NULL)
+    g_debug ("Cached members not read: %s", error->message);
+  take_lazy_members (self, members, (const char * const *) asked);
+  update_contacts (self);
+}
+
+/* After the start, m.direct (a sync, another device) can name a room whose
+ * members the start left in the store: they are read, and the list
+ * rebuilt once more. */
+static void
+load_lazy_direct_members (DuetSession *self)
+{
+  LazyRead *read;
+  GStrv lazy;
+
+  if (self->store == NULL || self->loading_lazy_members)
+    return;
+  lazy = dup_lazy_direct_rooms (self);
+  if (lazy[0] == NULL)
+    {
+      g_strfreev (lazy);
+      return;
+    }
+  self->loading_lazy_members = TRUE;
+  read = g_new0 (LazyRead, 1);
+  read->session = g_object_ref (self);
+  read->asked = lazy;
+  duet_store_load_members_async (self->store, (const char * const *) lazy, live_lazy_members_cb, read);
+}
+
+static void
+lazy_members_loaded_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetSession *self = g_task_get_source_object (task);
+  g_auto(GStrv) asked = g_task_get_task_data (task) != NULL ? g_strdupv (g_task_get_task_data (task)) : NULL;
+  g_autoptr(JsonObject) members = NULL;
+  g_autoptr(GError) error = NULL;
+
+  members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
+  /* The rooms keep the members they have: the list is as good as a
+   * lazy-loading sync makes it. */
+  if (members == NULL)
+    g_debug ("Cached members not read: %s", error->message);
+  take_lazy_members (self, members, (const char * const *) asked);
+  self->loading_lazy_members = FALSE;
+  finish_cache_load (task);
+}
+
+static gboolean
+drop_snapshot (gpointer snapshot)
+{
+  json_object_unref (snapshot);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 snapshot_loaded_cb (GObject      *object,
                     GAsyncResult *result,
@@ -991,10 +1202,11 @@ snapshot_loaded_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   DuetSession *self = g_task_get_source_object (task);
   g_autoptr(JsonObject) snapshot = NULL;
+  g_auto(GStrv) lazy = NULL;
   GError *error = NULL;
   const char *token;
 
-  snapshot = duet_store_load_snapshot_finish (DUET_STORE (object), result, &error);
+  snapshot = duet_store_load_start_snapshot_finish (DUET_STORE (object), result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, error);
@@ -1003,13 +1215,29 @@ snapshot_loaded_cb (GObject      *object,
 
   /* Nothing cached yet: the first sync starts from scratch. */
   token = duet_json_get_string (snapshot, "next_batch");
-  if (snapshot != NULL && token != NULL)
+  if (snapshot == NULL || token == NULL)
     {
-      ingest_response (self, snapshot, FALSE);
-      duet_sync_loop_set_since (self->sync_loop, token);
+      verify_store (self);
+      g_task_return_boolean (task, TRUE);
+      return;
     }
 
-  g_task_return_boolean (task, TRUE);
+  ingest_rooms (self, snapshot, FALSE);
+  duet_sync_loop_set_since (self->sync_loop, token);
+  /* Tens of thousands of nodes: dropped once the list is drawn, not on
+   * the way to its first frame (GTK paints above this priority). */
+  g_idle_add_full (G_PRIORITY_LOW, drop_snapshot, g_steal_pointer (&snapshot), NULL);
+
+  lazy = dup_lazy_direct_rooms (self);
+  if (lazy[0] != NULL)
+    {
+      self->loading_lazy_members = TRUE;
+      g_task_set_task_data (task, g_strdupv (lazy), (GDestroyNotify) g_strfreev);
+      duet_store_load_members_async (self->store, (const char * const *) lazy,
+                                     lazy_members_loaded_cb, g_steal_pointer (&task));
+      return;
+    }
+  finish_cache_load (task);
 }
 
 static void
@@ -1020,13 +1248,16 @@ outbox_loaded_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   DuetSession *self = g_task_get_source_object (task);
   GError *error = NULL;
+  const char *own_user_id;
 
   if (!duet_outbox_load_finish (DUET_OUTBOX (object), result, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  duet_store_load_snapshot_async (self->store, snapshot_loaded_cb, g_steal_pointer (&task));
+  own_user_id = _duet_session_get_user_id (self);
+  duet_store_load_start_snapshot_async (self->store, own_user_id != NULL ? own_user_id : "",
+                                        snapshot_loaded_cb, g_steal_pointer (&task));
 }
 
 void

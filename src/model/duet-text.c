@@ -49,21 +49,10 @@ duet_text_sanitize_line (const char *text,
     {
       gunichar c;
 
-      /* Printable ASCII, most of any name or message: kept as it is. */
-      if ((guchar) *p > ' ' && (guchar) *p < 0x7f)
-        {
-          if (chars == max_chars)
-            {
-              cut = TRUE;
-              break;
-            }
-          g_string_append_c (out, *p++);
-          chars++;
-          continue;
-        }
-
-      c = g_utf8_get_char_validated (p, end - p);
-      if (c == (gunichar) -1 || c == (gunichar) -2)
+      /* ASCII, most of what names and messages hold, needs no decoding. */
+      if ((guchar) *p < 0x80)
+        c = (guchar) *p++;
+      else if ((c = g_utf8_get_char_validated (p, end - p)) == (gunichar) -1 || c == (gunichar) -2)
         {
           /* One replacement character per bad byte, and move on. */
           c = 0xFFFD;
@@ -86,7 +75,10 @@ duet_text_sanitize_line (const char *text,
           cut = TRUE;
           break;
         }
-      g_string_append_unichar (out, c);
+      if (c < 0x80)
+        g_string_append_c (out, (char) c);
+      else
+        g_string_append_unichar (out, c);
       chars++;
     }
 

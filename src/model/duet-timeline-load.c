@@ -234,6 +234,28 @@ store_loaded_cb (GObject      *object,
   duet_timeline_paginate_async (self, cancellable, load_page_cb, g_steal_pointer (&task));
 }
 
+static void
+members_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetTimeline *self = g_task_get_source_object (task);
+  g_autoptr(JsonObject) members = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  members = duet_store_load_members_finish (DUET_STORE (object), result, &error);
+  if (members == NULL)
+    g_debug ("Cached members of %s not read: %s", self->room_id, error->message);
+  else if (_duet_room_get_members_partial (self->room))
+    _duet_room_add_cached_members (self->room, duet_json_get_array (members, self->room_id),
+                                   self->own_user_id);
+  cancellable = g_task_get_cancellable (task);
+  duet_store_load_timeline_async (DUET_STORE (object), self->room_id, cancellable,
+                                  store_loaded_cb, g_steal_pointer (&task));
+}
+
 void
 duet_timeline_load_async (DuetTimeline        *self,
                           GCancellable        *cancellable,
@@ -258,7 +280,15 @@ duet_timeline_load_async (DuetTimeline        *self,
   _duet_timeline_set_loading (self, TRUE);
 
   store = duet_session_get_store (self->session);
-  if (store != NULL)
+  if (store != NULL && _duet_room_get_members_partial (self->room))
+    {
+      /* The start read only some members of this room: the chat and its
+       * member list show them all, read before the events. */
+      const char *room_ids[] = { self->room_id, NULL };
+
+      duet_store_load_members_async (store, room_ids, members_loaded_cb, g_steal_pointer (&task));
+    }
+  else if (store != NULL)
     duet_store_load_timeline_async (store, self->room_id, cancellable, store_loaded_cb,
                                     g_steal_pointer (&task));
   else

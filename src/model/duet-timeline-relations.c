@@ -455,10 +455,10 @@ keep_relation (DuetTimeline     *self,
                const char       *relation_id,
                JsonObject       *relation)
 {
-  g_autoptr(JsonObject) owned = relation;
-
+  /* @relation is ours: add_pending() keeps its own reference. */
   if (!add_pending (self, target->event_id, relation))
     g_hash_table_remove (self->seen, relation_id);
+  json_object_unref (relation);
 }
 
 /* @event_id is gone with a trimmed item: so is its redaction, which a

@@ -56,6 +56,11 @@ DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
                                         char        **reason,
                                         GError      **error);
 void          duet_store_db_close          (DuetStoreDb  *db);
+/* Reads every page; on damage leaves a mark beside @path that makes the
+ * next open move the database aside, and fails. */
+gboolean      duet_store_db_verify         (DuetStoreDb  *db,
+                                            const char   *path,
+                                            GError      **error);
 /* Moves the database and its WAL files to <path>.corrupt-<timestamp>. */
 gboolean      duet_store_move_aside        (const char   *path,
                                             GError      **error);
@@ -114,5 +119,17 @@ gboolean      duet_store_db_forget_room_outbox (DuetStoreDb *db,
 /* duet-store-snapshot.c */
 JsonObject   *duet_store_db_load_snapshot  (DuetStoreDb  *db,
                                             GError      **error);
+/* Appends the account data rows to @events as {type, content} objects. */
+gboolean      _duet_store_snapshot_read_account_data (DuetStoreDb *db,
+                                            JsonArray    *events,
+                                            GError      **error);
+
+/* duet-store-start.c */
+JsonObject   *duet_store_db_load_start_snapshot (DuetStoreDb *db,
+                                            const char   *own_user_id,
+                                            GError      **error);
+JsonObject   *duet_store_db_load_members   (DuetStoreDb         *db,
+                                            const char * const  *room_ids,
+                                            GError             **error);
 
 G_END_DECLS

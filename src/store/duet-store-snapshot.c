@@ -83,10 +83,10 @@ finish_query (DuetStoreDb   *db,
   return TRUE;
 }
 
-static gboolean
-read_account_data (DuetStoreDb  *db,
-                   JsonArray    *events,
-                   GError      **error)
+gboolean
+_duet_store_snapshot_read_account_data (DuetStoreDb  *db,
+                                        JsonArray    *events,
+                                        GError      **error)
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db, "SELECT type, content FROM account_data ORDER BY type",
                                               error);
@@ -304,7 +304,7 @@ duet_store_db_load_snapshot (DuetStoreDb  *db,
   json_object_set_object_member (sections, "leave", json_object_new ());
   rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) snapshot_room_free);
 
-  ok = read_account_data (db, add_events_object (response, "account_data"), error) &&
+  ok = _duet_store_snapshot_read_account_data (db, add_events_object (response, "account_data"), error) &&
        read_rooms (db, sections, rooms, error) &&
        read_state (db, rooms, error) &&
        read_timelines (db, rooms, error) &&

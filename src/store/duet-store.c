@@ -399,6 +399,100 @@ duet_store_load_snapshot_finish (DuetStore     *self,
 }
 
 static gpointer
+verify_job (DuetStore  *self,
+            gpointer    input,
+            GError    **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "duet.sqlite", NULL);
+
+  return duet_store_db_verify (&self->db, path, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+void
+duet_store_verify_async (DuetStore           *self,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+
+  queue_job (self, NULL, duet_store_verify_async, verify_job, NULL, NULL, NULL, callback, user_data);
+}
+
+gboolean
+duet_store_verify_finish (DuetStore     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}
+
+static gpointer
+load_start_snapshot_job (DuetStoreDb  *db,
+                         gpointer      input,
+                         GError      **error)
+{
+  return duet_store_db_load_start_snapshot (db, input, error);
+}
+
+void
+duet_store_load_start_snapshot_async (DuetStore           *self,
+                                      const char          *own_user_id,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+  g_return_if_fail (own_user_id != NULL);
+
+  _duet_store_queue_db_job (self, duet_store_load_start_snapshot_async, load_start_snapshot_job,
+                            g_strdup (own_user_id), g_free, (GDestroyNotify) json_object_unref,
+                            callback, user_data);
+}
+
+JsonObject *
+duet_store_load_start_snapshot_finish (DuetStore     *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+load_members_job (DuetStoreDb  *db,
+                  gpointer      input,
+                  GError      **error)
+{
+  return duet_store_db_load_members (db, input, error);
+}
+
+void
+duet_store_load_members_async (DuetStore           *self,
+                               const char * const  *room_ids,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+  g_return_if_fail (room_ids != NULL);
+
+  _duet_store_queue_db_job (self, duet_store_load_members_async, load_members_job,
+                            g_strdupv ((char **) room_ids), (GDestroyNotify) g_strfreev,
+                            (GDestroyNotify) json_object_unref, callback, user_data);
+}
+
+JsonObject *
+duet_store_load_members_finish (DuetStore     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
 get_sync_token_job (DuetStore  *self,
                     gpointer    input,
                     GError    **error)

@@ -112,6 +112,46 @@ JsonObject *duet_store_load_snapshot_finish   (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The lean snapshot a start shows the contact list from (see
+ * duet-store-start.c): the same shape, but only what the list needs.
+ * Each room's timeline holds its newest events back to the newest
+ * message, without prev_batch (an open chat reads its events with
+ * duet_store_load_timeline_async()); room account data is left out; a
+ * room whose members were not all read carries DUET_STORE_LAZY_MEMBERS
+ * (true) and has ours and its heroes'.  @own_user_id: whose member event
+ * every room keeps. */
+void        duet_store_load_start_snapshot_async  (DuetStore        *self,
+                                               const char           *own_user_id,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+JsonObject *duet_store_load_start_snapshot_finish (DuetStore        *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* A member of a room entry in the start snapshot (never in a /sync). */
+#define DUET_STORE_LAZY_MEMBERS "io.github.duet_chat.lazy_members"
+
+/* Every cached m.room.member event of each of @room_ids: a new object
+ * mapping each room id to an array of events (empty when none). */
+void        duet_store_load_members_async     (DuetStore            *self,
+                                               const char * const   *room_ids,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+JsonObject *duet_store_load_members_finish    (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Opening reads only the first pages of each table: this reads every page
+ * (SQLite's quick_check), for a caller to run once what it shows first is
+ * shown.  Damage fails with DUET_STORE_ERROR_DATABASE and makes the next
+ * open move the file aside and start empty (duet_store_get_was_reset()). */
+void        duet_store_verify_async           (DuetStore            *self,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_verify_finish          (DuetStore            *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
 /* The stored next_batch token, or NULL without an error when none. */
 void        duet_store_get_sync_token_async   (DuetStore            *self,
                                                GAsyncReadyCallback   callback,

@@ -122,8 +122,11 @@ duet_a11y_label_list_row (GtkWidget  *widget,
                                   -1);
 
   /* A GtkListView row (GtkListItemWidget, a private type) is the parent of
-   * the factory's child and the widget that takes the focus. */
+   * the factory's child, or of the slot that holds @widget, and the widget
+   * that takes the focus. */
   parent = gtk_widget_get_parent (widget);
+  if (parent != NULL && !GTK_IS_LIST_VIEW (gtk_widget_get_parent (parent)))
+    parent = gtk_widget_get_parent (parent);
   if (parent != NULL && GTK_IS_LIST_VIEW (gtk_widget_get_parent (parent)))
     gtk_accessible_update_property (GTK_ACCESSIBLE (parent),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, text,

@@ -19,9 +19,9 @@ G_BEGIN_DECLS
 void duet_a11y_name_internal_controls (GtkWidget  *root,
                                        const char *list_label);
 
-/* Labels @widget and, when @widget is the child of a list view's row, that
- * row too: the row is what takes the focus, and GTK 4.8 gives it no name
- * of its own. */
+/* Labels @widget and, when @widget is the child of a list view's row (or
+ * the child of that child, a slot), that row too: the row is what takes the
+ * focus, and GTK 4.8 gives it no name of its own. */
 void duet_a11y_label_list_row (GtkWidget  *widget,
                                const char *label,
                                const char *description);

@@ -48,6 +48,8 @@ struct _DuetChatView
   DuetTimelineItem      *anchor_item;       /* kept in place over a top insertion */
   char                  *read_event_id;     /* the newest event we marked read */
   char                  *draft_room_id;     /* the room the composer's text belongs to */
+  GHashTable            *row_cache;         /* DuetTimelineItem → its link in row_lru */
+  GQueue                 row_lru;           /* CachedRow, the most recently shown first */
 
   /* Borrowed references */
   GtkWindow             *window;            /* followed for is-active */

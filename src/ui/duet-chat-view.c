@@ -75,12 +75,97 @@ _duet_chat_view_show_error (DuetChatView *self,
 
 /* --- Rows ------------------------------------------------------------------ */
 
+/* GTK 4.8's list view keeps 200 rows around its anchor row and places that
+ * window by where the anchor stands on screen, so every few pixels of
+ * scrolling hand items to other rows (measured: six binds a frame at 30 px
+ * a frame, over a chat of any length).  A fresh bind lays out the
+ * message's text again, which is most of a frame's work.  So a message
+ * row is made for an item and kept for it: the list's own row is an empty
+ * slot, and binding moves the item's row into it, text layouts and
+ * measurements intact.  The rows least recently shown are given to new
+ * items once there are ROW_CACHE_SIZE of them. */
+#define ROW_CACHE_SIZE 400
+
+typedef struct {
+  DuetTimelineItem *item;
+  DuetMessageRow   *row;
+} CachedRow;
+
+static void
+cached_row_free (CachedRow *cached)
+{
+  GtkWidget *slot = gtk_widget_get_parent (GTK_WIDGET (cached->row));
+
+  if (slot != NULL)
+    adw_bin_set_child (ADW_BIN (slot), NULL);
+  duet_message_row_set_item (cached->row, NULL);
+  g_object_unref (cached->row);
+  g_object_unref (cached->item);
+  g_free (cached);
+}
+
+static void
+clear_row_cache (DuetChatView *self)
+{
+  g_hash_table_remove_all (self->row_cache);
+  g_queue_clear_full (&self->row_lru, (GDestroyNotify) cached_row_free);
+}
+
+/* The least recently shown row that no slot holds, taken out of the cache. */
+static CachedRow *
+take_spare_row (DuetChatView *self)
+{
+  for (GList *link = self->row_lru.tail; link != NULL; link = link->prev)
+    {
+      CachedRow *cached = link->data;
+
+      if (gtk_widget_get_parent (GTK_WIDGET (cached->row)) != NULL)
+        continue;
+      g_hash_table_remove (self->row_cache, cached->item);
+      g_queue_delete_link (&self->row_lru, link);
+      return cached;
+    }
+  return NULL;
+}
+
+static DuetMessageRow *
+row_for_item (DuetChatView     *self,
+              DuetTimelineItem *item)
+{
+  GList *link = g_hash_table_lookup (self->row_cache, item);
+  CachedRow *cached;
+
+  if (link != NULL)
+    {
+      /* Most recently shown first. */
+      g_queue_unlink (&self->row_lru, link);
+      g_queue_push_head_link (&self->row_lru, link);
+      return ((CachedRow *) link->data)->row;
+    }
+
+  cached = self->row_lru.length >= ROW_CACHE_SIZE ? take_spare_row (self) : NULL;
+  if (cached != NULL)
+    g_set_object (&cached->item, item);
+  else
+    {
+      cached = g_new0 (CachedRow, 1);
+      cached->item = g_object_ref (item);
+      cached->row = DUET_MESSAGE_ROW (g_object_ref_sink (duet_message_row_new ()));
+    }
+  duet_message_row_set_timeline (cached->row, self->timeline);
+  duet_message_row_set_show_sender (cached->row, self->show_sender);
+  duet_message_row_set_item (cached->row, item);
+  g_queue_push_head (&self->row_lru, cached);
+  g_hash_table_insert (self->row_cache, item, self->row_lru.head);
+  return cached->row;
+}
+
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               DuetChatView             *self)
 {
-  gtk_list_item_set_child (list_item, duet_message_row_new ());
+  gtk_list_item_set_child (list_item, adw_bin_new ());
   gtk_list_item_set_activatable (list_item, FALSE);
   /* Selectable only so that GTK 4.8 lets the row take the focus (the
    * arrow keys walk the conversation); with GtkNoSelection nothing is
@@ -93,11 +178,16 @@ bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
              DuetChatView             *self)
 {
-  DuetMessageRow *row = DUET_MESSAGE_ROW (gtk_list_item_get_child (list_item));
+  GtkWidget *slot = gtk_list_item_get_child (list_item);
+  GtkWidget *row = GTK_WIDGET (row_for_item (self, gtk_list_item_get_item (list_item)));
+  GtkWidget *old_slot = gtk_widget_get_parent (row);
 
-  duet_message_row_set_timeline (row, self->timeline);
-  duet_message_row_set_show_sender (row, self->show_sender);
-  duet_message_row_set_item (row, gtk_list_item_get_item (list_item));
+  /* Another list row may still hold it: it lets go before its unbind. */
+  if (old_slot == slot)
+    return;
+  if (old_slot != NULL)
+    adw_bin_set_child (ADW_BIN (old_slot), NULL);
+  adw_bin_set_child (ADW_BIN (slot), row);
 }
 
 static void
@@ -105,14 +195,15 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                DuetChatView             *self)
 {
-  duet_message_row_set_item (DUET_MESSAGE_ROW (gtk_list_item_get_child (list_item)), NULL);
+  adw_bin_set_child (ADW_BIN (gtk_list_item_get_child (list_item)), NULL);
 }
 
-/* The list view's children are its item widgets; ours is inside each. */
+/* The message row a list view child shows, if it shows one. */
 static DuetMessageRow *
 row_of_child (GtkWidget *child)
 {
-  GtkWidget *row = gtk_widget_get_first_child (child);
+  GtkWidget *slot = gtk_widget_get_first_child (child);
+  GtkWidget *row = slot != NULL ? gtk_widget_get_first_child (slot) : NULL;
 
   if (!DUET_IS_MESSAGE_ROW (row) || duet_message_row_get_item (DUET_MESSAGE_ROW (row)) == NULL ||
       !gtk_widget_get_child_visible (child))
@@ -199,14 +290,8 @@ find_position (DuetChatView     *self,
 static void
 update_rows_show_sender (DuetChatView *self)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *row = gtk_widget_get_first_child (child);
-
-      if (DUET_IS_MESSAGE_ROW (row))
-        duet_message_row_set_show_sender (DUET_MESSAGE_ROW (row), self->show_sender);
-    }
+  for (GList *link = self->row_lru.head; link != NULL; link = link->next)
+    duet_message_row_set_show_sender (((CachedRow *) link->data)->row, self->show_sender);
 }
 
 /* --- Scrolling ------------------------------------------------------------- */
@@ -736,6 +821,7 @@ close_room (DuetChatView *self)
   g_clear_handle_id (&self->check_idle_id, g_source_remove);
 
   gtk_list_view_set_model (self->list_view, NULL);
+  clear_row_cache (self);
   if (self->timeline != NULL)
     g_signal_handlers_disconnect_by_data (self->timeline, self);
   g_clear_object (&self->timeline);
@@ -911,6 +997,9 @@ duet_chat_view_dispose (GObject *object)
 
   close_room (self);
   g_clear_handle_id (&self->check_idle_id, g_source_remove);
+  if (self->row_cache != NULL)
+    clear_row_cache (self);
+  g_clear_pointer (&self->row_cache, g_hash_table_unref);
 
   G_OBJECT_CLASS (duet_chat_view_parent_class)->dispose (object);
 }
@@ -1040,6 +1129,7 @@ duet_chat_view_init (DuetChatView *self)
   GtkAdjustment *adj;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->row_cache = g_hash_table_new (NULL, NULL);
   self->configured_value = NAN;
   self->shown_count = G_MAXUINT;
 

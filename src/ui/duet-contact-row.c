@@ -76,6 +76,8 @@ char *
 duet_contact_row_format_time (gint64     timestamp_ms,
                               GDateTime *now)
 {
+  GTimeZone *tz;
+  g_autoptr(GDateTime) utc = NULL;
   g_autoptr(GDateTime) when = NULL;
   g_autoptr(GDateTime) today = NULL;
   g_autoptr(GDateTime) when_day = NULL;
@@ -86,15 +88,19 @@ duet_contact_row_format_time (gint64     timestamp_ms,
   if (timestamp_ms <= 0)
     return g_strdup ("");
 
-  when = g_date_time_new_from_unix_local (timestamp_ms / 1000);
+  /* Every date in @now's zone: GLib 2.74 reads the local zone anew for
+   * each g_date_time_new_*_local (), four times a row otherwise. */
+  tz = g_date_time_get_timezone (now);
+  utc = g_date_time_new_from_unix_utc (timestamp_ms / 1000);
+  when = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
   if (when == NULL)
     return g_strdup ("");
 
   /* Count calendar days, not 24-hour spans: 23:59 yesterday is "Yesterday". */
-  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                 g_date_time_get_day_of_month (now), 0, 0, 0);
-  when_day = g_date_time_new_local (g_date_time_get_year (when), g_date_time_get_month (when),
-                                    g_date_time_get_day_of_month (when), 0, 0, 0);
+  today = g_date_time_new (tz, g_date_time_get_year (now), g_date_time_get_month (now),
+                           g_date_time_get_day_of_month (now), 0, 0, 0);
+  when_day = g_date_time_new (tz, g_date_time_get_year (when), g_date_time_get_month (when),
+                              g_date_time_get_day_of_month (when), 0, 0, 0);
   days = g_date_time_difference (today, when_day) / G_TIME_SPAN_DAY;
 
   /* A clock a little ahead of ours still reads as today. */
@@ -141,20 +147,55 @@ set_badge (DuetContactRow *self,
 }
 
 static void
-update_from_contact (DuetContactRow *self)
+update_contact_time (DuetContactRow *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = duet_contact_row_format_time (duet_contact_get_last_activity (self->contact), now);
+
+  gtk_label_set_text (self->time_label, time);
+}
+
+/* More characters than the widest list shows: a label measures and
+ * ellipsizes all of its text, several times a bind, and binds come in
+ * bursts while scrolling. */
+#define MAX_SHOWN_MESSAGE_CHARS 100
+
+static void
+update_contact_message (DuetContactRow *self)
+{
+  const char *message = duet_contact_get_last_message (self->contact);
+  g_autofree char *shortened = NULL;
+
+  if (message != NULL && g_utf8_strlen (message, MAX_SHOWN_MESSAGE_CHARS * 4 + 4) > MAX_SHOWN_MESSAGE_CHARS)
+    {
+      g_autofree char *head = g_utf8_substring (message, 0, MAX_SHOWN_MESSAGE_CHARS);
+
+      shortened = g_strconcat (head, "…", NULL);
+    }
+  gtk_label_set_text (self->message_label, shortened != NULL ? shortened : message != NULL ? message : "");
+}
+
+static void
+update_contact_name (DuetContactRow *self)
+{
+  gtk_label_set_text (self->name_label, duet_contact_get_name (self->contact));
+  adw_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
+}
+
+static void
+update_contact_avatar (DuetContactRow *self)
+{
+  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
+}
+
+/* The badge and what a screen reader says: name, unread count, message. */
+static void
+update_contact_summary (DuetContactRow *self)
 {
   DuetContact *contact = self->contact;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *time = duet_contact_row_format_time (duet_contact_get_last_activity (contact), now);
-  g_autofree char *accessible = NULL;
   const char *message = duet_contact_get_last_message (contact);
   guint unread = duet_contact_get_unread_count (contact);
-
-  gtk_label_set_text (self->name_label, duet_contact_get_name (contact));
-  gtk_label_set_text (self->message_label, message != NULL ? message : "");
-  gtk_label_set_text (self->time_label, time);
-  adw_avatar_set_text (self->avatar, duet_contact_get_name (contact));
-  duet_avatar_loader_set_avatar (self->avatar, self->client, duet_contact_get_avatar_url (contact));
+  g_autofree char *accessible = NULL;
 
   if (unread > 0)
     {
@@ -171,6 +212,45 @@ update_from_contact (DuetContactRow *self)
     }
 
   duet_a11y_label_list_row (GTK_WIDGET (self), accessible, message != NULL ? message : "");
+}
+
+static void
+update_from_contact (DuetContactRow *self)
+{
+  update_contact_name (self);
+  update_contact_message (self);
+  update_contact_time (self);
+  update_contact_avatar (self);
+  update_contact_summary (self);
+}
+
+/* A new message notifies three properties at once: each redoes only its
+ * part of the row, not the whole of it three times. */
+static void
+contact_notify_cb (DuetContactRow *self,
+                   GParamSpec     *pspec,
+                   DuetContact    *contact)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (contact != self->contact)
+    return;
+  if (g_str_equal (name, "name"))
+    {
+      update_contact_name (self);
+      update_contact_summary (self);
+    }
+  else if (g_str_equal (name, "last-message"))
+    {
+      update_contact_message (self);
+      update_contact_summary (self);
+    }
+  else if (g_str_equal (name, "unread-count"))
+    update_contact_summary (self);
+  else if (g_str_equal (name, "last-activity"))
+    update_contact_time (self);
+  else if (g_str_equal (name, "avatar-url"))
+    update_contact_avatar (self);
 }
 
 static void
@@ -194,7 +274,7 @@ update_from_invite (DuetContactRow *self)
   gtk_label_set_text (self->message_label, subtitle);
   gtk_label_set_text (self->time_label, time);
   adw_avatar_set_text (self->avatar, name);
-  duet_avatar_loader_set_avatar (self->avatar, self->client,
+  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client,
                                  member != NULL ? duet_member_get_avatar_url (member) : NULL);
   /* Translators: the badge on a pending invitation in the contacts list. */
   set_badge (self, C_("invite badge", "New"));
@@ -248,7 +328,7 @@ duet_contact_row_set_contact (DuetContactRow *self,
   if (contact != NULL)
     {
       self->contact = g_object_ref (contact);
-      g_signal_connect_swapped (contact, "notify", G_CALLBACK (update), self);
+      g_signal_connect_swapped (contact, "notify", G_CALLBACK (contact_notify_cb), self);
     }
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
@@ -290,6 +370,23 @@ duet_contact_row_set_client (DuetContactRow *self,
       update (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
     }
+}
+
+void
+duet_contact_row_unbind (DuetContactRow *self)
+{
+  g_return_if_fail (DUET_IS_CONTACT_ROW (self));
+
+  if (self->contact == NULL && self->invite == NULL)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->contact != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
+  if (self->invite != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITE]);
+  clear_items (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 DuetContact *

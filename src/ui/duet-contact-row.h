@@ -24,6 +24,10 @@ void         duet_contact_row_set_contact    (DuetContactRow *self,
 DuetRoom    *duet_contact_row_get_invite     (DuetContactRow *self);
 void         duet_contact_row_set_invite     (DuetContactRow *self,
                                               DuetRoom       *invite);
+/* Forgets the contact or invite, as setting NULL does, but leaves the
+ * widgets as they are: a recycled list row is bound to its next item at
+ * once, and blanking it in between costs the frame twice the work. */
+void         duet_contact_row_unbind         (DuetContactRow *self);
 void         duet_contact_row_set_client     (DuetContactRow *self,
                                               DuetClient     *client);
 

@@ -415,6 +415,15 @@ update_accessible_name (DuetMessageRow *self)
   duet_a11y_label_list_row (GTK_WIDGET (self), label, description);
 }
 
+/* The chat view moves a row between its list's rows: the new one is named
+ * after what it now shows. */
+static void
+parent_notify_cb (DuetMessageRow *self)
+{
+  if (self->item != NULL && gtk_widget_get_parent (GTK_WIDGET (self)) != NULL)
+    update_accessible_name (self);
+}
+
 static void
 item_notify_cb (DuetMessageRow *self,
                 GParamSpec     *pspec)
@@ -821,6 +830,7 @@ duet_message_row_init (DuetMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  g_signal_connect (self, "notify::parent", G_CALLBACK (parent_notify_cb), NULL);
   /* Retry, Delete and Load are read without their mnemonic mark. */
   duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
 }

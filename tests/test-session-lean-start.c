@@ -1,0 +1,444 @@
+/* test-session-lean-start.c: the cached start reads only what the list needs
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A start from the cache reads the store's lean snapshot: the members of a
+ * large room stay in the store until they are needed.  These prove the
+ * list is the same as from the whole cache, that a room m.direct names is
+ * read whole before the list shows, and that opening a chat brings every
+ * member and the whole cached history.
+ */
+#include "config.h"
+
+#include "duet-contact.h"
+#include "duet-contact-list.h"
+#include "duet-session.h"
+#include "duet-store-test-utils.h"
+#include "duet-sync-loop.h"
+#include "duet-test-utils.h"
+#include "duet-timeline.h"
+
+/* Above the store's small-room limit (16 member rows). */
+#define GROUP_OTHERS 24
+#define GROUP_MESSAGES 30
+
+typedef struct {
+  DuetTestFixture  base;
+  char            *data_dir;
+  char            *dm_room;      /* alice and bob, in m.direct */
+  char            *group_room;   /* alice and GROUP_OTHERS people, not direct */
+  char            *carol_room;   /* a large room m.direct lists under carol */
+  char            *carol;
+  char            *first_group_event;
+  char            *last_group_event;
+} Fixture;
+
+static void
+fill_room (Fixture    *f,
+           const char *room_id,
+           const char *prefix)
+{
+  for (guint i = 0; i < GROUP_OTHERS; i++)
+    {
+      g_autofree char *localpart = g_strdup_printf ("%s%u", prefix, i);
+      g_autofree char *name = g_strdup_printf ("Member %s %u", prefix, i);
+      g_autofree char *user = duet_test_homeserver_add_user (f->base.server, localpart, "pass", name);
+
+      duet_test_homeserver_invite (f->base.server, room_id, f->base.alice, user, FALSE);
+      duet_test_homeserver_join (f->base.server, room_id, user);
+    }
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  const char *invite_bob[] = { "@bob:localhost", NULL };
+  const char *invite_carol[] = { "@carol:localhost", NULL };
+  g_autoptr(JsonObject) direct = NULL;
+  g_autofree char *json = NULL;
+
+  duet_test_fixture_setup (&f->base, data);
+  f->data_dir = store_test_make_data_dir ();
+  f->carol = duet_test_homeserver_add_user (f->base.server, "carol", "pass", "Carol Cached");
+
+  f->dm_room = duet_test_homeserver_create_room (f->base.server, f->base.alice, "trusted_private_chat",
+                                                 invite_bob, TRUE);
+  duet_test_homeserver_join (f->base.server, f->dm_room, f->base.bob);
+  g_free (duet_test_homeserver_send_message (f->base.server, f->dm_room, f->base.bob, "hello from bob"));
+
+  f->group_room = duet_test_homeserver_create_room (f->base.server, f->base.alice, "private_chat", NULL, FALSE);
+  fill_room (f, f->group_room, "g");
+  for (guint i = 0; i < GROUP_MESSAGES; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("group message %u", i);
+      char *event_id = duet_test_homeserver_send_message (f->base.server, f->group_room, f->base.alice, body);
+
+      if (i == 0)
+        f->first_group_event = event_id;
+      else
+        {
+          g_free (f->last_group_event);
+          f->last_group_event = event_id;
+        }
+    }
+
+  /* Carol's only room with us is crowded: no DM by rule 3, but the list
+   * still shows her through it, under her name there. */
+  f->carol_room = duet_test_homeserver_create_room (f->base.server, f->base.alice, "private_chat",
+                                                    invite_carol, FALSE);
+  duet_test_homeserver_join (f->base.server, f->carol_room, f->carol);
+  fill_room (f, f->carol_room, "c");
+  g_free (duet_test_homeserver_send_message (f->base.server, f->carol_room, f->base.alice, "hi all"));
+
+  json = g_strdup_printf ("{\"@bob:localhost\": [\"%s\"], \"@carol:localhost\": [\"%s\"]}",
+                          f->dm_room, f->carol_room);
+  direct = duet_test_json_object (json);
+  duet_test_homeserver_set_account_data (f->base.server, f->base.alice, "m.direct", direct);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  store_test_remove_dir (f->data_dir);
+  g_clear_pointer (&f->data_dir, g_free);
+  g_clear_pointer (&f->dm_room, g_free);
+  g_clear_pointer (&f->group_room, g_free);
+  g_clear_pointer (&f->carol_room, g_free);
+  g_clear_pointer (&f->carol, g_free);
+  g_clear_pointer (&f->first_group_event, g_free);
+  g_clear_pointer (&f->last_group_event, g_free);
+  duet_test_fixture_teardown (&f->base, data);
+}
+
+static DuetSession *
+new_session (Fixture   *f,
+             DuetStore *store)
+{
+  DuetSession *session = duet_session_new (f->base.client);
+
+  duet_session_set_store (session, store);
+  duet_sync_loop_set_timeout (DUET_SYNC_LOOP (duet_session_get_sync_loop (session)), 100);
+  return session;
+}
+
+static void
+load_cache (DuetSession *session)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  duet_session_load_cache_async (session, NULL, duet_test_result_cb, &result);
+  g_assert_true (duet_session_load_cache_finish (session, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+synced_cb (DuetSession *session,
+           gboolean    *synced)
+{
+  *synced = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* One sync into a new cache, then the session and store closed. */
+static void
+fill_cache (Fixture *f)
+{
+  g_autoptr(DuetStore) store = store_test_open_ok (f->data_dir);
+  g_autoptr(DuetSession) session = new_session (f, store);
+  g_autoptr(JsonObject) flushed = NULL;
+  gboolean synced = FALSE;
+  gulong id;
+
+  load_cache (session);
+  id = g_signal_connect (session, "synced", G_CALLBACK (synced_cb), &synced);
+  duet_session_start (session);
+  g_assert_true (duet_test_wait_until (is_true, &synced, DUET_TEST_TIMEOUT_MS));
+  duet_session_stop (session);
+  g_signal_handler_disconnect (session, id);
+  /* Waits until the store's worker has written what was queued. */
+  flushed = store_test_load (store);
+  duet_test_finalize (g_steal_pointer (&session));
+  duet_test_finalize (g_steal_pointer (&store));
+}
+
+static guint
+count_members (DuetRoom *room)
+{
+  g_autoptr(GPtrArray) members = duet_room_dup_members (room, DUET_MEMBERSHIP_JOIN);
+
+  return members->len;
+}
+
+/* Contacts as text, one line each, to compare two lists whole. */
+static char *
+describe_contacts (DuetSession *session)
+{
+  GListModel *contacts = duet_session_get_contacts (session);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (contacts); i++)
+    {
+      g_autoptr(DuetContact) contact = g_list_model_get_item (contacts, i);
+      DuetRoom *room = duet_contact_get_room (contact);
+
+      g_string_append_printf (text, "%s|%s|%s|%s|%" G_GINT64_FORMAT "|%u|%s\n",
+                              duet_contact_get_user_id (contact), duet_contact_get_name (contact),
+                              room != NULL ? duet_room_get_id (room) : "-",
+                              duet_contact_get_last_message (contact),
+                              duet_contact_get_last_activity (contact),
+                              duet_contact_get_unread_count (contact),
+                              duet_contact_get_avatar_url (contact));
+    }
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_list_as_from_whole_cache (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(DuetSession) lean = NULL;
+  g_autoptr(DuetSession) whole = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autofree char *lean_text = NULL;
+  g_autofree char *whole_text = NULL;
+  DuetRoom *group;
+
+  fill_cache (f);
+  store = store_test_open_ok (f->data_dir);
+
+  lean = new_session (f, store);
+  load_cache (lean);
+  /* The old way: every cached row, through the sync path. */
+  whole = new_session (f, NULL);
+  snapshot = store_test_load (store);
+  duet_session_ingest (whole, snapshot);
+
+  lean_text = describe_contacts (lean);
+  whole_text = describe_contacts (whole);
+  g_assert_cmpstr (lean_text, ==, whole_text);
+  g_assert_cmpuint (g_list_model_get_n_items (duet_session_get_contacts (lean)), ==, 2);
+
+  /* The group was not read whole: we and the heroes, not its 25 people. */
+  group = duet_session_lookup_room (lean, f->group_room);
+  g_assert_nonnull (group);
+  g_assert_cmpuint (count_members (group), <, GROUP_OTHERS);
+  g_assert_nonnull (duet_room_lookup_member (group, f->base.alice));
+  g_assert_cmpuint (count_members (duet_session_lookup_room (whole, f->group_room)), ==, GROUP_OTHERS + 1);
+  g_assert_cmpstr (duet_room_get_last_message (group), ==, duet_room_get_last_message (
+                     duet_session_lookup_room (whole, f->group_room)));
+  g_assert_cmpint (duet_room_get_last_activity (group), ==, duet_room_get_last_activity (
+                     duet_session_lookup_room (whole, f->group_room)));
+
+  duet_test_finalize (g_steal_pointer (&lean));
+  duet_test_finalize (g_steal_pointer (&whole));
+  duet_test_finalize (g_steal_pointer (&store));
+}
+
+static void
+test_direct_room_read_whole (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(DuetSession) session = NULL;
+  DuetContact *carol;
+  DuetRoom *room;
+
+  fill_cache (f);
+  store = store_test_open_ok (f->data_dir);
+  session = new_session (f, store);
+  load_cache (session);
+
+  /* m.direct names the crowded room: it was read whole before the list
+   * showed, so Carol has her name there (she is no hero of it). */
+  room = duet_session_lookup_room (session, f->carol_room);
+  g_assert_cmpuint (count_members (room), ==, GROUP_OTHERS + 2);
+  carol = duet_contact_list_lookup (DUET_CONTACT_LIST (duet_session_get_contacts (session)), f->carol);
+  g_assert_nonnull (carol);
+  g_assert_cmpstr (duet_contact_get_name (carol), ==, "Carol Cached");
+  g_assert_true (duet_contact_get_room (carol) == room);
+
+  duet_test_finalize (g_steal_pointer (&session));
+  duet_test_finalize (g_steal_pointer (&store));
+}
+
+typedef struct {
+  DuetSession *session;
+  const char  *user_id;
+  const char  *name;
+} NameWait;
+
+static gboolean
+has_name (gpointer data)
+{
+  NameWait *wait = data;
+  DuetContact *contact = duet_contact_list_lookup (DUET_CONTACT_LIST (duet_session_get_contacts (wait->session)),
+                                                   wait->user_id);
+
+  return contact != NULL && g_strcmp0 (duet_contact_get_name (contact), wait->name) == 0;
+}
+
+/* After the start, m.direct names a room read only in part (another
+ * device marked it): its members are read, and the person shows under
+ * their name there. */
+static void
+test_direct_named_later (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(DuetSession) session = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *unread_user = NULL;
+  g_autofree char *expected_name = NULL;
+  DuetContact *contact;
+  DuetRoom *group;
+  gboolean synced = FALSE;
+  gulong id;
+
+  fill_cache (f);
+  store = store_test_open_ok (f->data_dir);
+  session = new_session (f, store);
+  load_cache (session);
+
+  /* Someone of the group whose member event the start left out. */
+  group = duet_session_lookup_room (session, f->group_room);
+  for (guint i = 0; i < GROUP_OTHERS && unread_user == NULL; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("@g%u:localhost", i);
+
+      if (duet_room_lookup_member (group, user) == NULL)
+        {
+          unread_user = g_steal_pointer (&user);
+          expected_name = g_strdup_printf ("Member g %u", i);
+        }
+    }
+  g_assert_nonnull (unread_user);
+
+  json = g_strdup_printf ("{\"@bob:localhost\": [\"%s\"], \"@carol:localhost\": [\"%s\"], "
+                          "\"%s\": [\"%s\"]}", f->dm_room, f->carol_room, unread_user, f->group_room);
+  direct = duet_test_json_object (json);
+  duet_test_homeserver_set_account_data (f->base.server, f->base.alice, "m.direct", direct);
+
+  id = g_signal_connect (session, "synced", G_CALLBACK (synced_cb), &synced);
+  duet_session_start (session);
+  g_assert_true (duet_test_wait_until (is_true, &synced, DUET_TEST_TIMEOUT_MS));
+  duet_session_stop (session);
+  g_signal_handler_disconnect (session, id);
+
+  /* The read of the store completes after the sync: wait for the name. */
+  contact = duet_contact_list_lookup (DUET_CONTACT_LIST (duet_session_get_contacts (session)), unread_user);
+  g_assert_nonnull (contact);
+  {
+    NameWait wait = { session, unread_user, expected_name };
+
+    g_assert_true (duet_test_wait_until (has_name, &wait, DUET_TEST_TIMEOUT_MS));
+  }
+  g_assert_cmpuint (count_members (group), ==, GROUP_OTHERS + 1);
+
+  duet_test_finalize (g_steal_pointer (&session));
+  duet_test_finalize (g_steal_pointer (&store));
+}
+
+static void
+test_open_chat_reads_rest (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(DuetSession) session = NULL;
+  g_autoptr(DuetTimeline) timeline = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name_before = NULL;
+  g_autofree char *messages_path = NULL;
+  DuetRoom *group;
+  guint messages_before;
+  g_autoptr(GAsyncResult) cached_result = NULL;
+  g_autoptr(JsonObject) cached = NULL;
+  JsonArray *cached_events;
+  gboolean last = FALSE;
+
+  fill_cache (f);
+  store = store_test_open_ok (f->data_dir);
+  session = new_session (f, store);
+  load_cache (session);
+  group = duet_session_lookup_room (session, f->group_room);
+  g_assert_cmpuint (count_members (group), <, GROUP_OTHERS);
+  name_before = g_strdup (duet_room_get_name (group));
+  messages_path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", f->group_room);
+  messages_before = duet_test_homeserver_count_requests (f->base.server, "GET", messages_path);
+
+  timeline = duet_timeline_new (session, f->group_room);
+  duet_timeline_load_async (timeline, NULL, duet_test_result_cb, &result);
+  g_assert_true (duet_timeline_load_finish (timeline, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+
+  /* Every member (the member list and names need them) ... */
+  g_assert_cmpuint (count_members (group), ==, GROUP_OTHERS + 1);
+  g_assert_nonnull (duet_room_lookup_member (group, "@g7:localhost"));
+  g_assert_cmpstr (duet_member_get_display_name (duet_room_lookup_member (group, "@g7:localhost")), ==,
+                   "Member g 7");
+  /* ... so the name counts all of them, not the heroes alone. */
+  g_assert_cmpstr (duet_room_get_name (group), !=, name_before);
+
+  /* ... and the whole cached history (not only the newest message the
+   * list read), from the cache alone. */
+  duet_store_load_timeline_async (store, f->group_room, NULL, duet_test_result_cb, &cached_result);
+  cached = duet_store_load_timeline_finish (store, duet_test_wait (&cached_result), &error);
+  g_assert_no_error (error);
+  cached_events = json_object_get_array_member (cached, "events");
+  g_assert_cmpuint (json_array_get_length (cached_events), >, 10);
+  for (guint i = 0; i < json_array_get_length (cached_events); i++)
+    {
+      const char *event_id = json_object_get_string_member (json_array_get_object_element (cached_events, i),
+                                                            "event_id");
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (timeline)) && !found; j++)
+        {
+          g_autoptr(DuetTimelineItem) item = g_list_model_get_item (G_LIST_MODEL (timeline), j);
+
+          found = g_strcmp0 (duet_timeline_item_get_event_id (item), event_id) == 0;
+        }
+      if (!found && !g_str_equal (json_object_get_string_member (json_array_get_object_element (cached_events, i),
+                                                                 "type"), "m.room.member"))
+        g_error ("cached event %s not in the open chat", event_id);
+      if (g_strcmp0 (event_id, f->last_group_event) == 0)
+        last = found;
+    }
+  g_assert_true (last);
+  g_assert_cmpuint (duet_test_homeserver_count_requests (f->base.server, "GET", messages_path), ==,
+                    messages_before);
+
+  g_clear_object (&result);
+  g_clear_object (&cached_result);
+  duet_test_finalize (g_steal_pointer (&timeline));
+  duet_test_finalize (g_steal_pointer (&session));
+  duet_test_finalize (g_steal_pointer (&store));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/session-lean-start/list-as-from-whole-cache", Fixture, NULL,
+              fixture_setup, test_list_as_from_whole_cache, fixture_teardown);
+  g_test_add ("/session-lean-start/direct-room-read-whole", Fixture, NULL,
+              fixture_setup, test_direct_room_read_whole, fixture_teardown);
+  g_test_add ("/session-lean-start/direct-named-later", Fixture, NULL,
+              fixture_setup, test_direct_named_later, fixture_teardown);
+  g_test_add ("/session-lean-start/open-chat-reads-rest", Fixture, NULL,
+              fixture_setup, test_open_chat_reads_rest, fixture_teardown);
+
+  return g_test_run ();
+}
