@@ -547,6 +547,21 @@ item_position (UiFixture        *f,
   g_assert_not_reached ();
 }
 
+/* Every shown list row has been laid out (a row bound a moment ago stands
+ * at 0 with no height until the next frame's layout; a loaded machine may
+ * take a while to get there). */
+static gboolean
+rows_laid_out (gpointer data)
+{
+  UiFixture *f = data;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (view_child (f, "list_view")); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_child_visible (child) && gtk_widget_get_height (child) <= 0)
+      return FALSE;
+  return TRUE;
+}
+
 /* Every list row shows one item's message row, no item twice, in the
  * model's order from top to bottom; returns how many rows were checked. */
 static guint
@@ -556,6 +571,7 @@ assert_rows_in_order (UiFixture *f)
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
   g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (graphene_point_t));
 
+  g_assert_true (duet_test_wait_until (rows_laid_out, f, DUET_TEST_TIMEOUT_MS));
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {

@@ -120,6 +120,9 @@ gboolean      duet_store_db_forget_room_outbox (DuetStoreDb *db,
 JsonObject   *duet_store_db_load_snapshot  (DuetStoreDb  *db,
                                             GError      **error);
 /* Appends the account data rows to @events as {type, content} objects. */
+JsonObject   *_duet_store_snapshot_begin             (DuetStoreDb  *db,
+                                                      JsonObject  **sections_out,
+                                                      GError      **error);
 gboolean      _duet_store_snapshot_read_account_data (DuetStoreDb *db,
                                             JsonArray    *events,
                                             GError      **error);

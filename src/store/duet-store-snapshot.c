@@ -267,22 +267,20 @@ resolve_timeline (SnapshotRoom *room,
     json_object_set_string_member (room->timeline_object, "prev_batch", prev_batch);
 }
 
+/* Opens a snapshot's read transaction (every table seen at the same
+ * commit) and makes its skeleton: the token and the three empty sections.
+ * NULL, with the transaction closed, when nothing is cached (no error) or
+ * on a failure (@error set). */
 JsonObject *
-duet_store_db_load_snapshot (DuetStoreDb  *db,
-                             GError      **error)
+_duet_store_snapshot_begin (DuetStoreDb  *db,
+                            JsonObject  **sections_out,
+                            GError      **error)
 {
-  g_autoptr(JsonObject) response = NULL;
-  g_autoptr(GHashTable) rooms = NULL;
   g_autofree char *next_batch = NULL;
-  JsonObject *sections;
   GError *local_error = NULL;
-  GHashTableIter iter;
-  SnapshotRoom *room;
-  gboolean ok;
+  JsonObject *response;
+  JsonObject *sections;
 
-  DUET_STORE_DB_ASSERT_THREAD (db);
-
-  /* One read transaction: every table seen at the same commit. */
   if (!duet_store_db_exec (db, "BEGIN", error))
     return NULL;
 
@@ -302,6 +300,26 @@ duet_store_db_load_snapshot (DuetStoreDb  *db,
   json_object_set_object_member (sections, "join", json_object_new ());
   json_object_set_object_member (sections, "invite", json_object_new ());
   json_object_set_object_member (sections, "leave", json_object_new ());
+  *sections_out = sections;
+  return response;
+}
+
+JsonObject *
+duet_store_db_load_snapshot (DuetStoreDb  *db,
+                             GError      **error)
+{
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(GHashTable) rooms = NULL;
+  JsonObject *sections;
+  GHashTableIter iter;
+  SnapshotRoom *room;
+  gboolean ok;
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  response = _duet_store_snapshot_begin (db, &sections, error);
+  if (response == NULL)
+    return NULL;
   rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) snapshot_room_free);
 
   ok = _duet_store_snapshot_read_account_data (db, add_events_object (response, "account_data"), error) &&
@@ -315,7 +333,7 @@ duet_store_db_load_snapshot (DuetStoreDb  *db,
 
   g_hash_table_iter_init (&iter, rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
-    resolve_timeline (room, next_batch);
+    resolve_timeline (room, json_object_get_string_member (response, "next_batch"));
 
   return g_steal_pointer (&response);
 }

@@ -566,33 +566,14 @@ duet_store_db_load_start_snapshot (DuetStoreDb  *db,
 {
   g_autoptr(JsonObject) response = NULL;
   g_autoptr(GHashTable) rooms = NULL;
-  g_autofree char *next_batch = NULL;
   JsonObject *sections;
-  GError *local_error = NULL;
   gboolean ok;
 
   DUET_STORE_DB_ASSERT_THREAD (db);
 
-  /* One read transaction: every table seen at the same commit. */
-  if (!duet_store_db_exec (db, "BEGIN", error))
+  response = _duet_store_snapshot_begin (db, &sections, error);
+  if (response == NULL)
     return NULL;
-
-  next_batch = duet_store_db_get_sync_token (db, &local_error);
-  if (next_batch == NULL)
-    {
-      duet_store_db_exec (db, "COMMIT", NULL);
-      if (local_error != NULL)
-        g_propagate_error (error, local_error);
-      return NULL;
-    }
-
-  response = json_object_new ();
-  sections = json_object_new ();
-  json_object_set_string_member (response, "next_batch", next_batch);
-  json_object_set_object_member (response, "rooms", sections);
-  json_object_set_object_member (sections, "join", json_object_new ());
-  json_object_set_object_member (sections, "invite", json_object_new ());
-  json_object_set_object_member (sections, "leave", json_object_new ());
   rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) start_room_free);
 
   ok = _duet_store_snapshot_read_account_data (db, add_events (response, "account_data"), error) &&
