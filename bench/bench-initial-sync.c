@@ -145,6 +145,10 @@ run_duet (const char *url)
     g_error ("store: %s", run.error->message);
 
   duet_client_set_session (client, DUET_BENCH_OWN_USER, "BENCHDEVICE", "bench-token");
+  /* The request timeout counts until the body's end: under callgrind a
+   * large body takes minutes, and each timeout would start the whole
+   * /sync again (counting its work several times). */
+  duet_client_set_request_timeout (client, 3600 * 1000);
   session = duet_session_new (client);
   duet_session_set_store (session, run.store);
   g_signal_connect (session, "synced", G_CALLBACK (synced_cb), &run);

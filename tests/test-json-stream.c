@@ -183,13 +183,13 @@ assert_refused (const char *json,
     ok = duet_json_stream_finish (stream, &error);
 
   g_assert_false (ok);
-  g_assert_error (error, DUET_API_ERROR, code);
+  g_assert_error (error, DUET_JSON_ERROR, code);
   if (fragment != NULL)
     g_assert_nonnull (strstr (error->message, fragment));
 
   /* Refused for good: a later call fails the same way. */
   g_assert_false (duet_json_stream_feed (stream, "{}", 2, &again));
-  g_assert_error (again, DUET_API_ERROR, code);
+  g_assert_error (again, DUET_JSON_ERROR, code);
   g_ptr_array_unref (collect.parts);
 }
 
@@ -197,27 +197,27 @@ static void
 test_wrong_types (void)
 {
   static const Hostile cases[] = {
-    { "array root", "[{\"next_batch\": \"s\"}]", DUET_API_ERROR_INVALID_RESPONSE },
-    { "string root", "\"s\"", DUET_API_ERROR_INVALID_RESPONSE },
-    { "rooms array", "{\"rooms\": [1]}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "rooms string", "{\"rooms\": \"x\"}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "section array", "{\"rooms\": {\"join\": []}}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "section number", "{\"rooms\": {\"join\": 5}}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "no value", "{\"a\": }", DUET_API_ERROR_INVALID_RESPONSE },
-    { "no colon", "{\"a\" 1}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "name not a string", "{a: 1}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "trailing comma", "{\"a\": 1,}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "garbage after", "{\"a\": 1} x", DUET_API_ERROR_INVALID_RESPONSE },
-    { "two roots", "{}{}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "comment", "{\"a\": {/* x */}}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "single quotes", "{\"rooms\": {\"join\": {\"!a:x\": {'k': 1}}}}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "unmatched close", "{\"a\": [1]]}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "bad literal", "{\"a\": tru$}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "bad name escape", "{\"\\x\": 1}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "NUL name escape", "{\"a\\u0000b\": 1}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "lone surrogate", "{\"\\ud800\": 1}", DUET_API_ERROR_INVALID_RESPONSE },
-    { "empty", "", DUET_API_ERROR_INVALID_RESPONSE },
-    { "only spaces", "  \n ", DUET_API_ERROR_INVALID_RESPONSE },
+    { "array root", "[{\"next_batch\": \"s\"}]", DUET_JSON_ERROR_INVALID },
+    { "string root", "\"s\"", DUET_JSON_ERROR_INVALID },
+    { "rooms array", "{\"rooms\": [1]}", DUET_JSON_ERROR_INVALID },
+    { "rooms string", "{\"rooms\": \"x\"}", DUET_JSON_ERROR_INVALID },
+    { "section array", "{\"rooms\": {\"join\": []}}", DUET_JSON_ERROR_INVALID },
+    { "section number", "{\"rooms\": {\"join\": 5}}", DUET_JSON_ERROR_INVALID },
+    { "no value", "{\"a\": }", DUET_JSON_ERROR_INVALID },
+    { "no colon", "{\"a\" 1}", DUET_JSON_ERROR_INVALID },
+    { "name not a string", "{a: 1}", DUET_JSON_ERROR_INVALID },
+    { "trailing comma", "{\"a\": 1,}", DUET_JSON_ERROR_INVALID },
+    { "garbage after", "{\"a\": 1} x", DUET_JSON_ERROR_INVALID },
+    { "two roots", "{}{}", DUET_JSON_ERROR_INVALID },
+    { "comment", "{\"a\": {/* x */}}", DUET_JSON_ERROR_INVALID },
+    { "single quotes", "{\"rooms\": {\"join\": {\"!a:x\": {'k': 1}}}}", DUET_JSON_ERROR_INVALID },
+    { "unmatched close", "{\"a\": [1]]}", DUET_JSON_ERROR_INVALID },
+    { "bad literal", "{\"a\": tru$}", DUET_JSON_ERROR_INVALID },
+    { "bad name escape", "{\"\\x\": 1}", DUET_JSON_ERROR_INVALID },
+    { "NUL name escape", "{\"a\\u0000b\": 1}", DUET_JSON_ERROR_INVALID },
+    { "lone surrogate", "{\"\\ud800\": 1}", DUET_JSON_ERROR_INVALID },
+    { "empty", "", DUET_JSON_ERROR_INVALID },
+    { "only spaces", "  \n ", DUET_JSON_ERROR_INVALID },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -237,7 +237,7 @@ test_part_invalid_json (void)
   g_autoptr(JsonNode) node = duet_json_part_parse (&part, &error);
 
   g_assert_null (node);
-  g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE);
+  g_assert_error (error, DUET_JSON_ERROR, DUET_JSON_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "!a:x"));
 }
 
@@ -249,7 +249,7 @@ test_depth_bomb (void)
   /* 100,000 levels: json-glib alone would overflow the stack. */
   for (guint i = 0; i < 100000; i++)
     g_string_append_c (json, '[');
-  assert_refused (json->str, json->len, DUET_API_ERROR_TOO_DEEP, "deeper than 64");
+  assert_refused (json->str, json->len, DUET_JSON_ERROR_TOO_DEEP, "deeper than 64");
 
   /* The limit counts from the document's root: 64 in all passes, 65 not. */
   {
@@ -272,13 +272,13 @@ test_depth_bomb (void)
   g_string_assign (json, "{\"rooms\": {\"join\": {\"!a:x\": ");
   for (guint i = 0; i < 62; i++)
     g_string_append_c (json, '[');
-  assert_refused (json->str, json->len, DUET_API_ERROR_TOO_DEEP, NULL);
+  assert_refused (json->str, json->len, DUET_JSON_ERROR_TOO_DEEP, NULL);
 
   /* In a top-level member too. */
   g_string_assign (json, "{\"account_data\": ");
   for (guint i = 0; i < 64; i++)
     g_string_append_c (json, '{');
-  assert_refused (json->str, json->len, DUET_API_ERROR_TOO_DEEP, NULL);
+  assert_refused (json->str, json->len, DUET_JSON_ERROR_TOO_DEEP, NULL);
 }
 
 /* Every proper prefix of a valid body is refused, none crashes. */
@@ -292,7 +292,7 @@ test_truncated (void)
       g_autoptr(GPtrArray) parts = split_doc (prefix, 3, 0, &error);
 
       g_assert_null (parts);
-      g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE);
+      g_assert_error (error, DUET_JSON_ERROR, DUET_JSON_ERROR_INVALID);
     }
 }
 
@@ -303,9 +303,9 @@ test_invalid_utf8 (void)
   const char in_name[] = "{\"rooms\": {\"join\": {\"!a\xff:x\": {}}}}";
   const char overlong[] = "{\"a\": \"\xc0\xaf\"}";
 
-  assert_refused (in_part, strlen (in_part), DUET_API_ERROR_INVALID_RESPONSE, "UTF-8");
-  assert_refused (in_name, strlen (in_name), DUET_API_ERROR_INVALID_RESPONSE, "UTF-8");
-  assert_refused (overlong, strlen (overlong), DUET_API_ERROR_INVALID_RESPONSE, "UTF-8");
+  assert_refused (in_part, strlen (in_part), DUET_JSON_ERROR_INVALID, "UTF-8");
+  assert_refused (in_name, strlen (in_name), DUET_JSON_ERROR_INVALID, "UTF-8");
+  assert_refused (overlong, strlen (overlong), DUET_JSON_ERROR_INVALID, "UTF-8");
 }
 
 static void
@@ -320,12 +320,12 @@ test_huge (void)
   /* A string over the part limit (64 KiB here), never closed. */
   for (guint i = 0; i < 70000; i++)
     g_string_append_c (json, 'x');
-  assert_refused (json->str, json->len, DUET_API_ERROR_TOO_LARGE, "!a:x");
+  assert_refused (json->str, json->len, DUET_JSON_ERROR_TOO_LARGE, "!a:x");
 
   /* A member name over the limit. */
   for (guint i = 0; i < DUET_JSON_STREAM_MAX_KEY + 1; i++)
     g_string_append_c (name, 'k');
-  assert_refused (name->str, name->len, DUET_API_ERROR_TOO_LARGE, NULL);
+  assert_refused (name->str, name->len, DUET_JSON_ERROR_TOO_LARGE, NULL);
 
   /* The body over its own limit, however it is cut. */
   g_string_assign (json, "{\"a\": \"");
@@ -333,7 +333,7 @@ test_huge (void)
     g_string_append_c (json, 'x');
   g_assert_true (duet_json_stream_feed (stream, json->str, json->len, &error));
   g_assert_false (duet_json_stream_feed (stream, json->str, json->len, &error));
-  g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_TOO_LARGE);
+  g_assert_error (error, DUET_JSON_ERROR, DUET_JSON_ERROR_TOO_LARGE);
   g_ptr_array_unref (collect.parts);
 }
 

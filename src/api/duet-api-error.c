@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "duet-api-error.h"
+#include "duet-json-error.h"
 
 G_DEFINE_QUARK (duet-api-error-quark, duet_api_error)
 
@@ -37,4 +38,25 @@ duet_api_error_from_errcode (const char *errcode)
       return errcodes[i].code;
 
   return DUET_API_ERROR_UNKNOWN;
+}
+
+void
+duet_api_error_adopt_json (GError *error)
+{
+  if (error == NULL || error->domain != DUET_JSON_ERROR)
+    return;
+  error->domain = DUET_API_ERROR;
+  switch ((DuetJsonError) error->code)
+    {
+    case DUET_JSON_ERROR_TOO_LARGE:
+      error->code = DUET_API_ERROR_TOO_LARGE;
+      break;
+    case DUET_JSON_ERROR_TOO_DEEP:
+      error->code = DUET_API_ERROR_TOO_DEEP;
+      break;
+    case DUET_JSON_ERROR_INVALID:
+    default:
+      error->code = DUET_API_ERROR_INVALID_RESPONSE;
+      break;
+    }
 }

@@ -42,5 +42,8 @@ typedef enum {
 
 GQuark       duet_api_error_quark          (void);
 DuetApiError duet_api_error_from_errcode   (const char *errcode);
+/* An error of libduet-json (DUET_JSON_ERROR) becomes the DUET_API_ERROR
+ * one it stands for, in place; any other is left as it is. */
+void         duet_api_error_adopt_json     (GError     *error);
 
 G_END_DECLS

@@ -743,6 +743,7 @@ read_cb (GObject      *object,
         {
           if (!duet_json_stream_finish (data->json_stream, &stream_error))
             {
+              duet_api_error_adopt_json (stream_error);
               finish_with_error (task, stream_error);
               return;
             }
@@ -754,6 +755,7 @@ read_cb (GObject      *object,
       if (!duet_json_stream_feed (data->json_stream, g_bytes_get_data (chunk, NULL),
                                   g_bytes_get_size (chunk), &stream_error))
         {
+          duet_api_error_adopt_json (stream_error);
           finish_with_error (task, stream_error);
           return;
         }

@@ -6,10 +6,9 @@
 
 #include <json-glib/json-glib.h>
 
-G_BEGIN_DECLS
+#include "duet-json-error.h"   /* DUET_JSON_MAX_DEPTH */
 
-/* json-glib recurses once per nesting level and has no limit of its own. */
-#define DUET_JSON_MAX_DEPTH 64
+G_BEGIN_DECLS
 
 /* Default cap for an ordinary response body; /sync has its own, larger one. */
 #define DUET_JSON_MAX_SIZE (8 * 1024 * 1024)

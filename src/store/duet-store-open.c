@@ -98,7 +98,12 @@ duet_store_db_open (DuetStoreDb  *db,
    * last transactions but never splits one.  Each sync response and its
    * token are one transaction, so a lost one is simply synced again from
    * the older token; FULL's fsync per sync would buy nothing. */
+  /* A first sync of thousands of rooms is one transaction of tens of MB,
+   * written in room order, which is no key order: with SQLite's default
+   * 2 MB cache its pages spill to the WAL and are dirtied and written
+   * again.  16 MB holds the busy pages (memory is only taken as used). */
   if ((rc = sqlite3_exec (db->handle, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL)) != SQLITE_OK ||
+      (rc = sqlite3_exec (db->handle, "PRAGMA cache_size = -16384", NULL, NULL, NULL)) != SQLITE_OK ||
       (rc = sqlite3_busy_timeout (db->handle, 2000)) != SQLITE_OK)
     goto failed;
 

@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Runs on the store's worker thread, on the worker's own parse of the
- * response.  Everything one response changes, and its next_batch token,
+ * Runs on the store's worker thread: a whole response on the worker's own
+ * tree of it, a streamed one on its bytes as sent (see "Raw events").  Everything one response changes, and its next_batch token,
  * commit in one transaction: after a crash the database holds either the
  * whole response and its token or neither.
  */
@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "duet-json-raw.h"
 #include "duet-store-private.h"
 
 /* Lenient member access: json-glib's own getters complain (fatally, in
@@ -111,6 +112,62 @@ exec_for_room (DuetStoreDb  *db,
   return step_write (db, stmt, error);
 }
 
+/* Events come in order, so the one written last is the newest. */
+static gboolean
+insert_state (DuetStoreDb  *db,
+              const char   *room_id,
+              const char   *type,
+              const char   *state_key,
+              const char   *text,
+              gsize         length,
+              GError      **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!valid_id (type) || state_key == NULL || strlen (state_key) > DUET_STORE_MAX_ID_LENGTH)
+    return TRUE;
+  stmt = duet_store_db_prepare (db,
+    "INSERT OR REPLACE INTO room_state (room_id, type, state_key, event) VALUES (?1, ?2, ?3, ?4)",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, text, (int) length, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
+/* An event seen before keeps its place (and the chunk's token goes to the
+ * next new one, which only makes pagination overlap). */
+static gboolean
+insert_timeline (DuetStoreDb  *db,
+                 const char   *room_id,
+                 const char   *event_id,
+                 const char   *text,
+                 gsize         length,
+                 const char   *prev_batch,
+                 gboolean     *chunk_start,
+                 GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+    "INSERT OR IGNORE INTO timeline (room_id, event_id, chunk_start, prev_batch, event) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, event_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, *chunk_start);
+  sqlite3_bind_text (stmt, 4, *chunk_start ? prev_batch : NULL, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, text, (int) length, SQLITE_STATIC);
+  if (!step_write (db, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (db->handle) > 0)
+    *chunk_start = FALSE;
+  return TRUE;
+}
+
 /* @serialized is @node serialized when the caller has it already, or NULL. */
 static gboolean
 put_state_event (DuetStoreDb  *db,
@@ -122,28 +179,12 @@ put_state_event (DuetStoreDb  *db,
   g_autofree char *owned = serialized == NULL ? serialize_bounded (node) : NULL;
   const char *text = serialized != NULL ? serialized : owned;
   JsonObject *event;
-  const char *type, *state_key;
-  sqlite3_stmt *stmt;
 
   if (text == NULL)
     return TRUE;
   event = json_node_get_object (node);
-  type = member_string (event, "type");
-  state_key = member_string (event, "state_key");
-  if (!valid_id (type) || state_key == NULL || strlen (state_key) > DUET_STORE_MAX_ID_LENGTH)
-    return TRUE;
-
-  /* Events come in order, so the one written last is the newest. */
-  stmt = duet_store_db_prepare (db,
-    "INSERT OR REPLACE INTO room_state (room_id, type, state_key, event) VALUES (?1, ?2, ?3, ?4)",
-    error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return insert_state (db, room_id, member_string (event, "type"), member_string (event, "state_key"),
+                       text, strlen (text), error);
 }
 
 static gboolean
@@ -230,6 +271,27 @@ trim_timeline (DuetStoreDb  *db,
   return exec_for_room (db, "UPDATE rooms SET timeline_limited = 1 WHERE room_id = ?1", room_id, error);
 }
 
+/* Events are missing between the cached ones and the new ones: the cached
+ * ones would show a conversation with a hole, so they go. */
+static gboolean
+start_limited_timeline (DuetStoreDb  *db,
+                        const char   *room_id,
+                        const char   *prev_batch,
+                        GError      **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
+    return FALSE;
+  stmt = duet_store_db_prepare (db,
+    "UPDATE rooms SET timeline_limited = 1, prev_batch = ?2 WHERE room_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, prev_batch, -1, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
 static gboolean
 put_timeline (DuetStoreDb  *db,
               const char   *room_id,
@@ -244,30 +306,14 @@ put_timeline (DuetStoreDb  *db,
   if (timeline == NULL)
     return TRUE;
 
-  if (member_true (timeline, "limited"))
-    {
-      /* Events are missing between the cached ones and these: the cached
-       * ones would show a conversation with a hole, so they go. */
-      sqlite3_stmt *stmt;
-
-      if (!exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
-        return FALSE;
-      stmt = duet_store_db_prepare (db,
-        "UPDATE rooms SET timeline_limited = 1, prev_batch = ?2 WHERE room_id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, prev_batch, -1, SQLITE_STATIC);
-      if (!step_write (db, stmt, error))
-        return FALSE;
-    }
+  if (member_true (timeline, "limited") && !start_limited_timeline (db, room_id, prev_batch, error))
+    return FALSE;
 
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (events, i);
       g_autofree char *text = serialize_bounded (node);
       const char *event_id;
-      sqlite3_stmt *stmt;
 
       if (text == NULL)
         continue;
@@ -278,25 +324,28 @@ put_timeline (DuetStoreDb  *db,
           !put_state_event (db, room_id, node, text, error))
         return FALSE;
 
-      /* An event seen before keeps its place (and the chunk's token goes
-       * to the next new one, which only makes pagination overlap). */
-      stmt = duet_store_db_prepare (db,
-        "INSERT OR IGNORE INTO timeline (room_id, event_id, chunk_start, prev_batch, event) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)", error);
-      if (stmt == NULL)
+      if (!insert_timeline (db, room_id, event_id, text, strlen (text), prev_batch, &chunk_start, error))
         return FALSE;
-      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, event_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 3, chunk_start);
-      sqlite3_bind_text (stmt, 4, chunk_start ? prev_batch : NULL, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 5, text, -1, SQLITE_STATIC);
-      if (!step_write (db, stmt, error))
-        return FALSE;
-      if (sqlite3_changes (db->handle) > 0)
-        chunk_start = FALSE;
     }
 
   return trim_timeline (db, room_id, error);
+}
+
+static gboolean
+put_room_json_len (DuetStoreDb  *db,
+                   const char   *sql,
+                   const char   *room_id,
+                   const char   *text,
+                   gssize        length,
+                   GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, text, (int) length, SQLITE_STATIC);
+  return step_write (db, stmt, error);
 }
 
 static gboolean
@@ -306,13 +355,7 @@ put_room_json (DuetStoreDb  *db,
                const char   *text,
                GError      **error)
 {
-  sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return put_room_json_len (db, sql, room_id, text, -1, error);
 }
 
 /* A summary lists only the fields that changed: merge it into the old one. */
@@ -360,21 +403,18 @@ merge_summary (DuetStoreDb  *db,
   return put_room_json (db, "UPDATE rooms SET summary = ?2 WHERE room_id = ?1", room_id, text, error);
 }
 
+/* The room's row, with its membership; a move to or from an invite
+ * starts the room's cached events afresh. */
 static gboolean
-save_room (DuetStoreDb  *db,
-           const char   *room_id,
-           const char   *membership,
-           JsonObject   *room,
-           GError      **error)
+begin_room (DuetStoreDb  *db,
+            const char   *room_id,
+            const char   *membership,
+            GError      **error)
 {
   gboolean is_invite = g_str_equal (membership, "invite");
   g_autofree char *old_membership = NULL;
-  g_autofree char *unread = NULL;
   sqlite3_stmt *stmt;
   int rc;
-
-  if (!valid_id (room_id) || room == NULL)
-    return TRUE;
 
   stmt = duet_store_db_prepare (db, "SELECT membership FROM rooms WHERE room_id = ?1", error);
   if (stmt == NULL)
@@ -403,6 +443,23 @@ save_room (DuetStoreDb  *db,
         "INSERT INTO rooms (room_id, membership) VALUES (?1, ?2) "
         "ON CONFLICT (room_id) DO UPDATE SET membership = excluded.membership",
         room_id, membership, error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+save_room (DuetStoreDb  *db,
+           const char   *room_id,
+           const char   *membership,
+           JsonObject   *room,
+           GError      **error)
+{
+  gboolean is_invite = g_str_equal (membership, "invite");
+  g_autofree char *unread = NULL;
+
+  if (!valid_id (room_id) || room == NULL)
+    return TRUE;
+  if (!begin_room (db, room_id, membership, error))
     return FALSE;
 
   if (is_invite)
@@ -519,6 +576,412 @@ duet_store_db_save_sync (DuetStoreDb  *db,
   return in_transaction (db, save_body, response, error);
 }
 
+/* --- Raw events -------------------------------------------------------------
+ *
+ * A streamed response comes as the bytes of each room (and of the account
+ * data) as the server sent them, and each event is stored as those bytes:
+ * no tree on this thread, nothing written back.  Each value stored passes
+ * the strict reader first (RFC 8259 grammar, UTF-8, escapes, no lone
+ * surrogate, nesting), so that what the snapshot reads back is JSON with
+ * the meaning the server gave it, numbers such as 1e400 or 2^64 included
+ * (json-glib's generator would have written them as "inf" or -1).  A value
+ * that fails is left out, and so is a room whose outline is not JSON.
+ */
+
+/* The depth of a room's part and of the account data's in /sync (as
+ * DuetJsonPart counts it): the room's object is nested one deeper. */
+#define ROOM_DEPTH 3
+#define ACCOUNT_DATA_DEPTH 1
+
+/* The last member @name of the object @object (json-glib's rule for
+ * repeated names); FALSE when it has none or is no object. */
+static gboolean
+find_member (const DuetJsonRaw *object,
+             guint              depth,
+             const char        *name,
+             DuetJsonRaw       *value)
+{
+  DuetJsonRawIter iter;
+  DuetJsonRaw member_name, member;
+  gboolean found = FALSE;
+
+  if (!duet_json_raw_iter_init (&iter, object->data, object->length, depth, FALSE))
+    return FALSE;
+  while (duet_json_raw_iter_next (&iter, &member_name, &member))
+    if (duet_json_raw_name_is (&member_name, name))
+      {
+        *value = member;
+        found = TRUE;
+      }
+  return found && !duet_json_raw_iter_failed (&iter);
+}
+
+typedef struct {
+  DuetJsonRaw  text;
+  char        *type;
+  char        *state_key;
+  char        *event_id;
+  char        *escaped;   /* the text with raw control characters escaped */
+  gboolean     has_state_key;
+  gboolean     has_event_id;
+} RawEvent;
+
+static void
+raw_event_clear (RawEvent *event)
+{
+  g_free (event->type);
+  g_free (event->state_key);
+  g_free (event->event_id);
+  g_free (event->escaped);
+  memset (event, 0, sizeof *event);
+}
+
+/* The members the cache indexes, as read in place. */
+typedef struct {
+  DuetJsonRaw type;
+  DuetJsonRaw state_key;
+  DuetJsonRaw event_id;
+  gboolean    controls;
+} EventFields;
+
+/* Reads an event's members with @members (entered strictly from its
+ * array, so the whole event is checked on the way). */
+static void
+scan_event (DuetJsonRawIter *members,
+            EventFields     *fields)
+{
+  DuetJsonRaw name, member;
+
+  memset (fields, 0, sizeof *fields);
+  while (duet_json_raw_iter_next (members, &name, &member))
+    {
+      fields->controls |= name.controls || member.controls;
+      /* The last of a repeated name wins, as json-glib reads it back. */
+      if (duet_json_raw_name_is (&name, "type"))
+        fields->type = member;
+      else if (duet_json_raw_name_is (&name, "state_key"))
+        fields->state_key = member;
+      else if (duet_json_raw_name_is (&name, "event_id"))
+        fields->event_id = member;
+    }
+}
+
+/* The event @value whose members are @fields, ready to store; FALSE to
+ * leave it out. */
+static gboolean
+read_event (const DuetJsonRaw *value,
+            EventFields       *fields,
+            gsize              max_size,
+            RawEvent          *event)
+{
+  memset (event, 0, sizeof *event);
+  if (value->length > max_size)
+    return FALSE;
+  event->text = *value;
+  if (fields->controls)
+    {
+      /* Raw control characters are not JSON: written as escapes. */
+      event->escaped = duet_json_raw_escape_controls (value);
+      event->text.data = event->escaped;
+      event->text.length = strlen (event->escaped);
+      if (event->text.length > max_size)
+        goto refused;
+    }
+  /* A member of another type counts as absent (json-glib's getters would
+   * say so); a string that is no C string (U+0000) is refused. */
+  if (duet_json_raw_type (&fields->type) == '"' &&
+      (event->type = duet_json_raw_dup_string (&fields->type)) == NULL)
+    goto refused;
+  if (duet_json_raw_type (&fields->state_key) == '"')
+    {
+      event->has_state_key = TRUE;
+      if ((event->state_key = duet_json_raw_dup_string (&fields->state_key)) == NULL)
+        goto refused;
+    }
+  if (duet_json_raw_type (&fields->event_id) == '"')
+    {
+      event->has_event_id = TRUE;
+      if ((event->event_id = duet_json_raw_dup_string (&fields->event_id)) == NULL)
+        goto refused;
+    }
+  return TRUE;
+
+refused:
+  raw_event_clear (event);
+  return FALSE;
+}
+
+/* The next event of @events (an array iterator), checked and read in one
+ * pass; FALSE at the end.  *@ok is FALSE for an event to leave out. */
+static gboolean
+next_event (DuetJsonRawIter *events,
+            RawEvent        *event,
+            gboolean        *ok)
+{
+  DuetJsonRawIter members;
+  DuetJsonRaw value;
+  EventFields fields;
+
+  *ok = FALSE;
+  memset (event, 0, sizeof *event);
+  if (!duet_json_raw_iter_enter (events, NULL, &members, TRUE))
+    return FALSE;
+  scan_event (&members, &fields);
+  if (!duet_json_raw_iter_leave (events, &members, &value))
+    return !duet_json_raw_iter_failed (events);
+  *ok = read_event (&value, &fields, DUET_STORE_MAX_EVENT_SIZE, event);
+  return TRUE;
+}
+
+static gboolean
+put_state_events_raw (DuetStoreDb        *db,
+                      const char         *room_id,
+                      const DuetJsonRaw  *events,
+                      guint               depth,
+                      GError            **error)
+{
+  DuetJsonRawIter iter;
+  RawEvent event;
+  gboolean valid;
+
+  if (events == NULL || duet_json_raw_type (events) != '[' ||
+      !duet_json_raw_iter_init (&iter, events->data, events->length, depth, FALSE))
+    return TRUE;
+  while (next_event (&iter, &event, &valid))
+    {
+      gboolean ok;
+
+      if (!valid)
+        continue;
+      ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length, error);
+      raw_event_clear (&event);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+put_timeline_raw (DuetStoreDb        *db,
+                  const char         *room_id,
+                  const DuetJsonRaw  *timeline,
+                  guint               depth,
+                  GError            **error)
+{
+  DuetJsonRawIter iter;
+  DuetJsonRaw name, member, events = { 0 }, prev_batch_raw = { 0 }, limited = { 0 };
+  g_autofree char *prev_batch = NULL;
+  gboolean chunk_start = TRUE;
+
+  if (timeline == NULL || !duet_json_raw_iter_init (&iter, timeline->data, timeline->length, depth, FALSE))
+    return TRUE;
+  while (duet_json_raw_iter_next (&iter, &name, &member))
+    {
+      if (duet_json_raw_name_is (&name, "events"))
+        events = member;
+      else if (duet_json_raw_name_is (&name, "prev_batch"))
+        prev_batch_raw = member;
+      else if (duet_json_raw_name_is (&name, "limited"))
+        limited = member;
+    }
+  if (duet_json_raw_iter_failed (&iter))
+    return TRUE;
+
+  prev_batch = duet_json_raw_dup_string (&prev_batch_raw);
+  if (limited.length == 4 && memcmp (limited.data, "true", 4) == 0 &&
+      !start_limited_timeline (db, room_id, prev_batch, error))
+    return FALSE;
+
+  if (duet_json_raw_type (&events) == '[' &&
+      duet_json_raw_iter_init (&iter, events.data, events.length, depth + 1, FALSE))
+    {
+      RawEvent event;
+      gboolean valid;
+
+      while (next_event (&iter, &event, &valid))
+        {
+          gboolean ok = TRUE;
+
+          if (!valid)
+            continue;
+          if (!event.has_event_id || valid_id (event.event_id))
+            ok = (!event.has_state_key ||
+                  insert_state (db, room_id, event.type, event.state_key,
+                                event.text.data, event.text.length, error)) &&
+                 insert_timeline (db, room_id, event.event_id, event.text.data, event.text.length,
+                                  prev_batch, &chunk_start, error);
+          raw_event_clear (&event);
+          if (!ok)
+            return FALSE;
+        }
+    }
+
+  return trim_timeline (db, room_id, error);
+}
+
+/* Account data events {type, content}: the content replaces the stored one.
+ * @room_id NULL means the account's global account data. */
+static gboolean
+put_account_data_raw (DuetStoreDb        *db,
+                      const char         *room_id,
+                      const DuetJsonRaw  *events,
+                      guint               depth,
+                      GError            **error)
+{
+  DuetJsonRawIter iter;
+  DuetJsonRaw value;
+
+  if (events == NULL || duet_json_raw_type (events) != '[' ||
+      !duet_json_raw_iter_init (&iter, events->data, events->length, depth, FALSE))
+    return TRUE;
+  while (duet_json_raw_iter_next (&iter, NULL, &value))
+    {
+      DuetJsonRawIter members;
+      DuetJsonRaw name, member, type_raw = { 0 }, content = { 0 };
+      g_autofree char *type = NULL;
+      g_autofree char *escaped = NULL;
+      gboolean controls = FALSE;
+      sqlite3_stmt *stmt;
+
+      if (!duet_json_raw_iter_init (&members, value.data, value.length, depth + 1, FALSE))
+        continue;
+      while (duet_json_raw_iter_next (&members, &name, &member))
+        {
+          if (duet_json_raw_name_is (&name, "type"))
+            type_raw = member;
+          else if (duet_json_raw_name_is (&name, "content"))
+            content = member;
+        }
+      type = duet_json_raw_dup_string (&type_raw);
+      if (duet_json_raw_iter_failed (&members) || !valid_id (type) || duet_json_raw_type (&content) != '{' ||
+          !duet_json_raw_validate (content.data, content.length, depth + 2, &controls))
+        continue;
+      if (controls)
+        {
+          escaped = duet_json_raw_escape_controls (&content);
+          content.data = escaped;
+          content.length = strlen (escaped);
+        }
+      /* Skipping it would let the token move past data we do not have. */
+      if (content.length > DUET_STORE_MAX_ACCOUNT_DATA_SIZE)
+        {
+          g_set_error (error, DUET_STORE_ERROR, DUET_STORE_ERROR_INVALID_DATA,
+                       "The account data “%s” is too large to cache", type);
+          return FALSE;
+        }
+      if (room_id == NULL)
+        stmt = duet_store_db_prepare (db,
+          "INSERT OR REPLACE INTO account_data (type, content) VALUES (?2, ?3)", error);
+      else
+        stmt = duet_store_db_prepare (db,
+          "INSERT OR REPLACE INTO room_account_data (room_id, type, content) VALUES (?1, ?2, ?3)",
+          error);
+      if (stmt == NULL)
+        return FALSE;
+      if (room_id != NULL)
+        sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, content.data, (int) content.length, SQLITE_STATIC);
+      if (!step_write (db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  DuetJsonRaw state;
+  DuetJsonRaw timeline;
+  DuetJsonRaw account_data;
+  DuetJsonRaw summary;
+  DuetJsonRaw unread;
+  DuetJsonRaw invite_state;
+} RawRoom;
+
+/* The "events" of the member @object of a room, or NULL. */
+static const DuetJsonRaw *
+events_of (const DuetJsonRaw *object,
+           DuetJsonRaw       *events)
+{
+  if (duet_json_raw_type (object) != '{' || !find_member (object, ROOM_DEPTH + 1, "events", events))
+    return NULL;
+  return events;
+}
+
+static gboolean
+save_room_raw (DuetStoreDb        *db,
+               const char         *room_id,
+               const char         *membership,
+               const DuetJsonRaw  *text,
+               GError            **error)
+{
+  DuetJsonRawIter iter;
+  DuetJsonRaw name, member, events;
+  RawRoom room = { { 0 } };
+
+  if (!valid_id (room_id) || !duet_json_raw_iter_init (&iter, text->data, text->length, ROOM_DEPTH, FALSE))
+    return TRUE;
+  if (iter.close != '}')
+    return TRUE;
+  while (duet_json_raw_iter_next (&iter, &name, &member))
+    {
+      if (duet_json_raw_name_is (&name, "state"))
+        room.state = member;
+      else if (duet_json_raw_name_is (&name, "timeline"))
+        room.timeline = member;
+      else if (duet_json_raw_name_is (&name, "account_data"))
+        room.account_data = member;
+      else if (duet_json_raw_name_is (&name, "summary"))
+        room.summary = member;
+      else if (duet_json_raw_name_is (&name, "unread_notifications"))
+        room.unread = member;
+      else if (duet_json_raw_name_is (&name, "invite_state"))
+        room.invite_state = member;
+    }
+  if (duet_json_raw_iter_failed (&iter))
+    return TRUE;
+
+  if (!begin_room (db, room_id, membership, error))
+    return FALSE;
+
+  if (g_str_equal (membership, "invite"))
+    return put_state_events_raw (db, room_id, events_of (&room.invite_state, &events), ROOM_DEPTH + 2, error);
+
+  /* state.events is the state before the timeline, so it goes first. */
+  if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, error) ||
+      (duet_json_raw_type (&room.timeline) == '{' &&
+       !put_timeline_raw (db, room_id, &room.timeline, ROOM_DEPTH + 1, error)) ||
+      !put_account_data_raw (db, room_id, events_of (&room.account_data, &events), ROOM_DEPTH + 2, error))
+    return FALSE;
+
+  if (duet_json_raw_type (&room.summary) == '{')
+    {
+      g_autoptr(JsonNode) summary = duet_json_raw_parse (room.summary.data, room.summary.length, ROOM_DEPTH + 1, NULL);
+
+      if (summary != NULL && JSON_NODE_HOLDS_OBJECT (summary) &&
+          !merge_summary (db, room_id, json_node_get_object (summary), error))
+        return FALSE;
+    }
+
+  if (duet_json_raw_type (&room.unread) == '{' && room.unread.length <= DUET_STORE_MAX_EVENT_SIZE)
+    {
+      gboolean controls = FALSE;
+      g_autofree char *escaped = NULL;
+      const char *unread = room.unread.data;
+      gsize length = room.unread.length;
+
+      if (!duet_json_raw_validate (room.unread.data, room.unread.length, ROOM_DEPTH + 1, &controls))
+        return TRUE;
+      if (controls)
+        {
+          unread = escaped = duet_json_raw_escape_controls (&room.unread);
+          length = strlen (escaped);
+        }
+      return put_room_json_len (db, "UPDATE rooms SET unread_notifications = ?2 WHERE room_id = ?1",
+                                room_id, unread, length, error);
+    }
+  return TRUE;
+}
+
 /* --- Streamed responses --------------------------------------------------- */
 
 typedef enum {
@@ -627,37 +1090,23 @@ duet_store_sync_writer_abort (DuetStoreSyncWriter *writer)
   writer_end (writer, ITEM_ABORT, NULL);
 }
 
-/* The worker's own tree of one item (the caller's bytes are immutable). */
-static JsonObject *
-parse_item (WriterItem  *item,
-            GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (item->json, NULL),
-                                   g_bytes_get_size (item->json), error))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  return json_object_ref (json_node_get_object (root));
-}
-
 static gboolean
 save_item (DuetStoreDb  *db,
            WriterItem   *item,
            GError      **error)
 {
-  g_autoptr(GError) parse_error = NULL;
-  g_autoptr(JsonObject) object = parse_item (item, &parse_error);
+  DuetJsonRaw text = { g_bytes_get_data (item->json, NULL), g_bytes_get_size (item->json), FALSE };
 
   /* The model skips what it cannot read; so does the cache. */
-  if (object == NULL)
-    return TRUE;
   if (item->kind == ITEM_ACCOUNT_DATA)
-    return put_account_data (db, NULL, member_array (object, "events"), error);
-  return save_room (db, item->room_id, item->membership, object, error);
+    {
+      DuetJsonRaw events;
+
+      if (!find_member (&text, ACCOUNT_DATA_DEPTH, "events", &events))
+        return TRUE;
+      return put_account_data_raw (db, NULL, &events, ACCOUNT_DATA_DEPTH + 1, error);
+    }
+  return save_room_raw (db, item->room_id, item->membership, &text, error);
 }
 
 gboolean

@@ -14,10 +14,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
-#include "duet-api-error.h"
+#include "duet-json-raw.h"
+#include "duet-json-scan-private.h"
 #include "duet-json-stream.h"
 
 typedef enum {
@@ -69,12 +69,6 @@ struct _DuetJsonStream
 };
 
 static gboolean
-is_space (char c)
-{
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-static gboolean
 fail (DuetJsonStream  *self,
       GError         **error,
       gint             code,
@@ -93,7 +87,7 @@ fail (DuetJsonStream  *self,
   if (self->error == NULL)
     {
       va_start (args, format);
-      self->error = g_error_new_valist (DUET_API_ERROR, code, format, args);
+      self->error = g_error_new_valist (DUET_JSON_ERROR, code, format, args);
       va_end (args);
     }
   self->state = ST_FAILED;
@@ -143,94 +137,6 @@ duet_json_stream_get_size (DuetJsonStream *self)
   return self->size;
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static gboolean
-read_hex4 (const char *p,
-           const char *end,
-           gunichar   *out)
-{
-  gunichar value = 0;
-
-  if (end - p < 4)
-    return FALSE;
-  for (int i = 0; i < 4; i++)
-    {
-      int h = hex_value (p[i]);
-
-      if (h < 0)
-        return FALSE;
-      value = value * 16 + (gunichar) h;
-    }
-  *out = value;
-  return TRUE;
-}
-
-/* A member name's escapes resolved; NULL when one is invalid, a lone
- * surrogate or U+0000 (a name that C strings would cut). */
-static char *
-unescape_key (const char *raw,
-              gsize       length)
-{
-  g_autoptr(GString) out = g_string_sized_new (length);
-  const char *p = raw, *end = raw + length;
-
-  while (p < end)
-    {
-      gunichar ch;
-
-      if (*p != '\\')
-        {
-          g_string_append_c (out, *p++);
-          continue;
-        }
-      if (++p >= end)
-        return NULL;
-      switch (*p++)
-        {
-        case '"': g_string_append_c (out, '"'); break;
-        case '\\': g_string_append_c (out, '\\'); break;
-        case '/': g_string_append_c (out, '/'); break;
-        case 'b': g_string_append_c (out, '\b'); break;
-        case 'f': g_string_append_c (out, '\f'); break;
-        case 'n': g_string_append_c (out, '\n'); break;
-        case 'r': g_string_append_c (out, '\r'); break;
-        case 't': g_string_append_c (out, '\t'); break;
-        case 'u':
-          if (!read_hex4 (p, end, &ch))
-            return NULL;
-          p += 4;
-          if (ch >= 0xd800 && ch <= 0xdbff)
-            {
-              gunichar low;
-
-              if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !read_hex4 (p + 2, end, &low) ||
-                  low < 0xdc00 || low > 0xdfff)
-                return NULL;
-              p += 6;
-              ch = 0x10000 + ((ch - 0xd800) << 10) + (low - 0xdc00);
-            }
-          else if ((ch >= 0xdc00 && ch <= 0xdfff) || ch == 0)
-            return NULL;
-          g_string_append_unichar (out, ch);
-          break;
-        default:
-          return NULL;
-        }
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 static gboolean
 end_key (DuetJsonStream  *self,
          GError         **error)
@@ -238,7 +144,7 @@ end_key (DuetJsonStream  *self,
   char *name;
 
   if (self->key_escaped)
-    name = unescape_key (self->key->str, self->key->len);
+    name = duet_json_raw_unescape (self->key->str, self->key->len);
   else
     name = g_strndup (self->key->str, self->key->len);
 
@@ -246,7 +152,7 @@ end_key (DuetJsonStream  *self,
   if (name == NULL || !g_utf8_validate (name, -1, NULL))
     {
       g_free (name);
-      return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+      return fail (self, error, DUET_JSON_ERROR_INVALID,
                    "The body is not valid JSON text: a member name is not valid UTF-8 or holds a bad escape");
     }
   g_free (self->name);
@@ -271,20 +177,20 @@ emit_part (DuetJsonStream  *self,
   GError *local_error = NULL;
 
   if (self->part_misplaced)
-    return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+    return fail (self, error, DUET_JSON_ERROR_INVALID,
                  "The member “%.64s” of the body is not an object", self->name);
   if (length > self->max_part_size)
-    return fail (self, error, DUET_API_ERROR_TOO_LARGE,
+    return fail (self, error, DUET_JSON_ERROR_TOO_LARGE,
                  "The member “%.64s” of the body is over the limit of %" G_GSIZE_FORMAT " bytes",
                  self->name, self->max_part_size);
-  if (!g_utf8_validate_len (data, length, NULL))
-    return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+  if (!duet_json_utf8_validate (data, length))
+    return fail (self, error, DUET_JSON_ERROR_INVALID,
                  "The member “%.64s” of the body is not valid UTF-8", self->name);
 
   if (!self->func (&part, self->user_data, &local_error))
     {
       if (local_error == NULL)
-        local_error = g_error_new_literal (DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+        local_error = g_error_new_literal (DUET_JSON_ERROR, DUET_JSON_ERROR_INVALID,
                                            "The body was refused");
       g_clear_error (&self->error);
       self->error = local_error;
@@ -318,7 +224,7 @@ scan_part (DuetJsonStream  *self,
               return TRUE;
             }
           if (!g_ascii_isalnum (c) && c != '-' && c != '+' && c != '.')
-            return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+            return fail (self, error, DUET_JSON_ERROR_INVALID,
                          "The body is not valid JSON text: an unexpected “%c” in the value of “%.64s”",
                          g_ascii_isprint (c) ? c : '?', self->name);
         }
@@ -339,8 +245,7 @@ scan_part (DuetJsonStream  *self,
               continue;
             }
           /* The hot path: runs of ordinary string bytes. */
-          while (p < length && data[p] != '"' && data[p] != '\\')
-            p++;
+          p = duet_json_find_quote (data + p, data + length) - data;
           if (p == length)
             break;
           if (data[p] == '\\')
@@ -367,13 +272,13 @@ scan_part (DuetJsonStream  *self,
         case '{':
         case '[':
           if (base_depth + ++self->part_depth > DUET_JSON_MAX_DEPTH)
-            return fail (self, error, DUET_API_ERROR_TOO_DEEP,
+            return fail (self, error, DUET_JSON_ERROR_TOO_DEEP,
                          "The JSON body is nested deeper than %u levels", DUET_JSON_MAX_DEPTH);
           break;
         case '}':
         case ']':
           if (self->part_depth == 0)
-            return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+            return fail (self, error, DUET_JSON_ERROR_INVALID,
                          "The body is not valid JSON text: an unmatched “%c”", c);
           if (--self->part_depth == 0)
             {
@@ -383,7 +288,7 @@ scan_part (DuetJsonStream  *self,
           break;
         case '/':
         case '\'':
-          return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+          return fail (self, error, DUET_JSON_ERROR_INVALID,
                        "The body is not JSON: it holds a comment or a single-quoted string");
         default:
           break;
@@ -427,7 +332,7 @@ start_value (DuetJsonStream  *self,
   else if (g_ascii_isalnum (c) || c == '-')
     self->part_kind = PART_SCALAR;
   else
-    return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+    return fail (self, error, DUET_JSON_ERROR_INVALID,
                  "The body is not valid JSON text: no value after “%.64s”", self->name);
   self->state = ST_PART;
   return TRUE;
@@ -460,7 +365,7 @@ feed (DuetJsonStream  *self,
               if (self->part_kind == PART_STRING)
                 self->part_in_string = TRUE;
               else if (self->level + 1 + ++self->part_depth > DUET_JSON_MAX_DEPTH)
-                return fail (self, error, DUET_API_ERROR_TOO_DEEP,
+                return fail (self, error, DUET_JSON_ERROR_TOO_DEEP,
                              "The JSON body is nested deeper than %u levels", DUET_JSON_MAX_DEPTH);
               i++;
             }
@@ -482,7 +387,7 @@ feed (DuetJsonStream  *self,
           if (self->state == ST_FAILED)
             return FALSE;
           if (self->part_buf->len + (i - start) > self->max_part_size)
-            return fail (self, error, DUET_API_ERROR_TOO_LARGE,
+            return fail (self, error, DUET_JSON_ERROR_TOO_LARGE,
                          "The member “%.64s” of the body is over the limit of %" G_GSIZE_FORMAT " bytes",
                          self->name, self->max_part_size);
           /* Never empty: start_value left i on the part's first byte. */
@@ -503,11 +408,11 @@ feed (DuetJsonStream  *self,
               else if (data[i] == '"')
                 break;
               else if ((guchar) data[i] < 0x20)
-                return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+                return fail (self, error, DUET_JSON_ERROR_INVALID,
                              "The body is not valid JSON text: a control character in a member name");
             }
           if (self->key->len + (i - start) > DUET_JSON_STREAM_MAX_KEY)
-            return fail (self, error, DUET_API_ERROR_TOO_LARGE,
+            return fail (self, error, DUET_JSON_ERROR_TOO_LARGE,
                          "The body has a member name of over %u bytes", DUET_JSON_STREAM_MAX_KEY);
           g_string_append_len (self->key, data + start, i - start);
           if (i == length)
@@ -530,7 +435,7 @@ feed (DuetJsonStream  *self,
         {
         case ST_START:
           if (c != '{')
-            return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE, "The body is JSON but not an object");
+            return fail (self, error, DUET_JSON_ERROR_INVALID, "The body is JSON but not an object");
           self->level = 0;
               self->state = ST_KEY_OR_END;
           i++;
@@ -544,7 +449,7 @@ feed (DuetJsonStream  *self,
               goto close_object;
             }
           if (c != '"')
-            return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+            return fail (self, error, DUET_JSON_ERROR_INVALID,
                          "The body is not valid JSON text: a member name was expected");
           g_string_truncate (self->key, 0);
           self->key_escape = self->key_escaped = FALSE;
@@ -554,7 +459,7 @@ feed (DuetJsonStream  *self,
 
         case ST_COLON:
           if (c != ':')
-            return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+            return fail (self, error, DUET_JSON_ERROR_INVALID,
                          "The body is not valid JSON text: “:” was expected");
           self->state = ST_VALUE;
           i++;
@@ -577,7 +482,7 @@ feed (DuetJsonStream  *self,
               break;
             }
           if (c != '}')
-            return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+            return fail (self, error, DUET_JSON_ERROR_INVALID,
                          "The body is not valid JSON text: “,” or “}” was expected");
         close_object:
           i++;
@@ -591,7 +496,7 @@ feed (DuetJsonStream  *self,
           break;
 
         case ST_DONE:
-          return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+          return fail (self, error, DUET_JSON_ERROR_INVALID,
                        "The body is not valid JSON text: it goes on after its end");
 
         case ST_IN_KEY:
@@ -619,7 +524,7 @@ duet_json_stream_feed (DuetJsonStream  *self,
       return FALSE;
     }
   if (length > self->max_size - self->size)
-    return fail (self, error, DUET_API_ERROR_TOO_LARGE,
+    return fail (self, error, DUET_JSON_ERROR_TOO_LARGE,
                  "The reply is over the limit of %" G_GSIZE_FORMAT " bytes", self->max_size);
   self->size += length;
   return feed (self, data, length, error);
@@ -639,334 +544,26 @@ duet_json_stream_finish (DuetJsonStream  *self,
   /* A scalar at the very end has no delimiter after it: the root object
    * always closes after it, so this is a truncated body either way. */
   if (self->state == ST_START)
-    return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE, "The body is empty");
+    return fail (self, error, DUET_JSON_ERROR_INVALID, "The body is empty");
   if (self->state != ST_DONE)
-    return fail (self, error, DUET_API_ERROR_INVALID_RESPONSE,
+    return fail (self, error, DUET_JSON_ERROR_INVALID,
                  "The body is not valid JSON text: it ends too early");
   return TRUE;
-}
-
-/* --- Parsing a part --------------------------------------------------------
- *
- * json-glib's parser reads through GScanner, which costs about 190
- * instructions per byte of a /sync reply.  A part has passed the stream's
- * checks (UTF-8, depth, no comments), so this small recursive-descent
- * reader builds the same json-glib tree directly, several times faster.
- * Semantics follow json-glib's: the last of two equal member names wins,
- * integers are gint64 (beyond it, a double), other numbers doubles, and a
- * string is cut at an escaped U+0000 as json-glib's C strings are.
- */
-
-typedef struct {
-  const char *p;
-  const char *end;
-  guint       depth;
-  GString    *scratch;
-} Reader;
-
-static void
-skip_space (Reader *r)
-{
-  while (r->p < r->end && is_space (*r->p))
-    r->p++;
-}
-
-static JsonNode *read_value (Reader *r);
-
-/* A string at r->p (its opening quote); NULL when malformed.  The result
- * lives in r->scratch until the next call. */
-static const char *
-read_string (Reader *r)
-{
-  const char *start;
-
-  if (r->p >= r->end || *r->p != '"')
-    return NULL;
-  start = ++r->p;
-  /* The common case: no escapes at all. */
-  while (r->p < r->end && *r->p != '"' && *r->p != '\\')
-    r->p++;
-  if (r->p >= r->end)
-    return NULL;
-  g_string_truncate (r->scratch, 0);
-  g_string_append_len (r->scratch, start, r->p - start);
-
-  while (*r->p != '"')
-    {
-      gunichar ch;
-
-      if (*r->p != '\\')
-        {
-          start = r->p;
-          while (r->p < r->end && *r->p != '"' && *r->p != '\\')
-            r->p++;
-          if (r->p >= r->end)
-            return NULL;
-          g_string_append_len (r->scratch, start, r->p - start);
-          continue;
-        }
-      if (++r->p >= r->end)
-        return NULL;
-      switch (*r->p++)
-        {
-        case '"': g_string_append_c (r->scratch, '"'); break;
-        case '\\': g_string_append_c (r->scratch, '\\'); break;
-        case '/': g_string_append_c (r->scratch, '/'); break;
-        case 'b': g_string_append_c (r->scratch, '\b'); break;
-        case 'f': g_string_append_c (r->scratch, '\f'); break;
-        case 'n': g_string_append_c (r->scratch, '\n'); break;
-        case 'r': g_string_append_c (r->scratch, '\r'); break;
-        case 't': g_string_append_c (r->scratch, '\t'); break;
-        case 'u':
-          if (!read_hex4 (r->p, r->end, &ch))
-            return NULL;
-          r->p += 4;
-          if (ch >= 0xd800 && ch <= 0xdbff)
-            {
-              gunichar low;
-
-              /* A lone surrogate is refused, as duet_json_parse() does for
-               * every other reply: one rule for what is JSON. */
-              if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
-                  !read_hex4 (r->p + 2, r->end, &low) || low < 0xdc00 || low > 0xdfff)
-                return NULL;
-              r->p += 6;
-              ch = 0x10000 + ((ch - 0xd800) << 10) + (low - 0xdc00);
-            }
-          else if (ch >= 0xdc00 && ch <= 0xdfff)
-            return NULL;
-          if (ch == 0)
-            g_string_append_c (r->scratch, '\0');
-          else
-            g_string_append_unichar (r->scratch, ch);
-          break;
-        default:
-          return NULL;
-        }
-      if (r->p >= r->end)
-        return NULL;
-    }
-  r->p++;
-  return r->scratch->str;
-}
-
-static JsonNode *
-read_number (Reader *r)
-{
-  const char *start = r->p;
-  gboolean is_float = FALSE;
-  char buffer[64];
-  char *endptr;
-  gsize length;
-  JsonNode *node;
-
-  if (r->p < r->end && *r->p == '-')
-    r->p++;
-  if (r->p >= r->end || !g_ascii_isdigit (*r->p))
-    return NULL;
-  /* JSON has no leading zeros. */
-  if (*r->p == '0' && r->p + 1 < r->end && g_ascii_isdigit (r->p[1]))
-    return NULL;
-  while (r->p < r->end && g_ascii_isdigit (*r->p))
-    r->p++;
-  if (r->p < r->end && *r->p == '.')
-    {
-      is_float = TRUE;
-      r->p++;
-      if (r->p >= r->end || !g_ascii_isdigit (*r->p))
-        return NULL;
-      while (r->p < r->end && g_ascii_isdigit (*r->p))
-        r->p++;
-    }
-  if (r->p < r->end && (*r->p == 'e' || *r->p == 'E'))
-    {
-      is_float = TRUE;
-      r->p++;
-      if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
-        r->p++;
-      if (r->p >= r->end || !g_ascii_isdigit (*r->p))
-        return NULL;
-      while (r->p < r->end && g_ascii_isdigit (*r->p))
-        r->p++;
-    }
-
-  length = r->p - start;
-  if (length >= sizeof buffer)
-    is_float = TRUE;
-  length = MIN (length, sizeof buffer - 1);
-  memcpy (buffer, start, length);
-  buffer[length] = '\0';
-
-  node = json_node_alloc ();
-  if (!is_float)
-    {
-      gint64 value;
-
-      errno = 0;
-      value = g_ascii_strtoll (buffer, &endptr, 10);
-      if (errno == 0)
-        return json_node_init_int (node, value);
-    }
-  return json_node_init_double (node, g_ascii_strtod (buffer, &endptr));
-}
-
-static gboolean
-read_literal (Reader     *r,
-              const char *word)
-{
-  gsize length = strlen (word);
-
-  if ((gsize) (r->end - r->p) < length || memcmp (r->p, word, length) != 0)
-    return FALSE;
-  r->p += length;
-  return TRUE;
-}
-
-static JsonNode *
-read_object (Reader *r)
-{
-  JsonObject *object = json_object_new ();
-  JsonNode *node = json_node_init_object (json_node_alloc (), object);
-
-  json_object_unref (object);
-  r->p++;
-  skip_space (r);
-  if (r->p < r->end && *r->p == '}')
-    {
-      r->p++;
-      return node;
-    }
-  for (;;)
-    {
-      g_autofree char *name = NULL;
-      const char *raw;
-      JsonNode *value;
-
-      skip_space (r);
-      raw = read_string (r);
-      if (raw == NULL)
-        break;
-      name = g_strdup (raw);
-      skip_space (r);
-      if (r->p >= r->end || *r->p != ':')
-        break;
-      r->p++;
-      value = read_value (r);
-      if (value == NULL)
-        break;
-      json_object_set_member (object, name, value);
-      skip_space (r);
-      if (r->p < r->end && *r->p == ',')
-        {
-          r->p++;
-          continue;
-        }
-      if (r->p < r->end && *r->p == '}')
-        {
-          r->p++;
-          return node;
-        }
-      break;
-    }
-  json_node_unref (node);
-  return NULL;
-}
-
-static JsonNode *
-read_array (Reader *r)
-{
-  JsonArray *array = json_array_new ();
-  JsonNode *node = json_node_init_array (json_node_alloc (), array);
-
-  json_array_unref (array);
-  r->p++;
-  skip_space (r);
-  if (r->p < r->end && *r->p == ']')
-    {
-      r->p++;
-      return node;
-    }
-  for (;;)
-    {
-      JsonNode *value = read_value (r);
-
-      if (value == NULL)
-        break;
-      json_array_add_element (array, value);
-      skip_space (r);
-      if (r->p < r->end && *r->p == ',')
-        {
-          r->p++;
-          continue;
-        }
-      if (r->p < r->end && *r->p == ']')
-        {
-          r->p++;
-          return node;
-        }
-      break;
-    }
-  json_node_unref (node);
-  return NULL;
-}
-
-static JsonNode *
-read_value (Reader *r)
-{
-  JsonNode *node = NULL;
-  const char *text;
-
-  skip_space (r);
-  if (r->p >= r->end)
-    return NULL;
-
-  switch (*r->p)
-    {
-    case '{':
-    case '[':
-      /* Bounded here too: this reader may be given any bytes. */
-      if (++r->depth > DUET_JSON_MAX_DEPTH)
-        return NULL;
-      node = *r->p == '{' ? read_object (r) : read_array (r);
-      r->depth--;
-      return node;
-    case '"':
-      text = read_string (r);
-      return text != NULL ? json_node_init_string (json_node_alloc (), text) : NULL;
-    case 't':
-      return read_literal (r, "true") ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
-    case 'f':
-      return read_literal (r, "false") ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
-    case 'n':
-      return read_literal (r, "null") ? json_node_init_null (json_node_alloc ()) : NULL;
-    default:
-      return read_number (r);
-    }
 }
 
 JsonNode *
 duet_json_part_parse (const DuetJsonPart  *part,
                       GError             **error)
 {
-  g_autoptr(GString) scratch = g_string_sized_new (256);
-  Reader r = { part->data, part->data + part->length, part->depth, scratch };
   JsonNode *root;
+  gsize offset = 0;
 
   g_return_val_if_fail (part != NULL, NULL);
 
-  root = read_value (&r);
-  if (root != NULL)
-    {
-      skip_space (&r);
-      if (r.p != r.end)
-        g_clear_pointer (&root, json_node_unref);
-    }
+  root = duet_json_raw_parse (part->data, part->length, part->depth, &offset);
   if (root == NULL)
-    {
-      g_set_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
-                   "The member “%.64s” of the body is not JSON (at byte %" G_GSIZE_FORMAT ")",
-                   part->name, (gsize) (r.p - part->data));
-      return NULL;
-    }
+    g_set_error (error, DUET_JSON_ERROR, DUET_JSON_ERROR_INVALID,
+                 "The member “%.64s” of the body is not JSON (at byte %" G_GSIZE_FORMAT ")",
+                 part->name, offset);
   return root;
 }

@@ -15,11 +15,14 @@
  * a size cap, nesting (counted from the document's root) is at most
  * DUET_JSON_MAX_DEPTH, member names are short, the text is UTF-8, and
  * neither comments nor single quotes pass.  The structure around the parts
- * must be objects; anything else is refused with DUET_API_ERROR_INVALID_RESPONSE.
+ * must be objects; anything else is refused with DUET_JSON_ERROR_INVALID
+ * (src/api turns these errors into DUET_API_ERROR ones).
  */
 #pragma once
 
-#include "duet-json.h"
+#include <json-glib/json-glib.h>
+
+#include "duet-json-error.h"
 
 G_BEGIN_DECLS
 

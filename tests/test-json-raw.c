@@ -1,0 +1,296 @@
+/* test-json-raw.c: libduet-json's in-place reader
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-json-raw.h"
+
+static gboolean
+validate (const char *text,
+          gboolean   *controls)
+{
+  return duet_json_raw_validate (text, strlen (text), 0, controls);
+}
+
+static void
+test_validate (void)
+{
+  const char *valid[] = {
+    "{}", "[]", " {\"a\" : [1, -0.5e+3, 1E400, 99999999999999999999, true, false, null, \"x\"]} ",
+    "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"", "0", "-0", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+    "{\"a\": {\"b\": {\"c\": []}}}", "\"\\u0000\"",
+  };
+  const char *invalid[] = {
+    "", "{", "}", "[1,]", "{\"a\":}", "{\"a\" 1}", "{a: 1}", "{'a': 1}", "01", "1.", ".5", "1e", "+1",
+    "tru", "nul", "\"\\x\"", "\"\\333\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\xc0\xaf\"",
+    "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "[1] [2]", "{\"a\": 1} x", "/* c */ {}",
+    "\"open", "[\"a\" \"b\"]",
+  };
+  gboolean controls = TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_autofree char *shown = g_strescape (valid[i], NULL);
+
+      g_test_message ("valid: %s", shown);
+      g_assert_true (validate (valid[i], &controls));
+      g_assert_false (controls);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *shown = g_strescape (invalid[i], NULL);
+
+      g_test_message ("invalid: %s", shown);
+      g_assert_false (validate (invalid[i], NULL));
+    }
+
+  /* Raw control characters: flagged, and written as escapes on request. */
+  {
+    const char *text = "{\"a\tb\": \"c\nd\x01\", \"e\": 1}";
+    DuetJsonRaw raw = { text, strlen (text), TRUE };
+    g_autofree char *escaped = NULL;
+
+    g_assert_true (validate (text, &controls));
+    g_assert_true (controls);
+    escaped = duet_json_raw_escape_controls (&raw);
+    g_assert_cmpstr (escaped, ==, "{\"a\\u0009b\": \"c\\u000ad\\u0001\", \"e\": 1}");
+    g_assert_true (validate (escaped, &controls));
+    g_assert_false (controls);
+  }
+}
+
+static void
+test_depth (void)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+
+  for (guint i = 0; i < DUET_JSON_MAX_DEPTH; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < DUET_JSON_MAX_DEPTH; i++)
+    g_string_append_c (deep, ']');
+  /* As deep as allowed from the root, and one level too deep. */
+  g_assert_true (duet_json_raw_validate (deep->str, deep->len, 0, NULL));
+  g_assert_false (duet_json_raw_validate (deep->str, deep->len, 1, NULL));
+
+  for (guint strict = 0; strict < 2; strict++)
+    {
+      DuetJsonRawIter iter;
+      DuetJsonRaw value;
+
+      g_assert_true (duet_json_raw_iter_init (&iter, deep->str, deep->len, 0, strict));
+      g_assert_true (duet_json_raw_iter_next (&iter, NULL, &value));
+      g_assert_cmpuint (value.length, ==, deep->len - 2);
+      g_assert_true (duet_json_raw_iter_init (&iter, deep->str, deep->len, 1, strict));
+      g_assert_false (duet_json_raw_iter_next (&iter, NULL, &value));
+      g_assert_true (duet_json_raw_iter_failed (&iter));
+    }
+}
+
+static void
+test_iterate (void)
+{
+  const char *text = " {\"type\": \"m.room.message\", \"t\\u0079pe\": \"last\", \"content\": {\"body\": \"}\\\"]\"},"
+                     " \"n\": -1.5e3, \"list\": [1, \"two\", {\"3\": [3]}], \"empty\": {}} ";
+
+  for (guint strict = 0; strict < 2; strict++)
+    {
+      DuetJsonRawIter iter;
+      DuetJsonRaw name, value;
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *type = NULL;
+
+      g_assert_true (duet_json_raw_iter_init (&iter, text, strlen (text), 0, strict));
+      while (duet_json_raw_iter_next (&iter, &name, &value))
+        {
+          g_ptr_array_add (names, duet_json_raw_dup_string (&name));
+          g_ptr_array_add (values, g_strndup (value.data, value.length));
+          if (duet_json_raw_name_is (&name, "type"))
+            {
+              g_free (type);
+              type = duet_json_raw_dup_string (&value);
+            }
+        }
+      g_assert_false (duet_json_raw_iter_failed (&iter));
+      g_assert_cmpuint (names->len, ==, 6);
+      g_assert_cmpstr (names->pdata[1], ==, "type");
+      g_assert_cmpstr (type, ==, "last");
+      g_assert_cmpstr (values->pdata[2], ==, "{\"body\": \"}\\\"]\"}");
+      g_assert_cmpstr (values->pdata[3], ==, "-1.5e3");
+      g_assert_cmpstr (values->pdata[4], ==, "[1, \"two\", {\"3\": [3]}]");
+      g_assert_cmpstr (values->pdata[5], ==, "{}");
+    }
+
+  /* The strict iterator stops at what is not JSON; the fast one only
+   * where the outline breaks. */
+  {
+    const char *bad = "[{\"a\": 01}, 2]";
+    DuetJsonRawIter iter;
+    DuetJsonRaw value;
+    guint count = 0;
+
+    g_assert_true (duet_json_raw_iter_init (&iter, bad, strlen (bad), 0, TRUE));
+    g_assert_false (duet_json_raw_iter_next (&iter, NULL, &value));
+    g_assert_true (duet_json_raw_iter_failed (&iter));
+
+    g_assert_true (duet_json_raw_iter_init (&iter, bad, strlen (bad), 0, FALSE));
+    while (duet_json_raw_iter_next (&iter, NULL, &value))
+      count++;
+    g_assert_false (duet_json_raw_iter_failed (&iter));
+    g_assert_cmpuint (count, ==, 2);
+  }
+
+  /* Not a container, or garbage after it. */
+  {
+    DuetJsonRawIter iter;
+    DuetJsonRaw value;
+
+    g_assert_false (duet_json_raw_iter_init (&iter, "\"s\"", 3, 0, FALSE));
+    g_assert_true (duet_json_raw_iter_init (&iter, "[1] x", 5, 0, FALSE));
+    g_assert_true (duet_json_raw_iter_next (&iter, NULL, &value));
+    g_assert_false (duet_json_raw_iter_next (&iter, NULL, &value));
+    g_assert_true (duet_json_raw_iter_failed (&iter));
+  }
+}
+
+/* enter/leave: each element read in place, the bad ones skipped whole. */
+static void
+test_enter (void)
+{
+  const char *text = "[{\"a\": 1, \"b\": [2]}, {\"a\": 01}, 5, {\"a\": \"\\ud800\"}, [], {\"z\": {}} ]";
+  const char *expected[] = { "{\"a\": 1, \"b\": [2]}", "{\"a\": 01}", "5", "{\"a\": \"\\ud800\"}", "[]",
+                             "{\"z\": {}}" };
+  const gboolean whole[] = { TRUE, FALSE, FALSE, FALSE, TRUE, TRUE };
+  DuetJsonRawIter iter, child;
+  guint count = 0;
+
+  g_assert_true (duet_json_raw_iter_init (&iter, text, strlen (text), 0, FALSE));
+  while (duet_json_raw_iter_enter (&iter, NULL, &child, TRUE))
+    {
+      DuetJsonRaw name, value;
+
+      g_assert_cmpuint (count, <, G_N_ELEMENTS (expected));
+      while (duet_json_raw_iter_next (&child, &name, &value))
+        ;
+      g_assert_cmpint (duet_json_raw_iter_leave (&iter, &child, &value), ==, whole[count]);
+      g_assert_cmpuint (value.length, ==, strlen (expected[count]));
+      g_assert_true (memcmp (value.data, expected[count], value.length) == 0);
+      count++;
+    }
+  g_assert_false (duet_json_raw_iter_failed (&iter));
+  g_assert_cmpuint (count, ==, G_N_ELEMENTS (expected));
+
+  /* A child left before its end: the parent still moves past it. */
+  {
+    const char *two = "{\"x\": {\"a\": 1, \"b\": 2}, \"y\": 3}";
+    DuetJsonRaw name, value;
+
+    g_assert_true (duet_json_raw_iter_init (&iter, two, strlen (two), 0, TRUE));
+    g_assert_true (duet_json_raw_iter_enter (&iter, &name, &child, TRUE));
+    g_assert_true (duet_json_raw_name_is (&name, "x"));
+    g_assert_true (duet_json_raw_iter_next (&child, &name, &value));
+    g_assert_false (duet_json_raw_iter_leave (&iter, &child, &value));
+    g_assert_cmpuint (value.length, ==, strlen ("{\"a\": 1, \"b\": 2}"));
+    g_assert_true (duet_json_raw_iter_next (&iter, &name, &value));
+    g_assert_true (duet_json_raw_name_is (&name, "y"));
+    g_assert_false (duet_json_raw_iter_next (&iter, &name, &value));
+    g_assert_false (duet_json_raw_iter_failed (&iter));
+  }
+
+  /* An element whose end cannot be found stops the parent. */
+  {
+    const char *cut = "[{\"a\": [1, 2}";
+    DuetJsonRaw value;
+
+    g_assert_true (duet_json_raw_iter_init (&iter, cut, strlen (cut), 0, FALSE));
+    g_assert_true (duet_json_raw_iter_enter (&iter, NULL, &child, TRUE));
+    while (duet_json_raw_iter_next (&child, NULL, &value))
+      ;
+    g_assert_false (duet_json_raw_iter_leave (&iter, &child, &value));
+    g_assert_true (duet_json_raw_iter_failed (&iter));
+  }
+}
+
+static void
+test_strings (void)
+{
+  DuetJsonRaw nul = { "\"a\\u0000b\"", 10, FALSE };
+  DuetJsonRaw lone = { "\"\\ud800\"", 8, FALSE };
+  DuetJsonRaw number = { "12", 2, FALSE };
+  DuetJsonRaw pair = { "\"\\ud83d\\ude00\\u00e9\\n\"", 22, FALSE };
+  g_autofree char *text = duet_json_raw_dup_string (&pair);
+
+  g_assert_null (duet_json_raw_dup_string (&nul));
+  g_assert_null (duet_json_raw_dup_string (&lone));
+  g_assert_null (duet_json_raw_dup_string (&number));
+  g_assert_cmpstr (text, ==, "\xf0\x9f\x98\x80\xc3\xa9\n");
+  g_assert_false (duet_json_raw_name_is (&nul, "a"));
+}
+
+/* The fast UTF-8 check agrees with GLib's on random and edge bytes. */
+static void
+test_utf8 (void)
+{
+  GRand *rand = g_rand_new_with_seed (8);
+  const char *cases[] = { "", "abc", "\xc3\xa9", "\xc3", "\xe2\x82\xac", "\xed\xa0\x80", "\xf4\x8f\xbf\xbf",
+                          "\xf4\x90\x80\x80", "\xc0\x80", "\xff", "abcdefgh\xc3\xa9" "abcdefgh" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (duet_json_utf8_validate (cases[i], strlen (cases[i])), ==,
+                     g_utf8_validate_len (cases[i], strlen (cases[i]), NULL));
+  g_assert_false (duet_json_utf8_validate ("ab\0cdefghijk", 12));
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      guchar buffer[24];
+      gsize length = g_rand_int_range (rand, 0, sizeof buffer);
+
+      for (gsize j = 0; j < length; j++)
+        {
+          /* Mostly ASCII, some lead and continuation bytes. */
+          guint32 r = g_rand_int (rand);
+
+          buffer[j] = (r & 3) ? 0x20 + (r >> 8) % 0x5f : 0x80 + (r >> 8) % 0x80;
+        }
+      g_assert_cmpint (duet_json_utf8_validate ((const char *) buffer, length), ==,
+                       g_utf8_validate_len ((const char *) buffer, length, NULL));
+    }
+  g_rand_free (rand);
+}
+
+/* duet_json_raw_parse() reads what json-glib reads, with json-glib's
+ * semantics for repeated names. */
+static void
+test_parse (void)
+{
+  const char *text = "{\"a\": 1, \"a\": [true, null, 2.5, \"\\u00e9\"], \"b\": {\"c\": 9223372036854775807}}";
+  g_autoptr(JsonNode) ours = duet_json_raw_parse (text, strlen (text), 0, NULL);
+  g_autoptr(JsonNode) theirs = json_from_string (text, NULL);
+  gsize offset = 0;
+  g_autoptr(JsonNode) broken = duet_json_raw_parse ("{\"a\": 1,}", 9, 0, &offset);
+
+  g_assert_nonnull (ours);
+  g_assert_true (json_node_equal (ours, theirs));
+  g_assert_null (broken);
+  g_assert_cmpuint (offset, ==, 8);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/json-raw/validate", test_validate);
+  g_test_add_func ("/json-raw/depth", test_depth);
+  g_test_add_func ("/json-raw/iterate", test_iterate);
+  g_test_add_func ("/json-raw/enter", test_enter);
+  g_test_add_func ("/json-raw/strings", test_strings);
+  g_test_add_func ("/json-raw/utf8", test_utf8);
+  g_test_add_func ("/json-raw/parse", test_parse);
+
+  return g_test_run ();
+}

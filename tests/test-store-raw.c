@@ -1,0 +1,279 @@
+/* test-store-raw.c: a streamed /sync is cached from its bytes as sent
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The store's writer takes each room's bytes and stores every event as its
+ * own slice of them.  These tests feed it unusual but valid JSON, and JSON
+ * that is not, and check both the bytes in the database and what the
+ * snapshot reads back.
+ */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "duet-store-test-utils.h"
+
+#define ROOM "!raw:example.org"
+
+typedef struct {
+  const char *account_data;   /* NULL: none */
+  const char *rooms[4][3];    /* membership, room id, bytes; ends with NULL */
+} StreamedSync;
+
+static gboolean
+save_streamed (DuetStore          *store,
+               const StreamedSync *sync,
+               const char         *next_batch,
+               GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
+
+  if (sync->account_data != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (sync->account_data, strlen (sync->account_data));
+
+      duet_store_sync_writer_add_account_data (writer, bytes);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sync->rooms) && sync->rooms[i][0] != NULL; i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (sync->rooms[i][2], strlen (sync->rooms[i][2]));
+
+      duet_store_sync_writer_add_room (writer, sync->rooms[i][0], sync->rooms[i][1], bytes);
+    }
+  duet_store_sync_writer_commit (writer, next_batch);
+  return duet_store_save_sync_finish (store, duet_test_wait (&result), error);
+}
+
+/* The text stored for @sql's one row (its one column), or NULL. */
+static char *
+stored_text (const char *dir,
+             const char *sql)
+{
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return text;
+}
+
+static JsonObject *
+find_event (JsonArray  *events,
+            const char *event_id)
+{
+  for (guint i = 0; events != NULL && i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (event, "event_id", NULL), event_id) == 0)
+        return event;
+    }
+  return NULL;
+}
+
+/* Escapes of every kind, a surrogate pair, numbers json-glib cannot write
+ * back (1e400, beyond int64, 1e22), nesting, a repeated member name and a
+ * name written with an escape. */
+#define UNUSUAL_MESSAGE \
+  "{\"type\": \"m.room.message\", \"event_id\": \"$unusual\", \"sender\": \"@bob:example.org\", " \
+  "\"origin_server_ts\": 5, \"content\": {\"msgtype\": \"m.text\", " \
+  "\"body\": \"tab\\there \\\"q\\\" \\\\ \\/ \\u00e9 \\ud83d\\ude00 \\b\\f\\r\\n\", " \
+  "\"huge\": 1e400, \"big\": 99999999999999999999, \"exp\": 1e22, \"neg\": -0.5E-3, " \
+  "\"nested\": [[[[{\"a\": [true, false, null, {}, []]}]]]]}}"
+
+#define UNUSUAL_MEMBER \
+  "{\"type\": \"m.room.name\", \"type\": \"m.room.member\", \"st\\u0061te_key\": \"@b\\u00f6b:example.org\", " \
+  "\"event_id\": \"$member\", \"sender\": \"@bob:example.org\", " \
+  "\"content\": {\"membership\": \"join\", \"displayname\": \"B\\u00f6b \\u2028\"}}"
+
+static void
+test_unusual_json (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  DuetStore *store = store_test_open_ok (dir);
+  g_autofree char *room = g_strdup_printf (
+    "{\"state\": {\"events\": [" UNUSUAL_MEMBER "]}, "
+    " \"timeline\": {\"limited\": true, \"prev_batch\": \"p\\u0031\", \"events\": [ " UNUSUAL_MESSAGE " ]},"
+    " \"unread_notifications\": {\"highlight_count\": 0, \"notification_count\": 2}}");
+  StreamedSync sync = {
+    "{\"events\": [{\"type\": \"m.direct\", \"content\": {\"@b\\u00f6b:example.org\": [\"" ROOM "\"], "
+    "\"n\": 1e400, \"big\": 99999999999999999999}}]}",
+    { { "join", ROOM, room }, { NULL } },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *joined, *event, *direct;
+  JsonArray *events;
+
+  g_assert_true (save_streamed (store, &sync, "t1", &error));
+  g_assert_no_error (error);
+
+  /* Stored as sent, byte for byte. */
+  text = stored_text (dir, "SELECT event FROM timeline WHERE event_id = '$unusual'");
+  g_assert_cmpstr (text, ==, UNUSUAL_MESSAGE);
+  g_clear_pointer (&text, g_free);
+  /* Indexed by its members as read (the last "type", the escaped name). */
+  text = stored_text (dir, "SELECT event FROM room_state WHERE type = 'm.room.member' "
+                           "AND state_key = '@b\xc3\xb6" "b:example.org'");
+  g_assert_cmpstr (text, ==, UNUSUAL_MEMBER);
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir, "SELECT prev_batch FROM rooms WHERE room_id = '" ROOM "'");
+  g_assert_cmpstr (text, ==, "p1");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir, "SELECT next_batch FROM sync_token");
+  g_assert_cmpstr (text, ==, "t1");
+
+  /* Read back with the same meaning as the bytes sent. */
+  snapshot = store_test_load (store);
+  joined = store_test_path_object (snapshot, "rooms", "join", ROOM, NULL);
+  g_assert_nonnull (joined);
+  events = store_test_events_of (joined, "timeline");
+  event = find_event (events, "$unusual");
+  g_assert_nonnull (event);
+  sent = json_from_string (UNUSUAL_MESSAGE, &error);
+  g_assert_no_error (error);
+  g_assert_true (duet_test_json_object_equal (event, json_node_get_object (sent)));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "content"), "body"), ==,
+                   "tab\there \"q\" \\ / \xc3\xa9 \xf0\x9f\x98\x80 \b\f\r\n");
+
+  events = store_test_events_of (joined, "state");
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  g_assert_cmpstr (store_test_event_string (events, 0, "event_id"), ==, "$member");
+
+  direct = store_test_path_object (snapshot, "account_data", NULL);
+  g_assert_nonnull (direct);
+  events = json_object_get_array_member (direct, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  direct = json_object_get_object_member (json_array_get_object_element (events, 0), "content");
+  g_assert_true (json_object_has_member (direct, "@b\xc3\xb6" "b:example.org"));
+  g_assert_true (json_object_has_member (direct, "n"));
+
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
+/* Events that are not JSON are left out, the others kept, the response
+ * committed; raw control characters (not JSON, but read by the model) are
+ * stored escaped; a room whose outline is not JSON is left out whole. */
+static void
+test_invalid_left_out (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  DuetStore *store = store_test_open_ok (dir);
+  const char *room =
+    "{\"timeline\": {\"events\": ["
+    "{\"type\": \"m.room.message\", \"event_id\": \"$1\", \"content\": {\"body\": \"one\"}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$lone\", \"content\": {\"body\": \"\\ud800\"}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$zero\", \"content\": {\"n\": 01}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$octal\", \"content\": {\"body\": \"\\333\"}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$nul\\u0000\", \"content\": {}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$word\", \"content\": {\"ok\": tru}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$tab\", \"content\": {\"body\": \"a\tb\"}},"
+    "[\"not an event\"], 5, \"text\","
+    "{\"type\": \"m.room.message\", \"event_id\": \"$2\", \"content\": {\"body\": \"two\"}}"
+    "]}}";
+  StreamedSync sync = {
+    NULL,
+    { { "join", ROOM, room },
+      { "join", "!broken:example.org", "{\"timeline\": {\"events\": [{\"type\": " },
+      { "join", "!array:example.org", "[1, 2]" },
+      { NULL } },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *joined, *event;
+  JsonArray *events;
+
+  g_assert_true (save_streamed (store, &sync, "t2", &error));
+  g_assert_no_error (error);
+
+  snapshot = store_test_load (store);
+  joined = store_test_path_object (snapshot, "rooms", "join", ROOM, NULL);
+  g_assert_nonnull (joined);
+  events = store_test_events_of (joined, "timeline");
+  g_assert_cmpuint (json_array_get_length (events), ==, 3);
+  g_assert_cmpstr (store_test_event_string (events, 0, "event_id"), ==, "$1");
+  g_assert_cmpstr (store_test_event_string (events, 1, "event_id"), ==, "$tab");
+  g_assert_cmpstr (store_test_event_string (events, 2, "event_id"), ==, "$2");
+  event = find_event (events, "$tab");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "content"), "body"), ==,
+                   "a\tb");
+  text = stored_text (dir, "SELECT event FROM timeline WHERE event_id = '$tab'");
+  g_assert_nonnull (strstr (text, "a\\u0009b"));
+
+  g_assert_null (store_test_path_object (snapshot, "rooms", "join", "!broken:example.org", NULL));
+  g_assert_null (store_test_path_object (snapshot, "rooms", "join", "!array:example.org", NULL));
+
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir, "SELECT next_batch FROM sync_token");
+  g_assert_cmpstr (text, ==, "t2");
+
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
+/* The raw path and the tree path (a whole response) store the same
+ * meaning for the same response. */
+static void
+test_same_as_tree (void)
+{
+  g_autofree char *dir_raw = store_test_make_data_dir ();
+  g_autofree char *dir_tree = store_test_make_data_dir ();
+  DuetStore *raw = store_test_open_ok (dir_raw);
+  DuetStore *tree = store_test_open_ok (dir_tree);
+  const char *room =
+    "{\"state\": {\"events\": [{\"type\": \"m.room.create\", \"state_key\": \"\", \"event_id\": \"$c\", "
+    "\"content\": {\"creator\": \"@a:x\"}}]},"
+    " \"timeline\": {\"prev_batch\": \"pb\", \"events\": ["
+    "{\"type\": \"m.room.member\", \"state_key\": \"@a:x\", \"event_id\": \"$m\", \"content\": {\"membership\": \"join\"}},"
+    "{\"type\": \"m.room.message\", \"event_id\": \"$t\", \"content\": {\"body\": \"hi\", \"n\": [1, 2.5, -3]}}]},"
+    " \"account_data\": {\"events\": [{\"type\": \"m.tag\", \"content\": {\"tags\": {\"u.x\": {}}}}]},"
+    " \"summary\": {\"m.joined_member_count\": 2, \"m.heroes\": [\"@b:x\"]},"
+    " \"unread_notifications\": {\"notification_count\": 1}}";
+  g_autofree char *whole = g_strdup_printf ("{\"next_batch\": \"t3\", \"rooms\": {\"join\": {\"" ROOM "\": %s}}}",
+                                            room);
+  StreamedSync sync = { NULL, { { "join", ROOM, room }, { NULL } } };
+  g_autoptr(JsonObject) response = duet_test_json_object (whole);
+  g_autoptr(JsonObject) from_raw = NULL;
+  g_autoptr(JsonObject) from_tree = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (save_streamed (raw, &sync, "t3", &error));
+  g_assert_no_error (error);
+  store_test_save_ok (tree, response);
+
+  from_raw = store_test_load (raw);
+  from_tree = store_test_load (tree);
+  g_assert_true (duet_test_json_object_equal (from_raw, from_tree));
+  g_assert_cmpuint (json_array_get_length (store_test_events_of (
+    store_test_path_object (from_raw, "rooms", "join", ROOM, NULL), "state")), ==, 2);
+
+  duet_test_finalize (raw);
+  duet_test_finalize (tree);
+  store_test_remove_dir (dir_raw);
+  store_test_remove_dir (dir_tree);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store-raw/unusual-json", test_unusual_json);
+  g_test_add_func ("/store-raw/invalid-left-out", test_invalid_left_out);
+  g_test_add_func ("/store-raw/same-as-tree", test_same_as_tree);
+
+  return g_test_run ();
+}
