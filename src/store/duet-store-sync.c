@@ -201,6 +201,34 @@ put_state_events (DuetStoreDb  *db,
   return TRUE;
 }
 
+/* One account data event's content, replacing the stored one; @room_id
+ * NULL for the account's global account data. */
+static gboolean
+insert_account_data (DuetStoreDb  *db,
+                     const char   *room_id,
+                     const char   *type,
+                     const char   *content,
+                     gsize         length,
+                     GError      **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (room_id == NULL)
+    stmt = duet_store_db_prepare (db,
+      "INSERT OR REPLACE INTO account_data (type, content) VALUES (?2, ?3)", error);
+  else
+    stmt = duet_store_db_prepare (db,
+      "INSERT OR REPLACE INTO room_account_data (room_id, type, content) VALUES (?1, ?2, ?3)",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  if (room_id != NULL)
+    sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, content, (int) length, SQLITE_STATIC);
+  return step_write (db, stmt, error);
+}
+
 /* Account data events {type, content}: the content replaces the stored one.
  * @room_id NULL means the account's global account data. */
 static gboolean
@@ -218,7 +246,6 @@ put_account_data (DuetStoreDb  *db,
       const char *type = member_string (event, "type");
       JsonNode *content_node = event != NULL ? json_object_get_member (event, "content") : NULL;
       g_autofree char *content = serialize_within (content_node, DUET_STORE_MAX_ACCOUNT_DATA_SIZE);
-      sqlite3_stmt *stmt;
 
       if (!valid_id (type) || content_node == NULL || !JSON_NODE_HOLDS_OBJECT (content_node))
         continue;
@@ -229,20 +256,7 @@ put_account_data (DuetStoreDb  *db,
                        "The account data “%s” is too large to cache", type);
           return FALSE;
         }
-      if (room_id == NULL)
-        stmt = duet_store_db_prepare (db,
-          "INSERT OR REPLACE INTO account_data (type, content) VALUES (?2, ?3)", error);
-      else
-        stmt = duet_store_db_prepare (db,
-          "INSERT OR REPLACE INTO room_account_data (room_id, type, content) VALUES (?1, ?2, ?3)",
-          error);
-      if (stmt == NULL)
-        return FALSE;
-      if (room_id != NULL)
-        sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, content, -1, SQLITE_STATIC);
-      if (!step_write (db, stmt, error))
+      if (!insert_account_data (db, room_id, type, content, strlen (content), error))
         return FALSE;
     }
   return TRUE;
@@ -841,7 +855,6 @@ put_account_data_raw (DuetStoreDb        *db,
       g_autofree char *type = NULL;
       g_autofree char *escaped = NULL;
       gboolean controls = FALSE;
-      sqlite3_stmt *stmt;
 
       if (!duet_json_raw_iter_init (&members, value.data, value.length, depth + 1, FALSE))
         continue;
@@ -869,20 +882,7 @@ put_account_data_raw (DuetStoreDb        *db,
                        "The account data “%s” is too large to cache", type);
           return FALSE;
         }
-      if (room_id == NULL)
-        stmt = duet_store_db_prepare (db,
-          "INSERT OR REPLACE INTO account_data (type, content) VALUES (?2, ?3)", error);
-      else
-        stmt = duet_store_db_prepare (db,
-          "INSERT OR REPLACE INTO room_account_data (room_id, type, content) VALUES (?1, ?2, ?3)",
-          error);
-      if (stmt == NULL)
-        return FALSE;
-      if (room_id != NULL)
-        sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, content.data, (int) content.length, SQLITE_STATIC);
-      if (!step_write (db, stmt, error))
+      if (!insert_account_data (db, room_id, type, content.data, content.length, error))
         return FALSE;
     }
   return TRUE;
