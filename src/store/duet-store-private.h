@@ -120,6 +120,14 @@ gboolean      duet_store_db_forget_room_outbox (DuetStoreDb *db,
 JsonObject   *duet_store_db_load_snapshot  (DuetStoreDb  *db,
                                             GError      **error);
 /* Appends the account data rows to @events as {type, content} objects. */
+JsonArray    *_duet_store_snapshot_add_events        (JsonObject    *parent,
+                                                      const char    *name);
+JsonNode     *_duet_store_snapshot_parse_column      (sqlite3_stmt  *stmt,
+                                                      int            column);
+gboolean      _duet_store_snapshot_finish_query      (DuetStoreDb   *db,
+                                                      sqlite3_stmt  *stmt,
+                                                      int            rc,
+                                                      GError       **error);
 JsonObject   *_duet_store_snapshot_begin             (DuetStoreDb  *db,
                                                       JsonObject  **sections_out,
                                                       GError      **error);

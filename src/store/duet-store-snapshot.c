@@ -32,9 +32,10 @@ snapshot_room_free (SnapshotRoom *room)
   g_free (room);
 }
 
-static JsonArray *
-add_events_object (JsonObject *parent,
-                   const char *name)
+/* A new {"events": []} object as member @name of @parent; its array. */
+JsonArray *
+_duet_store_snapshot_add_events (JsonObject *parent,
+                                 const char *name)
 {
   JsonObject *object = json_object_new ();
   JsonArray *events = json_array_new ();
@@ -46,9 +47,9 @@ add_events_object (JsonObject *parent,
 
 /* Stored text is JSON this store wrote; a row that does not parse back
  * (a disk error the integrity check missed) is left out, not fatal. */
-static JsonNode *
-parse_column (sqlite3_stmt *stmt,
-              int           column)
+JsonNode *
+_duet_store_snapshot_parse_column (sqlite3_stmt *stmt,
+                                   int           column)
 {
   const char *text = (const char *) sqlite3_column_text (stmt, column);
   JsonNode *node = text != NULL ? json_from_string (text, NULL) : NULL;
@@ -70,14 +71,15 @@ add_type_content (JsonArray    *events,
   json_array_add_object_element (events, event);
 }
 
-/* Steps @stmt to the end; FALSE with @error on a failure. */
-static gboolean
-finish_query (DuetStoreDb   *db,
-              sqlite3_stmt  *stmt,
-              int            rc,
-              GError       **error)
+/* Ends a query whose last step returned @rc; FALSE with @error on a failure. */
+gboolean
+_duet_store_snapshot_finish_query (DuetStoreDb   *db,
+                                   sqlite3_stmt  *stmt,
+                                   int            rc,
+                                   GError       **error)
 {
   sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
   if (rc != SQLITE_DONE)
     return duet_store_db_fail (db, rc, "read", error);
   return TRUE;
@@ -96,12 +98,12 @@ _duet_store_snapshot_read_account_data (DuetStoreDb  *db,
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonNode *content = parse_column (stmt, 1);
+      JsonNode *content = _duet_store_snapshot_parse_column (stmt, 1);
 
       if (content != NULL)
         add_type_content (events, (const char *) sqlite3_column_text (stmt, 0), content);
     }
-  return finish_query (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 static gboolean
@@ -130,28 +132,28 @@ read_rooms (DuetStoreDb  *db,
 
       if (g_str_equal (membership, "invite"))
         {
-          room->state = add_events_object (entry, "invite_state");
+          room->state = _duet_store_snapshot_add_events (entry, "invite_state");
           continue;
         }
 
-      room->state = add_events_object (entry, "state");
+      room->state = _duet_store_snapshot_add_events (entry, "state");
       room->timeline_object = json_object_new ();
       room->timeline = json_array_new ();
       json_object_set_array_member (room->timeline_object, "events", room->timeline);
       json_object_set_object_member (entry, "timeline", room->timeline_object);
-      room->account_data = add_events_object (entry, "account_data");
+      room->account_data = _duet_store_snapshot_add_events (entry, "account_data");
       room->limited = sqlite3_column_int (stmt, 2) != 0;
       room->room_prev_batch = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
 
       for (int column = 4; column <= 5; column++)
         {
-          JsonNode *node = parse_column (stmt, column);
+          JsonNode *node = _duet_store_snapshot_parse_column (stmt, column);
 
           if (node != NULL)
             json_object_set_member (entry, column == 4 ? "unread_notifications" : "summary", node);
         }
     }
-  return finish_query (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 static gboolean
@@ -170,11 +172,11 @@ read_state (DuetStoreDb  *db,
       SnapshotRoom *room = g_hash_table_lookup (rooms, sqlite3_column_text (stmt, 0));
       JsonNode *event;
 
-      if (room == NULL || (event = parse_column (stmt, 1)) == NULL)
+      if (room == NULL || (event = _duet_store_snapshot_parse_column (stmt, 1)) == NULL)
         continue;
       json_array_add_element (room->state, event);
     }
-  return finish_query (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 static gboolean
@@ -215,10 +217,10 @@ read_timelines (DuetStoreDb  *db,
           room->prev_batch = g_strdup (prev_batch);
         }
 
-      if ((event = parse_column (stmt, 3)) != NULL)
+      if ((event = _duet_store_snapshot_parse_column (stmt, 3)) != NULL)
         json_array_add_element (room->timeline, event);
     }
-  return finish_query (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 static gboolean
@@ -237,11 +239,11 @@ read_room_account_data (DuetStoreDb  *db,
       SnapshotRoom *room = g_hash_table_lookup (rooms, sqlite3_column_text (stmt, 0));
       JsonNode *content;
 
-      if (room == NULL || room->account_data == NULL || (content = parse_column (stmt, 2)) == NULL)
+      if (room == NULL || room->account_data == NULL || (content = _duet_store_snapshot_parse_column (stmt, 2)) == NULL)
         continue;
       add_type_content (room->account_data, (const char *) sqlite3_column_text (stmt, 1), content);
     }
-  return finish_query (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 static void
@@ -322,7 +324,7 @@ duet_store_db_load_snapshot (DuetStoreDb  *db,
     return NULL;
   rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) snapshot_room_free);
 
-  ok = _duet_store_snapshot_read_account_data (db, add_events_object (response, "account_data"), error) &&
+  ok = _duet_store_snapshot_read_account_data (db, _duet_store_snapshot_add_events (response, "account_data"), error) &&
        read_rooms (db, sections, rooms, error) &&
        read_state (db, rooms, error) &&
        read_timelines (db, rooms, error) &&

@@ -43,41 +43,6 @@ start_room_free (StartRoom *room)
   g_free (room);
 }
 
-static JsonArray *
-add_events (JsonObject *parent,
-            const char *name)
-{
-  JsonObject *object = json_object_new ();
-  JsonArray *events = json_array_new ();
-
-  json_object_set_array_member (object, "events", events);
-  json_object_set_object_member (parent, name, object);
-  return events;
-}
-
-static JsonNode *
-parse_text (const char *text)
-{
-  JsonNode *node = text != NULL ? json_from_string (text, NULL) : NULL;
-
-  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
-    g_clear_pointer (&node, json_node_unref);
-  return node;
-}
-
-static gboolean
-done (DuetStoreDb   *db,
-      sqlite3_stmt  *stmt,
-      int            rc,
-      GError       **error)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    return duet_store_db_fail (db, rc, "read", error);
-  return TRUE;
-}
-
 /* The summary's m.heroes (SQLite extracts it: the rest is not parsed):
  * the array for the snapshot and the set of its user ids, or NULL. */
 static JsonNode *
@@ -139,12 +104,12 @@ read_rooms (DuetStoreDb  *db,
         {
           room->invite = TRUE;
           room->small = TRUE;
-          room->state = add_events (entry, "invite_state");
+          room->state = _duet_store_snapshot_add_events (entry, "invite_state");
           continue;
         }
 
-      room->state = add_events (entry, "state");
-      room->timeline = add_events (entry, "timeline");
+      room->state = _duet_store_snapshot_add_events (entry, "state");
+      room->timeline = _duet_store_snapshot_add_events (entry, "timeline");
       json_object_set_boolean_member (json_object_get_object_member (entry, "timeline"), "limited",
                                       sqlite3_column_int (stmt, 2) != 0);
       if (sqlite3_column_type (stmt, 3) == SQLITE_INTEGER)
@@ -166,7 +131,7 @@ read_rooms (DuetStoreDb  *db,
       if (!room->small)
         json_object_set_boolean_member (entry, DUET_STORE_LAZY_MEMBERS, TRUE);
     }
-  return done (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 /* --- Events rebuilt from extracted fields --------------------------------
@@ -345,7 +310,7 @@ read_state (DuetStoreDb  *db,
       if ((event = state_event_from_row (stmt)) != NULL)
         json_array_add_object_element (room->state, event);
     }
-  return done (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 /* A larger room's heroes, for its name: a few lookups by key. */
@@ -379,7 +344,7 @@ read_heroes_members (DuetStoreDb  *db,
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         if ((event = state_event_from_row (stmt)) != NULL)
           json_array_add_object_element (room->state, event);
-      if (!done (db, stmt, rc, error))
+      if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
         return FALSE;
     }
   return TRUE;
@@ -401,12 +366,12 @@ read_invite_state (DuetStoreDb  *db,
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonNode *event = parse_text ((const char *) sqlite3_column_text (stmt, 0));
+      JsonNode *event = _duet_store_snapshot_parse_column (stmt, 0);
 
       if (event != NULL)
         json_array_add_element (room->state, event);
     }
-  return done (db, stmt, rc, error);
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 static gboolean
@@ -459,7 +424,7 @@ timeline_event_from_row (sqlite3_stmt *stmt,
     return NULL;
   if (whole || sqlite3_column_int (stmt, 1) != 0)
     {
-      JsonNode *node = parse_text ((const char *) sqlite3_column_text (stmt, 7));
+      JsonNode *node = _duet_store_snapshot_parse_column (stmt, 7);
 
       *message = node != NULL && sqlite3_column_int (stmt, 1) == 0 && has_content && type != NULL &&
                  (g_str_equal (type, "m.room.encrypted") ||
@@ -522,7 +487,7 @@ read_room_timeline (DuetStoreDb  *db,
           break;
         }
     }
-  if (!done (db, stmt, rc, error))
+  if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
     return FALSE;
 
   for (guint i = newest_first->len; i > 0; i--)
@@ -546,7 +511,7 @@ read_timelines (DuetStoreDb  *db,
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_hash_table_add (with_outbox, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  if (!done (db, stmt, rc, error))
+  if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
     return FALSE;
 
   /* A room with unsent messages is read whole: any cached event may be
@@ -576,7 +541,7 @@ duet_store_db_load_start_snapshot (DuetStoreDb  *db,
     return NULL;
   rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) start_room_free);
 
-  ok = _duet_store_snapshot_read_account_data (db, add_events (response, "account_data"), error) &&
+  ok = _duet_store_snapshot_read_account_data (db, _duet_store_snapshot_add_events (response, "account_data"), error) &&
        read_rooms (db, sections, rooms, error) &&
        read_state (db, own_user_id, rooms, error) &&
        read_other_state (db, own_user_id, rooms, error) &&
@@ -619,12 +584,12 @@ duet_store_db_load_members (DuetStoreDb         *db,
       sqlite3_bind_text (stmt, 1, room_ids[i], -1, SQLITE_STATIC);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
-          JsonNode *event = parse_text ((const char *) sqlite3_column_text (stmt, 0));
+          JsonNode *event = _duet_store_snapshot_parse_column (stmt, 0);
 
           if (event != NULL)
             json_array_add_element (events, event);
         }
-      if (!done (db, stmt, rc, error))
+      if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
         {
           duet_store_db_exec (db, "COMMIT", NULL);
           return NULL;
