@@ -81,7 +81,7 @@ read_rooms (DuetStoreDb  *db,
     "  CASE WHEN json_valid (r.unread_notifications) "
     "       THEN json_extract (r.unread_notifications, '$.notification_count') END, "
     "  CASE WHEN json_valid (r.summary) THEN json_extract (r.summary, '$.\"m.heroes\"') END, "
-    "  (SELECT count(*) FROM room_state s WHERE s.room_id = r.room_id AND s.type = 'm.room.member') "
+    "  (SELECT count(*) FROM state_fields s WHERE s.room_id = r.room_id AND s.type = 'm.room.member') "
     "FROM rooms r ORDER BY r.room_id", error);
   int rc;
 
@@ -136,40 +136,25 @@ read_rooms (DuetStoreDb  *db,
 
 /* --- Events rebuilt from extracted fields --------------------------------
  *
- * A json-glib parse costs tens of thousands of instructions per row; SQLite
- * reads the few fields the list needs from the stored text far cheaper, and
- * the event is rebuilt with those alone.  A field of the wrong JSON type is
- * left out, as the model's readers would ignore it. */
+ * A json-glib parse costs tens of thousands of instructions per row, and
+ * so does reading each row's whole text from room_state and timeline.
+ * The fields the list needs were extracted when the rows were written
+ * (state_fields and timeline_fields, schema version 3: see
+ * duet-store-schema.c), and the event is rebuilt with those alone.  A
+ * field of the wrong JSON type is left out, as the model's readers would
+ * ignore it; a row whose text is not valid JSON has no fields, so it is
+ * left out as the whole snapshot leaves it out. */
 
-#define TEXT_AT(path) "CASE WHEN json_type (event, '" path "') = 'text' THEN json_extract (event, '" path "') END"
+/* Our own member event keeps what says who made the room direct. */
+#define IF_OWN(column) "CASE WHEN state_key = :own THEN " column " END"
 
-/* ->> reads a field in one call: a string comes as TEXT, a number or
- * boolean as a number, but an object or array also as TEXT (its JSON).  So
- * it serves where the model validates the text anyway (ids, mxc URLs,
- * membership values); display texts take the type-checked TEXT_AT. */
-#define ANY_AT(path) "event ->> '" path "'"
-/* Only the fields of the row's own type are read (each read costs). */
-#define IF_TYPE(type_, expr) "CASE WHEN type = '" type_ "' THEN " expr " END"
-#define IF_OWN(expr) "CASE WHEN state_key = :own AND type = 'm.room.member' THEN " expr " END"
-
-/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below.  The
- * statements using it take valid rows only (json_valid in WHERE, before any
- * field is read: a malformed text would fail the whole query), so a row
- * damaged on disk is left out as the whole snapshot leaves it out. */
+/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below. */
 #define STATE_COLUMNS \
-  "SELECT room_id, type, state_key, 1, json_type (event, '$.content'), " \
-  IF_TYPE ("m.room.member", ANY_AT ("$.content.membership")) ", " \
-  IF_TYPE ("m.room.member", TEXT_AT ("$.content.displayname")) ", " \
-  IF_TYPE ("m.room.member", ANY_AT ("$.content.avatar_url")) ", " \
-  IF_OWN ("json_type (event, '$.content.is_direct')") ", " \
-  IF_TYPE ("m.room.name", TEXT_AT ("$.content.name")) ", " \
-  IF_TYPE ("m.room.tombstone", ANY_AT ("$.content.replacement_room")) ", " \
-  IF_TYPE ("m.room.create", ANY_AT ("$.content.predecessor.room_id")) ", " \
-  IF_TYPE ("io.element.functional_members", "json_extract (event, '$.content.service_members')") ", " \
-  IF_OWN (ANY_AT ("$.sender")) ", " IF_OWN (ANY_AT ("$.unsigned.prev_content.membership")) ", " \
-  IF_OWN ("json_type (event, '$.unsigned.prev_content.is_direct')") ", " \
-  IF_OWN (ANY_AT ("$.unsigned.prev_sender")) " " \
-  "FROM room_state "
+  "SELECT room_id, type, state_key, 1, content_type, membership, displayname, avatar_url, " \
+  IF_OWN ("is_direct") ", name, replacement, predecessor, service_members, " \
+  IF_OWN ("sender") ", " IF_OWN ("prev_membership") ", " IF_OWN ("prev_is_direct") ", " \
+  IF_OWN ("prev_sender") " " \
+  "FROM state_fields "
 
 enum {
   COL_VALID = 3, COL_CONTENT_TYPE, COL_MEMBERSHIP, COL_DISPLAYNAME, COL_AVATAR_URL, COL_IS_DIRECT,
@@ -274,13 +259,11 @@ read_state (DuetStoreDb  *db,
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db,
     STATE_COLUMNS
-    "WHERE ((state_key = '' AND type IN ('m.room.create', 'm.room.name', 'm.room.encryption', "
-    "                                    'm.room.tombstone', 'io.element.functional_members')) "
+    "WHERE ((state_key = '' AND type <> 'm.room.member') "
     "       OR (type = 'm.room.member' AND (state_key = :own OR room_id IN "
-    "           (SELECT room_id FROM room_state WHERE type = 'm.room.member' "
+    "           (SELECT room_id FROM state_fields WHERE type = 'm.room.member' "
     "            GROUP BY room_id HAVING count(*) <= " G_STRINGIFY (SMALL_ROOM_MEMBERS) ")))) "
     "  AND room_id NOT IN (SELECT room_id FROM rooms WHERE membership = 'invite') "
-    "  AND json_valid (event) "
     "ORDER BY room_id, type, state_key", error);
   StartRoom *room = NULL;
   const char *current = NULL;
@@ -334,8 +317,8 @@ read_heroes_members (DuetStoreDb  *db,
       if (g_strcmp0 (user_id, own_user_id) == 0)
         continue;
       stmt = duet_store_db_prepare (db,
-        STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user "
-                    "AND json_valid (event)", error);
+        STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user",
+        error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":own"), own_user_id, -1, SQLITE_STATIC);
@@ -398,19 +381,36 @@ read_other_state (DuetStoreDb  *db,
 
 /* Valid timeline rows, newest first.  Columns: 0 (1), 1 has a state key,
  * 2 type, 3 event_id, 4 origin_server_ts, 5 content's JSON type,
- * 6 content.body, 7 the stored text (for a whole parse). */
+ * 6 content.body, 7 seq (to read the stored text for a whole parse). */
 static const char timeline_sql[] =
-  "SELECT 1, json_type (event, '$.state_key') IS NOT NULL, "
-  TEXT_AT ("$.type") ", " ANY_AT ("$.event_id") ", json_extract (event, '$.origin_server_ts'), "
-  "json_type (event, '$.content'), " TEXT_AT ("$.content.body") ", event "
-  "FROM timeline WHERE room_id = ?1 AND json_valid (event) ORDER BY seq DESC";
+  "SELECT 1, is_state, type, event_id, ts, content_type, body, seq "
+  "FROM timeline_fields WHERE room_id = ?1 ORDER BY seq DESC";
+
+/* The whole stored event of timeline row @seq, or NULL (a failed read is
+ * a row left out, as a damaged one is). */
+static JsonNode *
+parse_timeline_row (DuetStoreDb *db,
+                    gint64       seq)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, "SELECT event FROM timeline WHERE seq = ?1", NULL);
+  JsonNode *node = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    node = _duet_store_snapshot_parse_column (stmt, 0);
+  sqlite3_reset (stmt);
+  return node;
+}
 
 /* The current timeline row rebuilt with what the list reads (type,
  * event_id, origin_server_ts, content.body), or parsed whole when
  * @whole is set or the row is a state event (which the model applies as
  * state).  *@message says whether it is what the list previews. */
 static JsonNode *
-timeline_event_from_row (sqlite3_stmt *stmt,
+timeline_event_from_row (DuetStoreDb  *db,
+                         sqlite3_stmt *stmt,
                          gboolean      whole,
                          gboolean     *message)
 {
@@ -424,7 +424,7 @@ timeline_event_from_row (sqlite3_stmt *stmt,
     return NULL;
   if (whole || sqlite3_column_int (stmt, 1) != 0)
     {
-      JsonNode *node = _duet_store_snapshot_parse_column (stmt, 7);
+      JsonNode *node = parse_timeline_row (db, sqlite3_column_int64 (stmt, 7));
 
       *message = node != NULL && sqlite3_column_int (stmt, 1) == 0 && has_content && type != NULL &&
                  (g_str_equal (type, "m.room.encrypted") ||
@@ -476,7 +476,7 @@ read_room_timeline (DuetStoreDb  *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gboolean message;
-      JsonNode *event = timeline_event_from_row (stmt, whole, &message);
+      JsonNode *event = timeline_event_from_row (db, stmt, whole, &message);
 
       if (event == NULL)
         continue;
