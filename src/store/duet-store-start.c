@@ -14,6 +14,11 @@
  * with duet_store_load_members_async() when needed (an open chat, a room
  * that m.direct lists).  Rooms with unsent messages keep their whole
  * timeline, so their echoes are still matched.
+ *
+ * None of it reads the stored event texts (but for state events in a
+ * timeline and rooms with unsent messages, which are parsed whole): the
+ * fields come from state_fields and timeline_fields, which the schema's
+ * triggers fill as rows are written (duet-store-schema.c, version 3).
  */
 #include "config.h"
 
@@ -43,31 +48,6 @@ start_room_free (StartRoom *room)
   g_free (room);
 }
 
-/* The summary's m.heroes (SQLite extracts it: the rest is not parsed):
- * the array for the snapshot and the set of its user ids, or NULL. */
-static JsonNode *
-read_heroes (const char  *heroes_json,
-             GHashTable **set)
-{
-  g_autoptr(JsonNode) node = heroes_json != NULL ? json_from_string (heroes_json, NULL) : NULL;
-  JsonArray *array;
-
-  *set = NULL;
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  *set = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < json_array_get_length (array) && i < MAX_HEROES; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      /* Borrowed from the node, which the snapshot keeps. */
-      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-        g_hash_table_add (*set, (gpointer) json_node_get_string (element));
-    }
-  return g_steal_pointer (&node);
-}
-
 static gboolean
 read_rooms (DuetStoreDb  *db,
             JsonObject   *sections,
@@ -80,7 +60,7 @@ read_rooms (DuetStoreDb  *db,
     "SELECT r.room_id, r.membership, r.timeline_limited, "
     "  CASE WHEN json_valid (r.unread_notifications) "
     "       THEN json_extract (r.unread_notifications, '$.notification_count') END, "
-    "  CASE WHEN json_valid (r.summary) THEN json_extract (r.summary, '$.\"m.heroes\"') END, "
+    "  NULL, "
     "  (SELECT count(*) FROM state_fields s WHERE s.room_id = r.room_id AND s.type = 'm.room.member') "
     "FROM rooms r ORDER BY r.room_id", error);
   int rc;
@@ -94,7 +74,6 @@ read_rooms (DuetStoreDb  *db,
       JsonObject *section = json_object_get_object_member (sections, membership);
       JsonObject *entry = json_object_new ();
       StartRoom *room = g_new0 (StartRoom, 1);
-      JsonNode *heroes;
 
       json_object_set_object_member (section, room_id, entry);
       g_hash_table_insert (rooms, g_strdup (room_id), room);
@@ -119,17 +98,62 @@ read_rooms (DuetStoreDb  *db,
           json_object_set_int_member (unread, "notification_count", sqlite3_column_int64 (stmt, 3));
           json_object_set_object_member (entry, "unread_notifications", unread);
         }
-      heroes = read_heroes ((const char *) sqlite3_column_text (stmt, 4), &room->heroes);
-      if (heroes != NULL)
-        {
-          JsonObject *summary = json_object_new ();
-
-          json_object_set_member (summary, "m.heroes", heroes);
-          json_object_set_object_member (entry, "summary", summary);
-        }
       room->small = sqlite3_column_int64 (stmt, 5) <= SMALL_ROOM_MEMBERS;
       if (!room->small)
         json_object_set_boolean_member (entry, DUET_STORE_LAZY_MEMBERS, TRUE);
+    }
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
+}
+
+/* The summaries' m.heroes, one row per hero, SQLite reading the JSON (a
+ * json-glib parse per room costs more than the rest of the room's row):
+ * each joined or left room's summary gets its heroes' user ids (a hero
+ * that is no string is left out, as the model would ignore it), and the
+ * set of the first MAX_HEROES, whose member events are read. */
+static gboolean
+read_heroes (DuetStoreDb  *db,
+             GHashTable   *rooms,
+             GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+    "SELECT r.room_id, h.key, h.value FROM rooms r JOIN json_each ("
+    "  CASE WHEN json_valid (r.summary) AND json_type (r.summary, '$.\"m.heroes\"') = 'array' "
+    "       THEN json_extract (r.summary, '$.\"m.heroes\"') ELSE '[]' END) h "
+    "WHERE r.membership <> 'invite' AND h.type = 'text' ORDER BY r.room_id, h.key", error);
+  StartRoom *room = NULL;
+  JsonArray *heroes = NULL;
+  const char *current = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *room_id = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (current == NULL || strcmp (room_id, current) != 0)
+        {
+          gpointer key = NULL, value = NULL;
+          JsonObject *summary;
+
+          if (!g_hash_table_lookup_extended (rooms, room_id, &key, &value))
+            {
+              current = NULL;
+              continue;
+            }
+          current = key;
+          room = value;
+          summary = json_object_new ();
+          heroes = json_array_new ();
+          json_object_set_array_member (summary, "m.heroes", heroes);
+          json_object_set_object_member (room->entry, "summary", summary);
+          room->heroes = g_hash_table_new (g_str_hash, g_str_equal);
+        }
+      json_array_add_string_element (heroes, (const char *) sqlite3_column_text (stmt, 2));
+      /* Borrowed from the array, which the snapshot keeps. */
+      if (sqlite3_column_int64 (stmt, 1) < MAX_HEROES)
+        g_hash_table_add (room->heroes,
+                          (gpointer) json_array_get_string_element (heroes, json_array_get_length (heroes) - 1));
     }
   return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
@@ -547,6 +571,7 @@ duet_store_db_load_start_snapshot (DuetStoreDb  *db,
 
   ok = _duet_store_snapshot_read_account_data (db, _duet_store_snapshot_add_events (response, "account_data"), error) &&
        read_rooms (db, sections, rooms, error) &&
+       read_heroes (db, rooms, error) &&
        read_state (db, own_user_id, rooms, error) &&
        read_other_state (db, own_user_id, rooms, error) &&
        read_timelines (db, rooms, error);
