@@ -327,11 +327,10 @@ test_migrate_v2 (Fixture       *f,
 
   g_assert_cmpint (stored_count (f->data_dir, "PRAGMA user_version"), ==, 3);
   /* Every valid member and list state row of the joined rooms and the
-   * invite, not the damaged one; every valid timeline row. */
+   * invite, not the damaged one. */
   g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM state_fields"), ==, 17);
   g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM state_fields "
                                               "WHERE state_key = '@mallory:localhost'"), ==, 0);
-  g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM timeline_fields"), ==, 6);
 }
 
 /* Saves after the first (a rename, an upgrade, an invite, a leave) keep
@@ -391,8 +390,6 @@ test_lean_as_whole_after_changes (Fixture       *f,
                                  "(type = 'm.room.member' OR (state_key = '' AND type IN "
                                  "('m.room.create', 'm.room.name', 'm.room.encryption', "
                                  "'m.room.tombstone', 'io.element.functional_members')))"));
-  g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM timeline_fields"), ==,
-                   stored_count (f->data_dir, "SELECT count(*) FROM timeline"));
   g_assert_cmpint (stored_count (f->data_dir,
                                  "SELECT count(*) FROM state_fields WHERE displayname = 'Bobby Renamed'"), ==, 1);
 }

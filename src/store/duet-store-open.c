@@ -65,8 +65,6 @@ static const struct {
   { 2, "SELECT count(*) FROM (SELECT * FROM outbox LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM drafts LIMIT 1)" },
   { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)" },
-  { 3, "SELECT count(*) FROM (SELECT * FROM timeline_fields ORDER BY seq LIMIT 1)" },
-  { 3, "SELECT count(*) FROM (SELECT room_id, seq FROM timeline_fields ORDER BY room_id, seq LIMIT 1)" },
 };
 
 DuetStoreOpenResult

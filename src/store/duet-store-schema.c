@@ -214,13 +214,15 @@ migrate_to_v2 (DuetStoreDb  *db,
   return run_script (db, schema_v2, error);
 }
 
-/* Version 3: the fields a start reads, extracted once when a row is written.
+/* Version 3: the state fields a start reads, extracted when a row is written.
  *
- * room_state and timeline keep each event's whole text; scanning them at a
- * start reads every page of that text (hundreds of MB on a large account)
- * and parses each row's JSON.  state_fields and timeline_fields hold, per
- * row of those tables, the few fields the contact list needs as plain
- * columns (duet-store-start.c reads these alone).  Triggers write them in
+ * room_state keeps each event's whole text; scanning it at a start reads
+ * every page of that text (hundreds of MB on a large account) and parses
+ * each row's JSON.  state_fields holds, per row the list reads, the few
+ * fields it needs as plain columns (duet-store-start.c reads these, not
+ * room_state).  The timeline has no such table: a start reads a few rows
+ * per room by index, and extracting fields from every saved event would
+ * cost each save more than it saves the start.  Triggers write them in
  * the statement, so in the transaction, that writes the row itself: both
  * save paths, forget and clear keep them exact without a line of their
  * own, and a row whose text is not valid JSON has no fields (the start
@@ -230,8 +232,8 @@ migrate_to_v2 (DuetStoreDb  *db,
  * state_fields: the m.room.member rows and the state_key '' rows of the
  * types the list reads.  Values come as SQLite's JSON functions give them
  * (->> gives a number for a number, JSON text for an object): the start
- * keeps its checks of the column types.  Display texts (displayname, name,
- * body, type) are kept only when they are JSON strings. */
+ * keeps its checks of the column types.  Display texts (displayname,
+ * name) are kept only when they are JSON strings. */
 #define STATE_FIELDS_COLUMNS \
   "room_id, type, state_key, content_type, membership, displayname, avatar_url, is_direct, " \
   "name, replacement, predecessor, service_members, sender, prev_membership, prev_is_direct, prev_sender"
@@ -257,16 +259,6 @@ migrate_to_v2 (DuetStoreDb  *db,
   "('m.room.create', 'm.room.name', 'm.room.encryption', 'm.room.tombstone', " \
   "'io.element.functional_members'))) AND json_valid (" row ".event)"
 
-/* timeline_fields: every valid timeline row, by seq. */
-#define TIMELINE_FIELDS_COLUMNS "seq, room_id, is_state, type, event_id, ts, content_type, body"
-#define TIMELINE_FIELDS_VALUES(row) \
-  row ".seq, " row ".room_id, json_type (" row ".event, '$.state_key') IS NOT NULL, " \
-  "CASE WHEN json_type (" row ".event, '$.type') = 'text' THEN json_extract (" row ".event, '$.type') END, " \
-  row ".event ->> '$.event_id', json_extract (" row ".event, '$.origin_server_ts'), " \
-  "json_type (" row ".event, '$.content'), " \
-  "CASE WHEN json_type (" row ".event, '$.content.body') = 'text' " \
-  "     THEN json_extract (" row ".event, '$.content.body') END"
-
 static const char schema_v3[] =
   "CREATE TABLE state_fields ("
   "  room_id TEXT NOT NULL,"
@@ -275,11 +267,6 @@ static const char schema_v3[] =
   "  content_type, membership, displayname, avatar_url, is_direct, name, replacement,"
   "  predecessor, service_members, sender, prev_membership, prev_is_direct, prev_sender,"
   "  PRIMARY KEY (room_id, type, state_key)) WITHOUT ROWID;"
-  "CREATE TABLE timeline_fields ("
-  "  seq INTEGER PRIMARY KEY,"
-  "  room_id TEXT NOT NULL,"
-  "  is_state, type, event_id, ts, content_type, body);"
-  "CREATE INDEX timeline_fields_by_room ON timeline_fields (room_id, seq);"
   "CREATE TRIGGER state_fields_insert AFTER INSERT ON room_state BEGIN"
   "  DELETE FROM state_fields"
   "    WHERE room_id = NEW.room_id AND type = NEW.type AND state_key = NEW.state_key;"
@@ -296,24 +283,10 @@ static const char schema_v3[] =
   "  DELETE FROM state_fields"
   "    WHERE room_id = OLD.room_id AND type = OLD.type AND state_key = OLD.state_key;"
   "END;"
-  "CREATE TRIGGER timeline_fields_insert AFTER INSERT ON timeline BEGIN"
-  "  INSERT OR REPLACE INTO timeline_fields (" TIMELINE_FIELDS_COLUMNS ")"
-  "    SELECT " TIMELINE_FIELDS_VALUES ("NEW") " WHERE json_valid (NEW.event);"
-  "END;"
-  "CREATE TRIGGER timeline_fields_update AFTER UPDATE ON timeline BEGIN"
-  "  DELETE FROM timeline_fields WHERE seq = OLD.seq;"
-  "  INSERT OR REPLACE INTO timeline_fields (" TIMELINE_FIELDS_COLUMNS ")"
-  "    SELECT " TIMELINE_FIELDS_VALUES ("NEW") " WHERE json_valid (NEW.event);"
-  "END;"
-  "CREATE TRIGGER timeline_fields_delete AFTER DELETE ON timeline BEGIN"
-  "  DELETE FROM timeline_fields WHERE seq = OLD.seq;"
-  "END;"
   /* What an older version cached. */
   "INSERT INTO state_fields (" STATE_FIELDS_COLUMNS ")"
   "  SELECT " STATE_FIELDS_VALUES ("room_state") " FROM room_state"
-  "  WHERE " STATE_FIELDS_WANTED ("room_state") ";"
-  "INSERT INTO timeline_fields (" TIMELINE_FIELDS_COLUMNS ")"
-  "  SELECT " TIMELINE_FIELDS_VALUES ("timeline") " FROM timeline WHERE json_valid (timeline.event);";
+  "  WHERE " STATE_FIELDS_WANTED ("room_state") ";";
 
 static gboolean
 migrate_to_v3 (DuetStoreDb  *db,

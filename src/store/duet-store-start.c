@@ -15,10 +15,10 @@
  * that m.direct lists).  Rooms with unsent messages keep their whole
  * timeline, so their echoes are still matched.
  *
- * None of it reads the stored event texts (but for state events in a
- * timeline and rooms with unsent messages, which are parsed whole): the
- * fields come from state_fields and timeline_fields, which the schema's
- * triggers fill as rows are written (duet-store-schema.c, version 3).
+ * The state is read from state_fields, which the schema's triggers fill
+ * as rows are written (duet-store-schema.c, version 3), never from the
+ * stored event texts; only each room's newest timeline rows are read from
+ * theirs.
  */
 #include "config.h"
 
@@ -161,10 +161,10 @@ read_heroes (DuetStoreDb  *db,
 /* --- Events rebuilt from extracted fields --------------------------------
  *
  * A json-glib parse costs tens of thousands of instructions per row, and
- * so does reading each row's whole text from room_state and timeline.
- * The fields the list needs were extracted when the rows were written
- * (state_fields and timeline_fields, schema version 3: see
- * duet-store-schema.c), and the event is rebuilt with those alone.  A
+ * so does reading each row's whole text from room_state.  The state
+ * fields the list needs were extracted when the rows were written
+ * (state_fields, schema version 3: see duet-store-schema.c), and the
+ * event is rebuilt with those alone.  A
  * field of the wrong JSON type is left out, as the model's readers would
  * ignore it; a row whose text is not valid JSON has no fields, so it is
  * left out as the whole snapshot leaves it out. */
@@ -407,38 +407,25 @@ read_other_state (DuetStoreDb  *db,
   return TRUE;
 }
 
-/* Valid timeline rows, newest first.  Columns: 0 (1), 1 has a state key,
- * 2 type, 3 event_id, 4 origin_server_ts, 5 content's JSON type,
- * 6 content.body, 7 seq (to read the stored text for a whole parse). */
+/* A room's few newest timeline rows are read from the stored text: SQLite
+ * reads the fields from it (far cheaper than a json-glib parse), and a
+ * table of extracted fields would cost every saved event that work.
+ * Valid rows, newest first.  Columns: 0 (1), 1 has a state key, 2 type,
+ * 3 event_id, 4 origin_server_ts, 5 content's JSON type, 6 content.body,
+ * 7 the stored text (for a whole parse). */
+#define TEXT_AT(path) "CASE WHEN json_type (event, '" path "') = 'text' THEN json_extract (event, '" path "') END"
 static const char timeline_sql[] =
-  "SELECT 1, is_state, type, event_id, ts, content_type, body, seq "
-  "FROM timeline_fields WHERE room_id = ?1 ORDER BY seq DESC";
-
-/* The whole stored event of timeline row @seq, or NULL (a failed read is
- * a row left out, as a damaged one is). */
-static JsonNode *
-parse_timeline_row (DuetStoreDb *db,
-                    gint64       seq)
-{
-  sqlite3_stmt *stmt = duet_store_db_prepare (db, "SELECT event FROM timeline WHERE seq = ?1", NULL);
-  JsonNode *node = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, seq);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    node = _duet_store_snapshot_parse_column (stmt, 0);
-  sqlite3_reset (stmt);
-  return node;
-}
+  "SELECT 1, json_type (event, '$.state_key') IS NOT NULL, "
+  TEXT_AT ("$.type") ", event ->> '$.event_id', json_extract (event, '$.origin_server_ts'), "
+  "json_type (event, '$.content'), " TEXT_AT ("$.content.body") ", event "
+  "FROM timeline WHERE room_id = ?1 AND json_valid (event) ORDER BY seq DESC";
 
 /* The current timeline row rebuilt with what the list reads (type,
  * event_id, origin_server_ts, content.body), or parsed whole when
  * @whole is set or the row is a state event (which the model applies as
  * state).  *@message says whether it is what the list previews. */
 static JsonNode *
-timeline_event_from_row (DuetStoreDb  *db,
-                         sqlite3_stmt *stmt,
+timeline_event_from_row (sqlite3_stmt *stmt,
                          gboolean      whole,
                          gboolean     *message)
 {
@@ -452,7 +439,7 @@ timeline_event_from_row (DuetStoreDb  *db,
     return NULL;
   if (whole || sqlite3_column_int (stmt, 1) != 0)
     {
-      JsonNode *node = parse_timeline_row (db, sqlite3_column_int64 (stmt, 7));
+      JsonNode *node = _duet_store_snapshot_parse_column (stmt, 7);
 
       *message = node != NULL && sqlite3_column_int (stmt, 1) == 0 && has_content && type != NULL &&
                  (g_str_equal (type, "m.room.encrypted") ||
@@ -504,7 +491,7 @@ read_room_timeline (DuetStoreDb  *db,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gboolean message;
-      JsonNode *event = timeline_event_from_row (db, stmt, whole, &message);
+      JsonNode *event = timeline_event_from_row (stmt, whole, &message);
 
       if (event == NULL)
         continue;
