@@ -498,7 +498,11 @@ static void
 prepare (DuetTimelineList *self)
 {
   if (self->width > 0 && self->height > 0 && !self->allocating)
-    settle_anchor (self, self->height);
+    {
+      settle_anchor (self, self->height);
+      /* Here too, not only between frames: a fast scroll leaves none. */
+      trim_rows (self, self->layout);
+    }
   gtk_widget_queue_allocate (GTK_WIDGET (self));
 }
 
