@@ -100,6 +100,32 @@ test_tricky (void)
     }
 }
 
+/* Beyond the bounds: the newest 2000 timeline events, the first 20000
+ * state events; a repeated "events" or section starts afresh. */
+static void
+test_bounds (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"rooms\":{\"join\":{\"!a:x\":{\"state\":{\"events\":[");
+  g_autoptr(GBytes) body = NULL;
+
+  for (guint i = 0; i < 20005; i++)
+    g_string_append_printf (text, "%s{\"type\":\"m.room.member\",\"state_key\":\"@u%u:x\","
+                            "\"content\":{\"membership\":\"join\"}}", i > 0 ? "," : "", i);
+  g_string_append (text, "]},\"timeline\":{\"events\":[{\"type\":\"m.room.message\","
+                   "\"content\":{\"body\":\"dropped\"}}],\"events\":[");
+  for (guint i = 0; i < 2105; i++)
+    g_string_append_printf (text, "{\"type\":\"m.room.message\",\"content\":{\"body\":\"m%u\"},"
+                            "\"event_id\":\"$e%u\",\"origin_server_ts\":%u},", i, i, 1000 + i);
+  g_string_append (text, "{\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"N\"},"
+                   "\"event_id\":\"$last\"}]},"
+                   "\"ephemeral\":{\"events\":[{\"type\":\"m.typing\",\"content\":{\"user_ids\":[\"@a:x\"]}}]},"
+                   "\"ephemeral\":{}}},"
+                   "\"leave\":{\"!b:x\":{\"state\":{\"events\":[{\"type\":\"m.room.name\",\"state_key\":\"\","
+                   "\"content\":{\"name\":\"gone\"}}],\"events\":{}},\"timeline\":{\"events\":[1]}}}}}");
+  body = g_string_free_to_bytes (g_steal_pointer (&text));
+  g_assert_cmpuint (duet_test_compare_room_readers (body, OWN), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -109,6 +135,7 @@ main (int   argc,
   g_test_add_func ("/room-raw/generated-account", test_generated_account);
   g_test_add_func ("/room-raw/generated-dms", test_generated_dms);
   g_test_add_func ("/room-raw/tricky", test_tricky);
+  g_test_add_func ("/room-raw/bounds", test_bounds);
 
   return g_test_run ();
 }

@@ -44,21 +44,27 @@ dup_string (const Value *value)
   return g_strdup (json_node_get_string (node));
 }
 
-/* A member name (raw, quotes included) as json-glib keeps it equals @literal. */
+/* A member name (raw, quotes included) as json-glib keeps it equals
+ * @literal; @escaped: the name holds a backslash. */
 static gboolean
 name_is (const DuetJsonRaw *name,
+         gboolean           escaped,
          const char        *literal,
          gsize              length)
 {
   g_autofree char *unescaped = NULL;
   Value value = { *name, 0 };
 
-  if (name->length == length + 2 && memcmp (name->data + 1, literal, length) == 0)
-    return TRUE;
-  if (memchr (name->data, '\\', name->length) == NULL)
-    return FALSE;
+  if (!escaped)
+    return name->length == length + 2 && memcmp (name->data + 1, literal, length) == 0;
   unescaped = dup_string (&value);
   return unescaped != NULL && g_str_equal (unescaped, literal);
+}
+
+static gboolean
+name_escaped (const DuetJsonRaw *name)
+{
+  return memchr (name->data, '\\', name->length) != NULL;
 }
 
 /* duet_json_get_int() of the value. */
@@ -111,8 +117,35 @@ is_array (const Value *value)
   return duet_json_raw_type (&value->raw) == '[';
 }
 
-/* The members @names of the object @object, the last of each name; any
- * not found (or @object no object) has an empty value. */
+/* The members @names of the object @iter iterates (to its end), the last
+ * of each name; any not found has an empty value. */
+static void
+read_members_iter (DuetJsonRawIter   *iter,
+                   const char *const *names,
+                   Value             *values,
+                   guint              n_names)
+{
+  DuetJsonRaw name, member;
+  gsize lengths[8];
+
+  g_assert (n_names <= G_N_ELEMENTS (lengths));
+  for (guint i = 0; i < n_names; i++)
+    lengths[i] = strlen (names[i]);
+  memset (values, 0, n_names * sizeof *values);
+  while (duet_json_raw_iter_next (iter, &name, &member))
+    {
+      gboolean escaped = name_escaped (&name);
+
+      for (guint i = 0; i < n_names; i++)
+        if (name_is (&name, escaped, names[i], lengths[i]))
+          {
+            values[i].raw = member;
+            values[i].depth = duet_json_raw_iter_child_depth (iter);
+          }
+    }
+}
+
+/* The same for the object @object (none found when it is no object). */
 static void
 read_members (const Value       *object,
               const char *const *names,
@@ -120,23 +153,14 @@ read_members (const Value       *object,
               guint              n_names)
 {
   DuetJsonRawIter iter;
-  DuetJsonRaw name, member;
-  gsize lengths[8];
 
-  g_assert (n_names <= G_N_ELEMENTS (lengths));
-  memset (values, 0, n_names * sizeof *values);
   if (!is_object (object) ||
       !duet_json_raw_iter_init (&iter, object->raw.data, object->raw.length, object->depth, FALSE))
-    return;
-  for (guint i = 0; i < n_names; i++)
-    lengths[i] = strlen (names[i]);
-  while (duet_json_raw_iter_next (&iter, &name, &member))
-    for (guint i = 0; i < n_names; i++)
-      if (name_is (&name, names[i], lengths[i]))
-        {
-          values[i].raw = member;
-          values[i].depth = duet_json_raw_iter_child_depth (&iter);
-        }
+    {
+      memset (values, 0, n_names * sizeof *values);
+      return;
+    }
+  read_members_iter (&iter, names, values, n_names);
 }
 
 /* The elements of the array @array (none when it is no array), at most
@@ -201,6 +225,130 @@ enum { EVENT_TYPE, EVENT_STATE_KEY, EVENT_CONTENT, EVENT_ID, EVENT_TS, EVENT_SEN
 static const char *const event_names[N_EVENT] = {
   "type", "state_key", "content", "event_id", "origin_server_ts", "sender", "unsigned",
 };
+
+/* An element of an events array, its members read in the same pass as
+ * the array (no object: all empty). */
+typedef struct {
+  Value members[N_EVENT];
+} Event;
+
+/* Whether the child an iterator entered is an object, and so iterable. */
+static gboolean
+entered_object (DuetJsonRawIter *child)
+{
+  return !duet_json_raw_iter_failed (child) && child->close == '}';
+}
+
+static gboolean
+entered_array (DuetJsonRawIter *child)
+{
+  return !duet_json_raw_iter_failed (child) && child->close == ']';
+}
+
+/* Reads the next element of the array @array into @event; FALSE at its end. */
+static gboolean
+next_event (DuetJsonRawIter *array,
+            Event           *event)
+{
+  DuetJsonRawIter child;
+  DuetJsonRaw value;
+
+  if (!duet_json_raw_iter_enter (array, NULL, &child, FALSE))
+    return FALSE;
+  if (entered_object (&child))
+    read_members_iter (&child, event_names, event->members, N_EVENT);
+  else
+    memset (event, 0, sizeof *event);
+  duet_json_raw_iter_leave (array, &child, &value);
+  return TRUE;
+}
+
+/* The first @max events of the array @array (entered), replacing @events'. */
+static void
+collect_events (DuetJsonRawIter *array,
+                GArray          *events,
+                guint            max)
+{
+  Event event;
+
+  g_array_set_size (events, 0);
+  if (!entered_array (array))
+    return;
+  while (events->len < max && next_event (array, &event))
+    g_array_append_val (events, event);
+}
+
+/* The "events" of a state section (@section entered), replacing @events'. */
+static void
+collect_section (DuetJsonRawIter *section,
+                 GArray          *events)
+{
+  DuetJsonRawIter child;
+  DuetJsonRaw name, value;
+
+  g_array_set_size (events, 0);
+  if (!entered_object (section))
+    return;
+  while (duet_json_raw_iter_enter (section, &name, &child, FALSE))
+    {
+      if (name_is (&name, name_escaped (&name), "events", 6))
+        collect_events (&child, events, DUET_ROOM_SYNC_MAX_STATE_EVENTS);
+      duet_json_raw_iter_leave (section, &child, &value);
+    }
+}
+
+/* The newest DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS events of a timeline, in a
+ * ring (memory stays bounded however many the text holds). */
+typedef struct {
+  Event    *ring;
+  guint     count;     /* events seen in all */
+  gboolean  limited;
+} Timeline;
+
+static Event *
+timeline_event (Timeline *timeline,
+                guint     index)
+{
+  return &timeline->ring[index % DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS];
+}
+
+static void
+collect_timeline (DuetJsonRawIter *object,
+                  Timeline        *timeline)
+{
+  DuetJsonRawIter child;
+  DuetJsonRaw name, value;
+
+  timeline->count = 0;
+  timeline->limited = FALSE;
+  if (!entered_object (object))
+    return;
+  while (duet_json_raw_iter_enter (object, &name, &child, FALSE))
+    {
+      gboolean escaped = name_escaped (&name);
+      gboolean events = name_is (&name, escaped, "events", 6);
+
+      if (events)
+        {
+          Event event;
+
+          timeline->count = 0;
+          while (entered_array (&child) && next_event (&child, &event))
+            {
+              if (timeline->ring == NULL)
+                timeline->ring = g_new (Event, DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS);
+              *timeline_event (timeline, timeline->count++) = event;
+            }
+        }
+      duet_json_raw_iter_leave (object, &child, &value);
+      if (!events && name_is (&name, escaped, "limited", 7))
+        {
+          Value limited = { value, 0 };
+
+          timeline->limited = get_bool (&limited, FALSE);
+        }
+    }
+}
 
 static char *
 dup_member_string (const Value *object,
@@ -318,29 +466,22 @@ apply_state_events (DuetRoomIngest *ingest,
 {
   for (guint i = 0; i < events->len; i++)
     {
-      Value event[N_EVENT];
-      g_autofree char *type = NULL;
-      g_autofree char *state_key = NULL;
+      const Value *event = g_array_index (events, Event, i).members;
+      g_autofree char *type = dup_string (&event[EVENT_TYPE]);
+      g_autofree char *state_key = dup_string (&event[EVENT_STATE_KEY]);
 
-      if (!is_object (&g_array_index (events, Value, i)))
-        continue;
-      read_members (&g_array_index (events, Value, i), event_names, event, N_EVENT);
-      type = dup_string (&event[EVENT_TYPE]);
-      state_key = dup_string (&event[EVENT_STATE_KEY]);
       apply_state_event (ingest, event, type, state_key);
     }
 }
 
 static void
 apply_timeline_event (DuetRoomIngest *ingest,
-                      const Value    *value)
+                      const Value    *event)
 {
-  Value event[N_EVENT];
   g_autofree char *type = NULL;
   g_autofree char *state_key = NULL;
   g_autofree char *event_id = NULL;
 
-  read_members (value, event_names, event, N_EVENT);
   type = dup_string (&event[EVENT_TYPE]);
   if (type == NULL || !is_object (&event[EVENT_CONTENT]))
     return;
@@ -362,48 +503,21 @@ apply_timeline_event (DuetRoomIngest *ingest,
   _duet_room_sync_apply_event_meta (ingest, get_int (&event[EVENT_TS], 0), event_id);
 }
 
-/* The event id of the last event of @events, as the session hands it on. */
-static char *
-last_event_id (GArray *events)
-{
-  const Value *last;
-
-  if (events->len == 0)
-    return NULL;
-  last = &g_array_index (events, Value, events->len - 1);
-  return is_object (last) ? dup_member_string (last, "event_id") : NULL;
-}
-
-/* The timeline object's members: events, limited. */
-static GArray *
-read_timeline (const Value *timeline,
-               gboolean    *limited)
-{
-  static const char *const names[] = { "events", "limited" };
-  Value members[G_N_ELEMENTS (names)];
-
-  read_members (timeline, names, members, G_N_ELEMENTS (names));
-  *limited = get_bool (&members[1], FALSE);
-  /* Every event counts for the last id; the room keeps the newest only. */
-  return read_elements (&members[0], G_MAXUINT);
-}
-
 static void
 apply_timeline (DuetRoomIngest *ingest,
-                GArray         *events,
-                gboolean        limited)
+                Timeline       *timeline)
 {
   guint start;
 
   /* History was left out between what we had and this slice. */
-  if (limited)
+  if (timeline->limited)
     _duet_room_set_has_gap (ingest->room, TRUE);
 
   /* Keep the newest events when there are too many. */
-  start = events->len > DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS ? events->len - DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS : 0;
-  for (guint i = start; i < events->len; i++)
-    if (is_object (&g_array_index (events, Value, i)))
-      apply_timeline_event (ingest, &g_array_index (events, Value, i));
+  start = timeline->count > DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS
+          ? timeline->count - DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS : 0;
+  for (guint i = start; i < timeline->count; i++)
+    apply_timeline_event (ingest, timeline_event (timeline, i)->members);
 }
 
 static void
@@ -433,10 +547,65 @@ apply_ephemeral (DuetRoomIngest *ingest,
     }
 }
 
-enum { ROOM_STATE, ROOM_TIMELINE, ROOM_SUMMARY, ROOM_UNREAD, ROOM_EPHEMERAL, ROOM_INVITE_STATE, N_ROOM };
-static const char *const room_names[N_ROOM] = {
-  "state", "timeline", "summary", "unread_notifications", "ephemeral", "invite_state",
-};
+/* --- The room --------------------------------------------------------------- */
+
+typedef struct {
+  GArray   *state;      /* Event: state.events, or invite_state.events */
+  Timeline  timeline;
+  Value     summary;
+  Value     unread;
+  Value     ephemeral;
+} RawRoom;
+
+static void
+raw_room_clear (RawRoom *room)
+{
+  g_clear_pointer (&room->state, g_array_unref);
+  g_clear_pointer (&room->timeline.ring, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RawRoom, raw_room_clear)
+
+/* One pass over the entry: the state and timeline events are read as the
+ * pass meets them, the small members kept as text. */
+static void
+read_room (const Value    *value,
+           DuetMembership  membership,
+           RawRoom        *room)
+{
+  const char *state_name = membership == DUET_MEMBERSHIP_INVITE ? "invite_state" : "state";
+  gsize state_length = strlen (state_name);
+  DuetJsonRawIter iter, child;
+  DuetJsonRaw name, member;
+
+  room->state = g_array_new (FALSE, FALSE, sizeof (Event));
+  if (!is_object (value) ||
+      !duet_json_raw_iter_init (&iter, value->raw.data, value->raw.length, value->depth, FALSE))
+    return;
+  while (duet_json_raw_iter_enter (&iter, &name, &child, FALSE))
+    {
+      gboolean escaped = name_escaped (&name);
+      Value *small = NULL;
+
+      /* The last of a repeated name wins: each starts afresh. */
+      if (name_is (&name, escaped, state_name, state_length))
+        collect_section (&child, room->state);
+      else if (name_is (&name, escaped, "timeline", 8))
+        collect_timeline (&child, &room->timeline);
+      else if (name_is (&name, escaped, "summary", 7))
+        small = &room->summary;
+      else if (name_is (&name, escaped, "unread_notifications", 20))
+        small = &room->unread;
+      else if (name_is (&name, escaped, "ephemeral", 9))
+        small = &room->ephemeral;
+      duet_json_raw_iter_leave (&iter, &child, &member);
+      if (small != NULL)
+        {
+          small->raw = member;
+          small->depth = duet_json_raw_iter_child_depth (&iter);
+        }
+    }
+}
 
 void
 _duet_room_apply_raw (DuetRoom       *self,
@@ -448,38 +617,33 @@ _duet_room_apply_raw (DuetRoom       *self,
                       char          **timeline_last_id)
 {
   DuetRoomIngest ingest = { self, own_user_id, FALSE };
-  Value room = { { data, length, FALSE }, depth };
-  Value members[N_ROOM];
-  g_autoptr(GArray) timeline = NULL;
-  gboolean limited;
+  Value value = { { data, length, FALSE }, depth };
+  g_auto(RawRoom) room = { 0 };
 
   g_return_if_fail (DUET_IS_ROOM (self));
   g_return_if_fail (timeline_last_id != NULL && *timeline_last_id == NULL);
 
-  read_members (&room, room_names, members, N_ROOM);
-  timeline = read_timeline (&members[ROOM_TIMELINE], &limited);
-  *timeline_last_id = last_event_id (timeline);
+  read_room (&value, membership, &room);
+  if (room.timeline.count > 0)
+    *timeline_last_id = dup_string (&timeline_event (&room.timeline, room.timeline.count - 1)->members[EVENT_ID]);
 
   _duet_room_sync_begin (&ingest, membership);
-  if (is_object (&room))
+  if (is_object (&value))
     {
       if (membership == DUET_MEMBERSHIP_INVITE)
         {
-          g_autoptr(GArray) state = read_events (&members[ROOM_INVITE_STATE], DUET_ROOM_SYNC_MAX_STATE_EVENTS);
-
           ingest.in_invite = TRUE;
-          apply_state_events (&ingest, state);
+          apply_state_events (&ingest, room.state);
         }
       else
         {
-          g_autoptr(GArray) state = read_events (&members[ROOM_STATE], DUET_ROOM_SYNC_MAX_STATE_EVENTS);
           static const char *const summary_names[] = { "m.heroes" };
           Value heroes;
 
-          apply_state_events (&ingest, state);
-          apply_timeline (&ingest, timeline, limited);
+          apply_state_events (&ingest, room.state);
+          apply_timeline (&ingest, &room.timeline);
           /* An absent summary or heroes field means "unchanged". */
-          read_members (&members[ROOM_SUMMARY], summary_names, &heroes, 1);
+          read_members (&room.summary, summary_names, &heroes, 1);
           if (is_array (&heroes))
             _duet_room_take_heroes (self, dup_user_ids (&heroes, DUET_ROOM_SYNC_MAX_HEROES));
           if (membership == DUET_MEMBERSHIP_JOIN)
@@ -487,12 +651,12 @@ _duet_room_apply_raw (DuetRoom       *self,
               static const char *const unread_names[] = { "notification_count" };
               Value count;
 
-              if (is_object (&members[ROOM_UNREAD]))
+              if (is_object (&room.unread))
                 {
-                  read_members (&members[ROOM_UNREAD], unread_names, &count, 1);
+                  read_members (&room.unread, unread_names, &count, 1);
                   _duet_room_sync_apply_unread (&ingest, get_int (&count, -1));
                 }
-              apply_ephemeral (&ingest, &members[ROOM_EPHEMERAL]);
+              apply_ephemeral (&ingest, &room.ephemeral);
             }
         }
     }
