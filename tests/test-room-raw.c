@@ -81,6 +81,18 @@ static const char *const tricky[] = {
   "\"content\":{\"predecessor\":{\"room_id\":\"!old:x\"}}},{\"type\":\"io.element.functional_members\","
   "\"state_key\":\"\",\"content\":{\"service_members\":[\"@bot:x\",5]}},"
   "{\"type\":\"m.room.encryption\",\"state_key\":\"\",\"content\":{}}]}}}}}",
+  /* the newest preview: a body that is no string, a state event or an
+   * unknown type after it leaves it standing */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":["
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"old\"}},"
+  "{\"type\":\"m.room.encrypted\",\"content\":{}},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"shown\\u0041\"}},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":[\"x\"]}},"
+  "{\"type\":\"m.room.message\",\"state_key\":\"\",\"content\":{\"body\":\"state\"}},"
+  "{\"type\":\"m.reaction\",\"content\":{\"body\":\"no\"}},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"no\"},\"content\":1}]}},"
+  "\"!b:x\":{\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"m\"}},"
+  "{\"type\":\"m.room.encrypted\",\"content\":{\"body\":5}}]}}}}}",
   /* not JSON inside a room: both refuse it */
   "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":[01]}},\"!b:x\":{\"x\":\"\\ud800\"},"
   "\"!c:x\":{\"x\":tru}}}}",
@@ -89,7 +101,7 @@ static const char *const tricky[] = {
 static void
 test_tricky (void)
 {
-  guint expected[] = { 1, 1, 1, 3, 0 };
+  guint expected[] = { 1, 1, 1, 3, 2, 0 };
 
   for (guint i = 0; i < G_N_ELEMENTS (tricky); i++)
     {

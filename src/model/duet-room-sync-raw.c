@@ -77,6 +77,17 @@ get_int (const Value *value,
 
   if (first != '-' && !g_ascii_isdigit (first))
     return fallback;
+  /* The common case, a timestamp or a count: up to 18 digits fit. */
+  if (value->raw.length <= 18)
+    {
+      gint64 n = 0;
+      gsize i;
+
+      for (i = 0; i < value->raw.length && g_ascii_isdigit (value->raw.data[i]); i++)
+        n = n * 10 + (value->raw.data[i] - '0');
+      if (i == value->raw.length)
+        return n;
+    }
   node = duet_json_raw_parse (value->raw.data, value->raw.length, value->depth, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return fallback;
@@ -474,9 +485,31 @@ apply_state_events (DuetRoomIngest *ingest,
     }
 }
 
+/* Whether the room would show @event's preview: an encrypted event, or a
+ * message with a string body (as _duet_room_sync_apply_message() says). */
+static gboolean
+has_preview (const Value *event)
+{
+  static const char *const names[] = { "body" };
+  g_autofree char *type = dup_string (&event[EVENT_TYPE]);
+  Value body;
+
+  if (type == NULL || !is_object (&event[EVENT_CONTENT]) ||
+      duet_json_raw_type (&event[EVENT_STATE_KEY].raw) == '"')
+    return FALSE;
+  if (g_str_equal (type, "m.room.encrypted"))
+    return TRUE;
+  if (!g_str_equal (type, "m.room.message"))
+    return FALSE;
+  read_members (&event[EVENT_CONTENT], names, &body, 1);
+  return duet_json_raw_type (&body.raw) == '"';
+}
+
+/* @preview: whether @event's preview is the one shown (the newest). */
 static void
 apply_timeline_event (DuetRoomIngest *ingest,
-                      const Value    *event)
+                      const Value    *event,
+                      gboolean        preview)
 {
   g_autofree char *type = NULL;
   g_autofree char *state_key = NULL;
@@ -489,7 +522,7 @@ apply_timeline_event (DuetRoomIngest *ingest,
   state_key = dup_string (&event[EVENT_STATE_KEY]);
   if (state_key != NULL)
     apply_state_event (ingest, event, type, state_key);
-  else
+  else if (preview)
     {
       g_autofree char *body = NULL;
 
@@ -507,7 +540,7 @@ static void
 apply_timeline (DuetRoomIngest *ingest,
                 Timeline       *timeline)
 {
-  guint start;
+  guint start, preview;
 
   /* History was left out between what we had and this slice. */
   if (timeline->limited)
@@ -516,8 +549,13 @@ apply_timeline (DuetRoomIngest *ingest,
   /* Keep the newest events when there are too many. */
   start = timeline->count > DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS
           ? timeline->count - DUET_ROOM_SYNC_MAX_TIMELINE_EVENTS : 0;
+  /* Each preview replaces the one before: only the newest is made (the
+   * sanitizing of every message was a tenth of the room's cost). */
+  preview = timeline->count;
+  while (preview > start && !has_preview (timeline_event (timeline, preview - 1)->members))
+    preview--;
   for (guint i = start; i < timeline->count; i++)
-    apply_timeline_event (ingest, timeline_event (timeline, i)->members);
+    apply_timeline_event (ingest, timeline_event (timeline, i)->members, i + 1 == preview);
 }
 
 static void
