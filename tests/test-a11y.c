@@ -456,7 +456,7 @@ test_keyboard_contacts (Fixture       *f,
 static GtkWidget *
 chat_list_view (Fixture *f)
 {
-  GObject *list = gtk_widget_get_template_child (window_child (f, "chat_view"), DUET_TYPE_CHAT_VIEW, "list_view");
+  GObject *list = gtk_widget_get_template_child (window_child (f, "chat_view"), DUET_TYPE_CHAT_VIEW, "timeline_list");
 
   g_assert_nonnull (list);
   return GTK_WIDGET (list);

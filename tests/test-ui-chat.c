@@ -54,13 +54,11 @@ row_child (DuetMessageRow *row,
   return child;
 }
 
-/* A list view row holds a slot; the slot holds the message row it shows. */
+/* The timeline list's children are the message rows themselves. */
 static GtkWidget *
 slot_child (GtkWidget *list_row)
 {
-  GtkWidget *slot = gtk_widget_get_first_child (list_row);
-
-  return slot != NULL ? gtk_widget_get_first_child (slot) : NULL;
+  return list_row;
 }
 
 static GtkWidget *
@@ -117,7 +115,7 @@ find_row (UiFixture        *f,
           DuetTimelineItem *item,
           double           *y)
 {
-  GtkWidget *list = view_child (f, "list_view");
+  GtkWidget *list = view_child (f, "timeline_list");
 
   for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -144,7 +142,7 @@ static DuetTimelineItem *
 first_visible_message (UiFixture *f,
                        double    *y_out)
 {
-  GtkWidget *list = view_child (f, "list_view");
+  GtkWidget *list = view_child (f, "timeline_list");
   DuetTimelineItem *best = NULL;
   double best_y = G_MAXDOUBLE;
 
@@ -555,7 +553,7 @@ rows_laid_out (gpointer data)
 {
   UiFixture *f = data;
 
-  for (GtkWidget *child = gtk_widget_get_first_child (view_child (f, "list_view")); child != NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (view_child (f, "timeline_list")); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     if (gtk_widget_get_child_visible (child) && gtk_widget_get_height (child) <= 0)
       return FALSE;
@@ -567,7 +565,7 @@ rows_laid_out (gpointer data)
 static guint
 assert_rows_in_order (UiFixture *f)
 {
-  GtkWidget *list = view_child (f, "list_view");
+  GtkWidget *list = view_child (f, "timeline_list");
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
   g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (graphene_point_t));
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "duet-chat-view.h"
+#include "duet-timeline-list.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +30,7 @@ struct _DuetChatView
   GtkSpinner            *loading_spinner;
   AdwStatusPage         *empty_page;
   GtkScrolledWindow     *scroller;
-  GtkListView           *list_view;
+  DuetTimelineList      *timeline_list;
   GtkRevealer           *jump_revealer;
   GtkButton             *jump_button;
   GtkLabel              *new_count_label;
@@ -45,22 +46,14 @@ struct _DuetChatView
   DuetRoom              *room;
   DuetTimeline          *timeline;
   GCancellable          *cancellable;       /* this room's requests */
-  DuetTimelineItem      *anchor_item;       /* kept in place over a top insertion */
   char                  *read_event_id;     /* the newest event we marked read */
   char                  *draft_room_id;     /* the room the composer's text belongs to */
-  GHashTable            *row_cache;         /* DuetTimelineItem → its link in row_lru */
-  GQueue                 row_lru;           /* CachedRow, the most recently shown first */
 
   /* Borrowed references */
   GtkWindow             *window;            /* followed for is-active */
 
-  double                 anchor_y;
   double                 last_value;
   double                 configured_value;  /* the value a relayout set, NAN when none is pending */
-  guint                  anchor_timeout_id;
-  gint64                 anchor_until;      /* monotonic time the hold may end */
-  gint64                 anchor_deadline;   /* ... and must end */
-  gboolean               anchor_wait_layout; /* a change came that no layout has shown yet */
   guint                  bottom_tick_id;
   guint                  bottom_frames;
   guint                  check_idle_id;

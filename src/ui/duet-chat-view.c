@@ -2,13 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A header (the person, the room menu), the timeline in a recycling list
- * view, the "is typing" line and the composer, with the members in a flap
- * beside them.  This file holds the list: it stays at the bottom while the
- * user is there, keeps the rows in place when older history comes in at
- * the top (GTK 4.8 has no scroll-to API, so the adjustment is corrected),
- * asks for older history near the top and marks the chat read when its
- * newest message is on screen in the active window.
+ * A header (the person, the room menu), the timeline in a DuetTimelineList
+ * (which keeps the rows in place when older history comes in at the top),
+ * the "is typing" line and the composer, with the members in a flap beside
+ * them.  This file holds the list's side: it stays at the bottom while the
+ * user is there, asks for older history near the top and marks the chat
+ * read when its newest message is on screen in the active window.
  */
 #include "config.h"
 
@@ -30,11 +29,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* How long a row is held in place after a change above it. */
-#define ANCHOR_HOLD_US (300 * G_TIME_SPAN_MILLISECOND)
-#define ANCHOR_MAX_HOLD_US (3 * G_TIME_SPAN_SECOND)
-#define ANCHOR_CHECK_MS 8
 
 /* How close to the bottom counts as "at the bottom", in pixels. */
 #define BOTTOM_SLACK 8.0
@@ -75,223 +69,33 @@ _duet_chat_view_show_error (DuetChatView *self,
 
 /* --- Rows ------------------------------------------------------------------ */
 
-/* GTK 4.8's list view keeps 200 rows around its anchor row and places that
- * window by where the anchor stands on screen, so every few pixels of
- * scrolling hand items to other rows (measured: six binds a frame at 30 px
- * a frame, over a chat of any length).  A fresh bind lays out the
- * message's text again, which is most of a frame's work.  So a message
- * row is made for an item and kept for it: the list's own row is an empty
- * slot, and binding moves the item's row into it, text layouts and
- * measurements intact.  The rows least recently shown are given to new
- * items once there are ROW_CACHE_SIZE of them. */
-#define ROW_CACHE_SIZE 400
-
-typedef struct {
-  DuetTimelineItem *item;
-  DuetMessageRow   *row;
-} CachedRow;
-
-static void
-cached_row_free (CachedRow *cached)
+/* DuetTimelineList makes a row for an item once and keeps it for that item
+ * (see there why not a GtkListView). */
+static GtkWidget *
+create_row_cb (gpointer item,
+               gpointer user_data)
 {
-  GtkWidget *slot = gtk_widget_get_parent (GTK_WIDGET (cached->row));
+  DuetChatView *self = user_data;
+  DuetMessageRow *row = DUET_MESSAGE_ROW (duet_message_row_new ());
 
-  if (slot != NULL)
-    adw_bin_set_child (ADW_BIN (slot), NULL);
-  duet_message_row_set_item (cached->row, NULL);
-  g_object_unref (cached->row);
-  g_object_unref (cached->item);
-  g_free (cached);
+  duet_message_row_set_timeline (row, self->timeline);
+  duet_message_row_set_show_sender (row, self->show_sender);
+  duet_message_row_set_item (row, item);
+  return GTK_WIDGET (row);
 }
 
 static void
-clear_row_cache (DuetChatView *self)
+set_row_show_sender (gpointer widget,
+                     gpointer user_data)
 {
-  g_hash_table_remove_all (self->row_cache);
-  g_queue_clear_full (&self->row_lru, (GDestroyNotify) cached_row_free);
-}
-
-/* The least recently shown row that no slot holds, taken out of the cache. */
-static CachedRow *
-take_spare_row (DuetChatView *self)
-{
-  for (GList *link = self->row_lru.tail; link != NULL; link = link->prev)
-    {
-      CachedRow *cached = link->data;
-
-      if (gtk_widget_get_parent (GTK_WIDGET (cached->row)) != NULL)
-        continue;
-      g_hash_table_remove (self->row_cache, cached->item);
-      g_queue_delete_link (&self->row_lru, link);
-      return cached;
-    }
-  return NULL;
-}
-
-static DuetMessageRow *
-row_for_item (DuetChatView     *self,
-              DuetTimelineItem *item)
-{
-  GList *link = g_hash_table_lookup (self->row_cache, item);
-  CachedRow *cached;
-
-  if (link != NULL)
-    {
-      /* Most recently shown first. */
-      g_queue_unlink (&self->row_lru, link);
-      g_queue_push_head_link (&self->row_lru, link);
-      return ((CachedRow *) link->data)->row;
-    }
-
-  cached = self->row_lru.length >= ROW_CACHE_SIZE ? take_spare_row (self) : NULL;
-  if (cached != NULL)
-    g_set_object (&cached->item, item);
-  else
-    {
-      cached = g_new0 (CachedRow, 1);
-      cached->item = g_object_ref (item);
-      cached->row = DUET_MESSAGE_ROW (g_object_ref_sink (duet_message_row_new ()));
-    }
-  duet_message_row_set_timeline (cached->row, self->timeline);
-  duet_message_row_set_show_sender (cached->row, self->show_sender);
-  duet_message_row_set_item (cached->row, item);
-  g_queue_push_head (&self->row_lru, cached);
-  g_hash_table_insert (self->row_cache, item, self->row_lru.head);
-  return cached->row;
-}
-
-static void
-setup_row_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *list_item,
-              DuetChatView             *self)
-{
-  gtk_list_item_set_child (list_item, adw_bin_new ());
-  gtk_list_item_set_activatable (list_item, FALSE);
-  /* Selectable only so that GTK 4.8 lets the row take the focus (the
-   * arrow keys walk the conversation); with GtkNoSelection nothing is
-   * ever selected. */
-  gtk_list_item_set_selectable (list_item, TRUE);
-}
-
-static void
-bind_row_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *list_item,
-             DuetChatView             *self)
-{
-  GtkWidget *slot = gtk_list_item_get_child (list_item);
-  GtkWidget *row = GTK_WIDGET (row_for_item (self, gtk_list_item_get_item (list_item)));
-  GtkWidget *old_slot = gtk_widget_get_parent (row);
-
-  /* Another list row may still hold it: it lets go before its unbind. */
-  if (old_slot == slot)
-    return;
-  if (old_slot != NULL)
-    adw_bin_set_child (ADW_BIN (old_slot), NULL);
-  adw_bin_set_child (ADW_BIN (slot), row);
-}
-
-static void
-unbind_row_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               DuetChatView             *self)
-{
-  adw_bin_set_child (ADW_BIN (gtk_list_item_get_child (list_item)), NULL);
-}
-
-/* The message row a list view child shows, if it shows one. */
-static DuetMessageRow *
-row_of_child (GtkWidget *child)
-{
-  GtkWidget *slot = gtk_widget_get_first_child (child);
-  GtkWidget *row = slot != NULL ? gtk_widget_get_first_child (slot) : NULL;
-
-  if (!DUET_IS_MESSAGE_ROW (row) || duet_message_row_get_item (DUET_MESSAGE_ROW (row)) == NULL ||
-      !gtk_widget_get_child_visible (child))
-    return NULL;
-  return DUET_MESSAGE_ROW (row);
-}
-
-static gboolean
-row_y (DuetChatView *self,
-       GtkWidget    *child,
-       double       *y)
-{
-  graphene_point_t point;
-
-  if (!gtk_widget_compute_point (child, GTK_WIDGET (self->scroller),
-                                 &GRAPHENE_POINT_INIT (0, 0), &point))
-    return FALSE;
-  *y = point.y;
-  return TRUE;
-}
-
-/* The first message row whose bottom is below the top of the viewport. */
-static DuetMessageRow *
-topmost_visible_row (DuetChatView *self,
-                     double       *y_out)
-{
-  DuetMessageRow *best = NULL;
-  double best_y = G_MAXDOUBLE;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      DuetMessageRow *row = row_of_child (child);
-      double y;
-
-      /* Messages stay; a day separator or a gap may leave with the change. */
-      if (row == NULL ||
-          duet_timeline_item_get_kind (duet_message_row_get_item (row)) != DUET_TIMELINE_ITEM_MESSAGE ||
-          !row_y (self, child, &y) || y + gtk_widget_get_height (child) <= 0)
-        continue;
-      if (y < best_y)
-        {
-          best = row;
-          best_y = y;
-        }
-    }
-  *y_out = best_y;
-  return best;
-}
-
-static gboolean
-find_item_y (DuetChatView     *self,
-             DuetTimelineItem *item,
-             double           *y)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      DuetMessageRow *row = row_of_child (child);
-
-      if (row != NULL && duet_message_row_get_item (row) == item)
-        return row_y (self, child, y);
-    }
-  return FALSE;
-}
-
-static guint
-find_position (DuetChatView     *self,
-               DuetTimelineItem *item)
-{
-  GListModel *model = G_LIST_MODEL (self->timeline);
-  guint n_items = g_list_model_get_n_items (model);
-
-  for (guint i = 0; i < n_items; i++)
-    {
-      g_autoptr(DuetTimelineItem) candidate = g_list_model_get_item (model, i);
-
-      if (candidate == item)
-        return i;
-    }
-  return G_MAXUINT;
+  duet_message_row_set_show_sender (widget, GPOINTER_TO_INT (user_data));
 }
 
 static void
 update_rows_show_sender (DuetChatView *self)
 {
-  for (GList *link = self->row_lru.head; link != NULL; link = link->next)
-    duet_message_row_set_show_sender (((CachedRow *) link->data)->row, self->show_sender);
+  duet_timeline_list_foreach_row (self->timeline_list, set_row_show_sender,
+                                  GINT_TO_POINTER (self->show_sender));
 }
 
 /* --- Scrolling ------------------------------------------------------------- */
@@ -373,66 +177,11 @@ ensure_bottom_tick (DuetChatView *self)
 void
 _duet_chat_view_scroll_to_bottom (DuetChatView *self)
 {
-  guint n_items;
-
   self->stick_to_bottom = TRUE;
   self->new_count = 0;
-  if (self->timeline != NULL && (n_items = g_list_model_get_n_items (G_LIST_MODEL (self->timeline))) > 0)
-    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n_items - 1);
+  duet_timeline_list_scroll_to_end (self->timeline_list);
   ensure_bottom_tick (self);
   update_jump_button (self);
-}
-
-static void
-clear_anchor (DuetChatView *self)
-{
-  g_clear_handle_id (&self->anchor_timeout_id, g_source_remove);
-  g_clear_object (&self->anchor_item);
-}
-
-/* After rows came or went above: the message that was at the top of the
- * viewport goes back to the y it had, checked every frame's worth of time
- * for a moment, since the list view may move its own anchor again as it
- * lays out and measures rows (its anchor may even have been a row that
- * left).  A timeout, not a tick callback: it must see each layout's
- * result, and the frame clock only ticks while something draws. */
-static gboolean
-anchor_timeout_cb (gpointer user_data)
-{
-  DuetChatView *self = user_data;
-  double y;
-
-  if (self->anchor_item != NULL && !find_item_y (self, self->anchor_item, &y))
-    {
-      /* The list view kept its place by another row (at the very top it
-       * keeps the first one), and ours is not even drawn: bring it in,
-       * then the next frames put it back where it was. */
-      guint position = find_position (self, self->anchor_item);
-
-      if (position != G_MAXUINT)
-        gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
-    }
-  else if (self->anchor_item != NULL)
-    {
-      double delta = y - self->anchor_y;
-
-      if (fabs (delta) >= 0.5)
-        {
-          GtkAdjustment *adj = vadjustment (self);
-
-          gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + delta);
-          self->last_value = gtk_adjustment_get_value (adj);
-        }
-    }
-  /* Released a moment after the layout that followed the last change (or
-   * after a few seconds, should no layout come). */
-  if ((self->anchor_wait_layout || g_get_monotonic_time () < self->anchor_until) &&
-      g_get_monotonic_time () < self->anchor_deadline)
-    return G_SOURCE_CONTINUE;
-
-  self->anchor_timeout_id = 0;
-  g_clear_object (&self->anchor_item);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -446,7 +195,7 @@ adjustment_value_changed_cb (DuetChatView  *self,
       self->stick_to_bottom = TRUE;
       self->new_count = 0;
     }
-  else if (value < self->last_value - 1.0 && self->anchor_timeout_id == 0 && value != self->configured_value)
+  else if (value < self->last_value - 1.0 && value != self->configured_value)
     /* Moved up, and not by a new layout: the user's doing. */
     self->stick_to_bottom = FALSE;
   self->last_value = value;
@@ -461,20 +210,13 @@ adjustment_value_changed_cb (DuetChatView  *self,
 
 /* gtk_adjustment_configure () sets every field, then emits ::changed and
  * ::value-changed: a value change carrying the value seen here comes from
- * the layout (a smaller page keeps the list view's anchor row in place,
- * which moves the value), not from the user. */
+ * the layout (a smaller page keeps the list's anchor row in place, which
+ * moves the value), not from the user. */
 static void
 adjustment_changed_cb (DuetChatView  *self,
                        GtkAdjustment *adj)
 {
   self->configured_value = gtk_adjustment_get_value (adj);
-  /* A new layout while a row is held: hold it a while longer, however
-   * long the layout took. */
-  if (self->anchor_timeout_id != 0)
-    {
-      self->anchor_until = g_get_monotonic_time () + ANCHOR_HOLD_US;
-      self->anchor_wait_layout = FALSE;
-    }
   if (self->stick_to_bottom && !is_at_bottom (self))
     ensure_bottom_tick (self);
   update_jump_button (self);
@@ -626,31 +368,6 @@ timeline_items_changed_cb (DuetChatView *self,
                            GListModel   *model)
 {
   guint n_items = g_list_model_get_n_items (model);
-
-  /* Rows come or go above (older history, a day separator that moves up,
-   * a gap that fills): remember where the top visible message is now
-   * (this runs before the list view hears of the change), to keep it
-   * there.  A change below it measures no move, so any change will do. */
-  if (self->anchor_item != NULL)
-    {
-      self->anchor_wait_layout = TRUE;
-      self->anchor_deadline = g_get_monotonic_time () + ANCHOR_MAX_HOLD_US;
-    }
-  else if (!self->stick_to_bottom)
-    {
-      double y;
-      DuetMessageRow *row = topmost_visible_row (self, &y);
-
-      if (row != NULL)
-        {
-          self->anchor_item = g_object_ref (duet_message_row_get_item (row));
-          self->anchor_y = y;
-          self->anchor_until = g_get_monotonic_time () + ANCHOR_HOLD_US;
-          self->anchor_deadline = g_get_monotonic_time () + ANCHOR_MAX_HOLD_US;
-          self->anchor_wait_layout = TRUE;
-          self->anchor_timeout_id = g_timeout_add (ANCHOR_CHECK_MS, anchor_timeout_cb, self);
-        }
-    }
 
   /* New rows at the end: follow them, or count them for the jump button. */
   if (added > 0 && position + added == n_items && position > 0)
@@ -814,14 +531,12 @@ close_room (DuetChatView *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  clear_anchor (self);
   if (self->bottom_tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->scroller), self->bottom_tick_id);
   self->bottom_tick_id = 0;
   g_clear_handle_id (&self->check_idle_id, g_source_remove);
 
-  gtk_list_view_set_model (self->list_view, NULL);
-  clear_row_cache (self);
+  duet_timeline_list_set_model (self->timeline_list, NULL);
   if (self->timeline != NULL)
     g_signal_handlers_disconnect_by_data (self->timeline, self);
   g_clear_object (&self->timeline);
@@ -842,7 +557,6 @@ duet_chat_view_open (DuetChatView *self,
                      DuetSession  *session,
                      DuetRoom     *room)
 {
-  g_autoptr(GtkNoSelection) selection = NULL;
 
   g_return_if_fail (DUET_IS_CHAT_VIEW (self));
   g_return_if_fail (session == NULL || DUET_IS_SESSION (session));
@@ -870,8 +584,6 @@ duet_chat_view_open (DuetChatView *self,
       self->new_count = 0;
       self->last_value = 0;
 
-      /* Connected before the list view's selection model: the anchor is
-       * measured while the rows still stand where the user sees them. */
       g_signal_connect_object (self->timeline, "items-changed",
                                G_CALLBACK (timeline_items_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->timeline, "notify::loading",
@@ -880,8 +592,7 @@ duet_chat_view_open (DuetChatView *self,
                                G_CALLBACK (typing_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->timeline, "notify::at-start",
                                G_CALLBACK (schedule_check), self, G_CONNECT_SWAPPED);
-      selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->timeline)));
-      gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+      duet_timeline_list_set_model (self->timeline_list, G_LIST_MODEL (self->timeline));
 
       g_signal_connect_object (room, "notify::name", G_CALLBACK (update_header), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (duet_session_get_direct_map (session), "changed",
@@ -997,9 +708,6 @@ duet_chat_view_dispose (GObject *object)
 
   close_room (self);
   g_clear_handle_id (&self->check_idle_id, g_source_remove);
-  if (self->row_cache != NULL)
-    clear_row_cache (self);
-  g_clear_pointer (&self->row_cache, g_hash_table_unref);
 
   G_OBJECT_CLASS (duet_chat_view_parent_class)->dispose (object);
 }
@@ -1094,6 +802,7 @@ duet_chat_view_class_init (DuetChatViewClass *klass)
   gtk_widget_class_install_property_action (widget_class, "chat.members-visible", "members-visible");
   _duet_chat_room_menu_class_init (widget_class);
 
+  g_type_ensure (DUET_TYPE_TIMELINE_LIST);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/duet_chat/Duet/duet-chat-view.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DuetChatView, name)
@@ -1109,7 +818,7 @@ duet_chat_view_class_init (DuetChatViewClass *klass)
   BIND (loading_spinner);
   BIND (empty_page);
   BIND (scroller);
-  BIND (list_view);
+  BIND (timeline_list);
   BIND (jump_revealer);
   BIND (jump_button);
   BIND (new_count_label);
@@ -1125,18 +834,13 @@ duet_chat_view_class_init (DuetChatViewClass *klass)
 static void
 duet_chat_view_init (DuetChatView *self)
 {
-  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkAdjustment *adj;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->row_cache = g_hash_table_new (NULL, NULL);
   self->configured_value = NAN;
   self->shown_count = G_MAXUINT;
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
-  gtk_list_view_set_factory (self->list_view, factory);
+  duet_timeline_list_set_create_func (self->timeline_list, create_row_cb, self, NULL);
 
   adj = vadjustment (self);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (adjustment_value_changed_cb),
