@@ -23,9 +23,9 @@ test_generated_account (void)
   g_autoptr(GBytes) body = NULL;
 
   duet_bench_account_set_dm_every (3);
-  body = duet_bench_account_generate (300, DUET_BENCH_DEFAULT_SEED);
-  /* Every room: 300 of them (a few in two sections). */
-  g_assert_cmpuint (duet_test_compare_room_readers (body, DUET_BENCH_OWN_USER), >=, 300);
+  body = duet_bench_account_generate (150, DUET_BENCH_DEFAULT_SEED);
+  /* Every room: 150 of them (a few in two sections). */
+  g_assert_cmpuint (duet_test_compare_room_readers (body, DUET_BENCH_OWN_USER), >=, 150);
 }
 
 static void
@@ -35,8 +35,8 @@ test_generated_dms (void)
 
   duet_bench_account_set_dm_every (1);
   duet_bench_account_set_unique_avatars (TRUE);
-  body = duet_bench_account_generate (200, 3);
-  g_assert_cmpuint (duet_test_compare_room_readers (body, DUET_BENCH_OWN_USER), >=, 200);
+  body = duet_bench_account_generate (100, 3);
+  g_assert_cmpuint (duet_test_compare_room_readers (body, DUET_BENCH_OWN_USER), >=, 100);
   duet_bench_account_set_dm_every (3);
   duet_bench_account_set_unique_avatars (FALSE);
 }
