@@ -698,6 +698,47 @@ test_retry_timeout_then_success (DuetTestFixture *f,
   g_assert_cmpuint (count (f, "GET", WHOAMI), ==, 2);
 }
 
+/* A body that comes slowly, each piece well within the timeout but the
+ * whole well past it, is read to its end: the timeout is for a stall. */
+static void
+test_timeout_slow_body (DuetTestFixture *f,
+                        gconstpointer    data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *me = NULL;
+  gint64 start;
+
+  duet_client_set_request_timeout (f->client, 400);
+  duet_client_set_max_attempts (f->client, 1);
+  duet_test_homeserver_add_fault (f->server, "GET", WHOAMI, 1, DUET_FAULT_TRICKLE, 0, 150, NULL);
+
+  start = g_get_monotonic_time ();
+  me = whoami (f->client, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (me, ==, f->alice);
+  /* Eight pieces, 150 ms apart: longer than the timeout in all. */
+  g_assert_cmpint (duet_test_elapsed_ms (start), >=, 7 * 150);
+  g_assert_cmpuint (count (f, "GET", WHOAMI), ==, 1);
+}
+
+/* A body that stalls after its first piece for longer than the timeout
+ * still times out. */
+static void
+test_timeout_stalled_body (DuetTestFixture *f,
+                           gconstpointer    data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *me = NULL;
+
+  duet_client_set_request_timeout (f->client, 200);
+  duet_client_set_max_attempts (f->client, 1);
+  duet_test_homeserver_add_fault (f->server, "GET", WHOAMI, 1, DUET_FAULT_TRICKLE, 0, 1500, NULL);
+
+  me = whoami (f->client, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_null (me);
+}
+
 static gboolean
 whoami_counted (gpointer data)
 {
@@ -985,6 +1026,8 @@ main (int   argc,
   TEST ("/client/retry/drop-after-create-room", test_retry_drop_after_create_room);
   TEST ("/client/retry/timeout", test_retry_timeout);
   TEST ("/client/retry/timeout-then-success", test_retry_timeout_then_success);
+  TEST ("/client/timeout/slow-body", test_timeout_slow_body);
+  TEST ("/client/timeout/stalled-body", test_timeout_stalled_body);
   TEST ("/client/retry/cancel-during-wait", test_retry_cancel_during_wait);
   TEST ("/client/retry/cancel-during-request", test_retry_cancel_during_request);
   TEST ("/client/retry/cancel-before-start", test_retry_cancel_before);

@@ -10,8 +10,11 @@
  */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include "duet-contact.h"
 #include "duet-contact-list.h"
+#include "duet-room-private.h"
 #include "duet-session.h"
 #include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
@@ -198,6 +201,197 @@ describe_contacts (DuetSession *session)
                               duet_contact_get_avatar_url (contact));
     }
   return g_string_free (text, FALSE);
+}
+
+static int
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Every room as text, one line each in id order: what the list and its
+ * rows read of a room, to compare two sessions whole.  A room whose
+ * members @lean left in the store (a large group no m.direct names) is
+ * named from its heroes until they are read: its name is left out. */
+static char *
+describe_rooms (DuetSession *session,
+                DuetSession *lean)
+{
+  GListModel *rooms = duet_session_get_rooms (session);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      g_autoptr(DuetRoom) room = g_list_model_get_item (rooms, i);
+      DuetRoom *lean_room = duet_session_lookup_room (lean, duet_room_get_id (room));
+      gboolean partial = lean_room != NULL && _duet_room_get_members_partial (lean_room);
+
+      g_ptr_array_add (lines, g_strdup_printf ("%s|%d|%s|%s|%" G_GINT64_FORMAT "|%u|%d|%s|%s|%s|%d",
+                                               duet_room_get_id (room), duet_room_get_own_membership (room),
+                                               partial ? "-" : duet_room_get_name (room),
+                                               duet_room_get_last_message (room),
+                                               duet_room_get_last_activity (room),
+                                               duet_room_get_unread_count (room),
+                                               duet_room_is_encrypted (room),
+                                               duet_room_get_replacement_room (room),
+                                               duet_room_get_predecessor (room),
+                                               duet_room_get_inviter (room),
+                                               duet_room_get_invite_is_direct (room)));
+    }
+  g_ptr_array_sort (lines, compare_lines);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* A lean start from @store and the whole snapshot through the sync path
+ * must give the same rooms and the same list; the list's text. */
+static char *
+assert_lean_as_whole (Fixture   *f,
+                      DuetStore *store)
+{
+  g_autoptr(DuetSession) lean = new_session (f, store);
+  g_autoptr(DuetSession) whole = new_session (f, NULL);
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autofree char *lean_rooms = NULL;
+  g_autofree char *whole_rooms = NULL;
+  g_autofree char *whole_contacts = NULL;
+  char *lean_contacts;
+
+  load_cache (lean);
+  snapshot = store_test_load (store);
+  g_assert_nonnull (snapshot);
+  duet_session_ingest (whole, snapshot);
+
+  lean_rooms = describe_rooms (lean, lean);
+  whole_rooms = describe_rooms (whole, lean);
+  g_assert_cmpstr (lean_rooms, ==, whole_rooms);
+  lean_contacts = describe_contacts (lean);
+  whole_contacts = describe_contacts (whole);
+  g_assert_cmpstr (lean_contacts, ==, whole_contacts);
+
+  duet_test_finalize (g_steal_pointer (&lean));
+  duet_test_finalize (g_steal_pointer (&whole));
+  return lean_contacts;
+}
+
+static int
+stored_count (const char *data_dir,
+              const char *sql)
+{
+  g_autofree char *path = g_build_filename (data_dir, "duet.sqlite", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int count;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return count;
+}
+
+/* A version 2 cache (tests/store/v2.sql) gains the start's fields from
+ * its rows: the start then shows what the whole cache holds. */
+static void
+test_migrate_v2 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->data_dir, "duet.sqlite", NULL);
+  g_autofree char *dump_path = g_test_build_filename (G_TEST_DIST, "store", "v2.sql", NULL);
+  g_autofree char *dump = NULL;
+  g_autofree char *contacts = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStore *store;
+  sqlite3 *db = NULL;
+
+  g_file_get_contents (dump_path, &dump, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, dump, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = store_test_open_ok (f->data_dir);
+  g_assert_false (duet_store_get_was_reset (store));
+  contacts = assert_lean_as_whole (f, store);
+  /* Bob under his new name, with his avatar, last message (the reaction
+   * after it is the last activity) and unread count; Dave through the room that replaced the tombstoned one. */
+  g_assert_nonnull (strstr (contacts, "@bob:localhost|Bobby Renamed|!dm:localhost|hello from v2|2100|3|"
+                                      "mxc://localhost/bob2\n"));
+  g_assert_nonnull (strstr (contacts, "@dave:localhost|Dave Upgraded|!new:localhost|after the upgrade|"));
+  duet_test_finalize (store);
+
+  g_assert_cmpint (stored_count (f->data_dir, "PRAGMA user_version"), ==, 3);
+  /* Every valid member and list state row of the joined rooms and the
+   * invite, not the damaged one. */
+  g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM state_fields"), ==, 17);
+  g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM state_fields "
+                                              "WHERE state_key = '@mallory:localhost'"), ==, 0);
+}
+
+/* Saves after the first (a rename, an upgrade, an invite, a leave) keep
+ * the start's fields as exact as the rows: the lean start still shows
+ * what the whole cache holds. */
+static void
+test_lean_as_whole_after_changes (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *invite_alice[] = { "@alice:localhost", NULL };
+  const char *invite_dave[] = { "@dave:localhost", NULL };
+  g_autoptr(JsonObject) rename = duet_test_json_object ("{\"membership\": \"join\", "
+                                                        "\"displayname\": \"Bobby Renamed\"}");
+  g_autofree char *dave = duet_test_homeserver_add_user (f->base.server, "dave", "pass", "Dave");
+  g_autofree char *erin = duet_test_homeserver_add_user (f->base.server, "erin", "pass", "Erin");
+  g_autofree char *old_room = NULL;
+  g_autofree char *new_room = NULL;
+  g_autofree char *left_room = NULL;
+  g_autofree char *invite_room = NULL;
+  g_autofree char *contacts = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) direct = NULL;
+  g_autoptr(DuetStore) store = NULL;
+
+  old_room = duet_test_homeserver_create_room (f->base.server, f->base.alice, "trusted_private_chat",
+                                               invite_dave, TRUE);
+  duet_test_homeserver_join (f->base.server, old_room, dave);
+  g_free (duet_test_homeserver_send_message (f->base.server, old_room, dave, "before the upgrade"));
+  left_room = duet_test_homeserver_create_room (f->base.server, f->base.alice, "private_chat", NULL, FALSE);
+  json = g_strdup_printf ("{\"@bob:localhost\": [\"%s\"], \"@carol:localhost\": [\"%s\"], "
+                          "\"@dave:localhost\": [\"%s\"]}", f->dm_room, f->carol_room, old_room);
+  direct = duet_test_json_object (json);
+  duet_test_homeserver_set_account_data (f->base.server, f->base.alice, "m.direct", direct);
+  fill_cache (f);
+
+  g_free (duet_test_homeserver_send_event (f->base.server, f->dm_room, f->base.bob, "m.room.member",
+                                           f->base.bob, rename));
+  g_free (duet_test_homeserver_send_message (f->base.server, f->dm_room, f->base.bob, "renamed"));
+  new_room = duet_test_homeserver_upgrade_room (f->base.server, old_room, f->base.alice);
+  duet_test_homeserver_invite (f->base.server, new_room, f->base.alice, dave, TRUE);
+  duet_test_homeserver_join (f->base.server, new_room, dave);
+  g_free (duet_test_homeserver_send_message (f->base.server, new_room, dave, "after the upgrade"));
+  duet_test_homeserver_leave (f->base.server, left_room, f->base.alice);
+  invite_room = duet_test_homeserver_create_room (f->base.server, erin, "trusted_private_chat",
+                                                  invite_alice, TRUE);
+  fill_cache (f);
+
+  store = store_test_open_ok (f->data_dir);
+  contacts = assert_lean_as_whole (f, store);
+  g_assert_nonnull (strstr (contacts, "@bob:localhost|Bobby Renamed|"));
+  g_assert_nonnull (strstr (contacts, "|after the upgrade|"));
+  duet_test_finalize (g_steal_pointer (&store));
+  /* Every valid list row of the cache has its fields, no more. */
+  g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM state_fields"), ==,
+                   stored_count (f->data_dir,
+                                 "SELECT count(*) FROM room_state WHERE json_valid (event) AND "
+                                 "(type = 'm.room.member' OR (state_key = '' AND type IN "
+                                 "('m.room.create', 'm.room.name', 'm.room.encryption', "
+                                 "'m.room.tombstone', 'io.element.functional_members')))"));
+  g_assert_cmpint (stored_count (f->data_dir,
+                                 "SELECT count(*) FROM state_fields WHERE displayname = 'Bobby Renamed'"), ==, 1);
 }
 
 static void
@@ -439,6 +633,11 @@ main (int   argc,
               fixture_setup, test_direct_named_later, fixture_teardown);
   g_test_add ("/session-lean-start/open-chat-reads-rest", Fixture, NULL,
               fixture_setup, test_open_chat_reads_rest, fixture_teardown);
+
+  g_test_add ("/session-lean-start/migrate-v2", Fixture, NULL,
+              fixture_setup, test_migrate_v2, fixture_teardown);
+  g_test_add ("/session-lean-start/lean-as-whole-after-changes", Fixture, NULL,
+              fixture_setup, test_lean_as_whole_after_changes, fixture_teardown);
 
   return g_test_run ();
 }

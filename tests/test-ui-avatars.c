@@ -412,6 +412,50 @@ test_row_rebind (AvatarFixture *f,
   g_assert_cmpuint (media_requests (f, blue), ==, 1);
 }
 
+static char *
+initials_attributes (AdwAvatar *avatar)
+{
+  GtkWidget *initials = find_widget (GTK_WIDGET (avatar), GTK_TYPE_LABEL);
+  PangoAttrList *attributes;
+
+  g_assert_nonnull (initials);
+  attributes = gtk_label_get_attributes (GTK_LABEL (initials));
+  return attributes != NULL ? pango_attr_list_to_string (attributes) : g_strdup ("");
+}
+
+/* A row that showed a picture and is bound to someone without one shows
+ * their initials at the size AdwAvatar gives them, not at the size of the
+ * initials it showed before the picture ("MW" is wide, "I" narrow). */
+static void
+test_row_initials_sized (AvatarFixture *f,
+                         gconstpointer  data)
+{
+  g_autofree char *red = add_picture (f, RED);
+  g_autoptr(DuetContact) mia = new_contact ("@mia:localhost", "Mia Wong", red);
+  g_autoptr(DuetContact) ian = new_contact ("@ian:localhost", "Ian", NULL);
+  DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
+  AdwAvatar *avatar, *reference;
+  g_autofree char *expected = NULL;
+  g_autofree char *shown = NULL;
+
+  gtk_box_append (f->box, GTK_WIDGET (row));
+  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+  reference = ADW_AVATAR (adw_avatar_new (adw_avatar_get_size (avatar), NULL, TRUE));
+  gtk_box_append (f->box, GTK_WIDGET (reference));
+  adw_avatar_set_text (reference, "Ian");
+  duet_contact_row_set_client (row, f->base.client);
+
+  duet_contact_row_set_contact (row, mia);
+  wait_for_texture (avatar);
+  rebind (row, ian);
+  g_assert_null (shown_texture (avatar));
+
+  expected = initials_attributes (reference);
+  shown = initials_attributes (avatar);
+  g_assert_cmpstr (expected, !=, "");
+  g_assert_cmpstr (shown, ==, expected);
+}
+
 static void
 count_cb (GObject    *emitter,
           GParamSpec *pspec,
@@ -507,6 +551,7 @@ main (int   argc,
   ADD ("cache-bound", test_cache_bound);
   ADD ("row-rebind", test_row_rebind);
   ADD ("row-new-message", test_row_new_message);
+  ADD ("row-initials-sized", test_row_initials_sized);
 
 #undef ADD
 

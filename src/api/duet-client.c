@@ -716,6 +716,32 @@ handle_response (GTask  *task,
   finish_with_error (task, error_from_response (status, soup_message_get_reason_phrase (data->message), body));
 }
 
+static gboolean
+attempt_timeout_cb (gpointer user_data)
+{
+  RequestData *data = user_data;
+
+  data->timed_out = TRUE;
+  g_cancellable_cancel (data->attempt_cancellable);
+  g_clear_pointer (&data->timeout_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* The attempt fails after timeout_ms without progress: from the request
+ * until the headers, then between two pieces of the body (a 70 MB first
+ * sync on a slow link takes longer than any one timeout, yet never
+ * stalls). */
+static void
+arm_timeout (RequestData *data)
+{
+  if (data->timeout_source != NULL)
+    g_source_destroy (data->timeout_source);
+  g_clear_pointer (&data->timeout_source, g_source_unref);
+  data->timeout_source = g_timeout_source_new (data->timeout_ms);
+  g_source_set_callback (data->timeout_source, attempt_timeout_cb, data, NULL);
+  g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -732,6 +758,8 @@ read_cb (GObject      *object,
       handle_network_error (task, error);
       return;
     }
+  if (g_bytes_get_size (chunk) > 0)
+    arm_timeout (data);
 
   /* A successful body that streams: each chunk goes on as it comes, and
    * a failure now is final (the consumer has seen part of the body). */
@@ -827,17 +855,6 @@ cancel_attempt_cb (GCancellable *cancellable,
   g_cancellable_cancel (attempt_cancellable);
 }
 
-static gboolean
-attempt_timeout_cb (gpointer user_data)
-{
-  RequestData *data = user_data;
-
-  data->timed_out = TRUE;
-  g_cancellable_cancel (data->attempt_cancellable);
-  g_clear_pointer (&data->timeout_source, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 start_attempt (GTask *task)
 {
@@ -900,9 +917,7 @@ start_attempt (GTask *task)
     data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (cancel_attempt_cb),
                                                 data->attempt_cancellable, NULL);
 
-  data->timeout_source = g_timeout_source_new (data->timeout_ms);
-  g_source_set_callback (data->timeout_source, attempt_timeout_cb, data, NULL);
-  g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
+  arm_timeout (data);
 
   soup_session_send_async (self->session, data->message, G_PRIORITY_DEFAULT,
                            data->attempt_cancellable, send_cb, task);

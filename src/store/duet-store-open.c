@@ -64,6 +64,7 @@ static const struct {
   { 1, "SELECT count(*) FROM (SELECT * FROM room_account_data LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM outbox LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM drafts LIMIT 1)" },
+  { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)" },
 };
 
 DuetStoreOpenResult

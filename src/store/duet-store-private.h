@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 2
+#define DUET_STORE_SCHEMA_VERSION 3
 
 typedef struct {
   sqlite3    *handle;

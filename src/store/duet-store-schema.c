@@ -214,6 +214,87 @@ migrate_to_v2 (DuetStoreDb  *db,
   return run_script (db, schema_v2, error);
 }
 
+/* Version 3: the state fields a start reads, extracted when a row is written.
+ *
+ * room_state keeps each event's whole text; scanning it at a start reads
+ * every page of that text (hundreds of MB on a large account) and parses
+ * each row's JSON.  state_fields holds, per row the list reads, the few
+ * fields it needs as plain columns (duet-store-start.c reads these, not
+ * room_state).  The timeline has no such table: a start reads a few rows
+ * per room by index, and extracting fields from every saved event would
+ * cost each save more than it saves the start.  Triggers write them in
+ * the statement, so in the transaction, that writes the row itself: both
+ * save paths, forget and clear keep them exact without a line of their
+ * own, and a row whose text is not valid JSON has no fields (the start
+ * leaves it out, as the whole snapshot does).  INSERT OR REPLACE fires no
+ * delete trigger, so the insert trigger clears the key first.
+ *
+ * state_fields: the m.room.member rows and the state_key '' rows of the
+ * types the list reads.  Values come as SQLite's JSON functions give them
+ * (->> gives a number for a number, JSON text for an object): the start
+ * keeps its checks of the column types.  Display texts (displayname,
+ * name) are kept only when they are JSON strings. */
+#define STATE_FIELDS_COLUMNS \
+  "room_id, type, state_key, content_type, membership, displayname, avatar_url, is_direct, " \
+  "name, replacement, predecessor, service_members, sender, prev_membership, prev_is_direct, prev_sender"
+#define STATE_FIELDS_VALUES(row) \
+  row ".room_id, " row ".type, " row ".state_key, json_type (" row ".event, '$.content'), " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN " row ".event ->> '$.content.membership' END, " \
+  "CASE WHEN " row ".type = 'm.room.member' AND json_type (" row ".event, '$.content.displayname') = 'text' " \
+  "     THEN json_extract (" row ".event, '$.content.displayname') END, " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN " row ".event ->> '$.content.avatar_url' END, " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN json_type (" row ".event, '$.content.is_direct') END, " \
+  "CASE WHEN " row ".type = 'm.room.name' AND json_type (" row ".event, '$.content.name') = 'text' " \
+  "     THEN json_extract (" row ".event, '$.content.name') END, " \
+  "CASE WHEN " row ".type = 'm.room.tombstone' THEN " row ".event ->> '$.content.replacement_room' END, " \
+  "CASE WHEN " row ".type = 'm.room.create' THEN " row ".event ->> '$.content.predecessor.room_id' END, " \
+  "CASE WHEN " row ".type = 'io.element.functional_members' " \
+  "     THEN json_extract (" row ".event, '$.content.service_members') END, " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN " row ".event ->> '$.sender' END, " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN " row ".event ->> '$.unsigned.prev_content.membership' END, " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN json_type (" row ".event, '$.unsigned.prev_content.is_direct') END, " \
+  "CASE WHEN " row ".type = 'm.room.member' THEN " row ".event ->> '$.unsigned.prev_sender' END"
+#define STATE_FIELDS_WANTED(row) \
+  "(" row ".type = 'm.room.member' OR (" row ".state_key = '' AND " row ".type IN " \
+  "('m.room.create', 'm.room.name', 'm.room.encryption', 'm.room.tombstone', " \
+  "'io.element.functional_members'))) AND json_valid (" row ".event)"
+
+static const char schema_v3[] =
+  "CREATE TABLE state_fields ("
+  "  room_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  state_key TEXT NOT NULL,"
+  "  content_type, membership, displayname, avatar_url, is_direct, name, replacement,"
+  "  predecessor, service_members, sender, prev_membership, prev_is_direct, prev_sender,"
+  "  PRIMARY KEY (room_id, type, state_key)) WITHOUT ROWID;"
+  "CREATE TRIGGER state_fields_insert AFTER INSERT ON room_state BEGIN"
+  "  DELETE FROM state_fields"
+  "    WHERE room_id = NEW.room_id AND type = NEW.type AND state_key = NEW.state_key;"
+  "  INSERT INTO state_fields (" STATE_FIELDS_COLUMNS ")"
+  "    SELECT " STATE_FIELDS_VALUES ("NEW") " WHERE " STATE_FIELDS_WANTED ("NEW") ";"
+  "END;"
+  "CREATE TRIGGER state_fields_update AFTER UPDATE ON room_state BEGIN"
+  "  DELETE FROM state_fields"
+  "    WHERE room_id = OLD.room_id AND type = OLD.type AND state_key = OLD.state_key;"
+  "  INSERT OR REPLACE INTO state_fields (" STATE_FIELDS_COLUMNS ")"
+  "    SELECT " STATE_FIELDS_VALUES ("NEW") " WHERE " STATE_FIELDS_WANTED ("NEW") ";"
+  "END;"
+  "CREATE TRIGGER state_fields_delete AFTER DELETE ON room_state BEGIN"
+  "  DELETE FROM state_fields"
+  "    WHERE room_id = OLD.room_id AND type = OLD.type AND state_key = OLD.state_key;"
+  "END;"
+  /* What an older version cached. */
+  "INSERT INTO state_fields (" STATE_FIELDS_COLUMNS ")"
+  "  SELECT " STATE_FIELDS_VALUES ("room_state") " FROM room_state"
+  "  WHERE " STATE_FIELDS_WANTED ("room_state") ";";
+
+static gboolean
+migrate_to_v3 (DuetStoreDb  *db,
+               GError      **error)
+{
+  return run_script (db, schema_v3, error);
+}
+
 typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
 
 /* steps[i] turns version i into version i + 1.  Add new steps at the end;
@@ -221,6 +302,7 @@ typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
 static const MigrationStep steps[] = {
   migrate_to_v1,
   migrate_to_v2,
+  migrate_to_v3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
@@ -230,6 +312,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
 static const char * const set_version_sql[] = {
   "PRAGMA user_version = 1",
   "PRAGMA user_version = 2",
+  "PRAGMA user_version = 3",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (set_version_sql) == DUET_STORE_SCHEMA_VERSION);

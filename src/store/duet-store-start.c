@@ -14,6 +14,11 @@
  * with duet_store_load_members_async() when needed (an open chat, a room
  * that m.direct lists).  Rooms with unsent messages keep their whole
  * timeline, so their echoes are still matched.
+ *
+ * The state is read from state_fields, which the schema's triggers fill
+ * as rows are written (duet-store-schema.c, version 3), never from the
+ * stored event texts; only each room's newest timeline rows are read from
+ * theirs.
  */
 #include "config.h"
 
@@ -43,31 +48,6 @@ start_room_free (StartRoom *room)
   g_free (room);
 }
 
-/* The summary's m.heroes (SQLite extracts it: the rest is not parsed):
- * the array for the snapshot and the set of its user ids, or NULL. */
-static JsonNode *
-read_heroes (const char  *heroes_json,
-             GHashTable **set)
-{
-  g_autoptr(JsonNode) node = heroes_json != NULL ? json_from_string (heroes_json, NULL) : NULL;
-  JsonArray *array;
-
-  *set = NULL;
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  *set = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < json_array_get_length (array) && i < MAX_HEROES; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      /* Borrowed from the node, which the snapshot keeps. */
-      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-        g_hash_table_add (*set, (gpointer) json_node_get_string (element));
-    }
-  return g_steal_pointer (&node);
-}
-
 static gboolean
 read_rooms (DuetStoreDb  *db,
             JsonObject   *sections,
@@ -80,8 +60,8 @@ read_rooms (DuetStoreDb  *db,
     "SELECT r.room_id, r.membership, r.timeline_limited, "
     "  CASE WHEN json_valid (r.unread_notifications) "
     "       THEN json_extract (r.unread_notifications, '$.notification_count') END, "
-    "  CASE WHEN json_valid (r.summary) THEN json_extract (r.summary, '$.\"m.heroes\"') END, "
-    "  (SELECT count(*) FROM room_state s WHERE s.room_id = r.room_id AND s.type = 'm.room.member') "
+    "  NULL, "
+    "  (SELECT count(*) FROM state_fields s WHERE s.room_id = r.room_id AND s.type = 'm.room.member') "
     "FROM rooms r ORDER BY r.room_id", error);
   int rc;
 
@@ -94,7 +74,6 @@ read_rooms (DuetStoreDb  *db,
       JsonObject *section = json_object_get_object_member (sections, membership);
       JsonObject *entry = json_object_new ();
       StartRoom *room = g_new0 (StartRoom, 1);
-      JsonNode *heroes;
 
       json_object_set_object_member (section, room_id, entry);
       g_hash_table_insert (rooms, g_strdup (room_id), room);
@@ -119,14 +98,6 @@ read_rooms (DuetStoreDb  *db,
           json_object_set_int_member (unread, "notification_count", sqlite3_column_int64 (stmt, 3));
           json_object_set_object_member (entry, "unread_notifications", unread);
         }
-      heroes = read_heroes ((const char *) sqlite3_column_text (stmt, 4), &room->heroes);
-      if (heroes != NULL)
-        {
-          JsonObject *summary = json_object_new ();
-
-          json_object_set_member (summary, "m.heroes", heroes);
-          json_object_set_object_member (entry, "summary", summary);
-        }
       room->small = sqlite3_column_int64 (stmt, 5) <= SMALL_ROOM_MEMBERS;
       if (!room->small)
         json_object_set_boolean_member (entry, DUET_STORE_LAZY_MEMBERS, TRUE);
@@ -134,42 +105,80 @@ read_rooms (DuetStoreDb  *db,
   return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
+/* The summaries' m.heroes, one row per hero, SQLite reading the JSON (a
+ * json-glib parse per room costs more than the rest of the room's row):
+ * each joined or left room's summary gets its heroes' user ids (a hero
+ * that is no string is left out, as the model would ignore it), and the
+ * set of the first MAX_HEROES, whose member events are read. */
+static gboolean
+read_heroes (DuetStoreDb  *db,
+             GHashTable   *rooms,
+             GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+    "SELECT r.room_id, h.key, h.value FROM rooms r JOIN json_each ("
+    "  CASE WHEN json_valid (r.summary) AND json_type (r.summary, '$.\"m.heroes\"') = 'array' "
+    "       THEN json_extract (r.summary, '$.\"m.heroes\"') ELSE '[]' END) h "
+    "WHERE r.membership <> 'invite' AND h.type = 'text' ORDER BY r.room_id, h.key", error);
+  StartRoom *room = NULL;
+  JsonArray *heroes = NULL;
+  const char *current = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *room_id = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (current == NULL || strcmp (room_id, current) != 0)
+        {
+          gpointer key = NULL, value = NULL;
+          JsonObject *summary;
+
+          if (!g_hash_table_lookup_extended (rooms, room_id, &key, &value))
+            {
+              current = NULL;
+              continue;
+            }
+          current = key;
+          room = value;
+          summary = json_object_new ();
+          heroes = json_array_new ();
+          json_object_set_array_member (summary, "m.heroes", heroes);
+          json_object_set_object_member (room->entry, "summary", summary);
+          room->heroes = g_hash_table_new (g_str_hash, g_str_equal);
+        }
+      json_array_add_string_element (heroes, (const char *) sqlite3_column_text (stmt, 2));
+      /* Borrowed from the array, which the snapshot keeps. */
+      if (sqlite3_column_int64 (stmt, 1) < MAX_HEROES)
+        g_hash_table_add (room->heroes,
+                          (gpointer) json_array_get_string_element (heroes, json_array_get_length (heroes) - 1));
+    }
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
+}
+
 /* --- Events rebuilt from extracted fields --------------------------------
  *
- * A json-glib parse costs tens of thousands of instructions per row; SQLite
- * reads the few fields the list needs from the stored text far cheaper, and
- * the event is rebuilt with those alone.  A field of the wrong JSON type is
- * left out, as the model's readers would ignore it. */
+ * A json-glib parse costs tens of thousands of instructions per row, and
+ * so does reading each row's whole text from room_state.  The state
+ * fields the list needs were extracted when the rows were written
+ * (state_fields, schema version 3: see duet-store-schema.c), and the
+ * event is rebuilt with those alone.  A
+ * field of the wrong JSON type is left out, as the model's readers would
+ * ignore it; a row whose text is not valid JSON has no fields, so it is
+ * left out as the whole snapshot leaves it out. */
 
-#define TEXT_AT(path) "CASE WHEN json_type (event, '" path "') = 'text' THEN json_extract (event, '" path "') END"
+/* Our own member event keeps what says who made the room direct. */
+#define IF_OWN(column) "CASE WHEN state_key = :own THEN " column " END"
 
-/* ->> reads a field in one call: a string comes as TEXT, a number or
- * boolean as a number, but an object or array also as TEXT (its JSON).  So
- * it serves where the model validates the text anyway (ids, mxc URLs,
- * membership values); display texts take the type-checked TEXT_AT. */
-#define ANY_AT(path) "event ->> '" path "'"
-/* Only the fields of the row's own type are read (each read costs). */
-#define IF_TYPE(type_, expr) "CASE WHEN type = '" type_ "' THEN " expr " END"
-#define IF_OWN(expr) "CASE WHEN state_key = :own AND type = 'm.room.member' THEN " expr " END"
-
-/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below.  The
- * statements using it take valid rows only (json_valid in WHERE, before any
- * field is read: a malformed text would fail the whole query), so a row
- * damaged on disk is left out as the whole snapshot leaves it out. */
+/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below. */
 #define STATE_COLUMNS \
-  "SELECT room_id, type, state_key, 1, json_type (event, '$.content'), " \
-  IF_TYPE ("m.room.member", ANY_AT ("$.content.membership")) ", " \
-  IF_TYPE ("m.room.member", TEXT_AT ("$.content.displayname")) ", " \
-  IF_TYPE ("m.room.member", ANY_AT ("$.content.avatar_url")) ", " \
-  IF_OWN ("json_type (event, '$.content.is_direct')") ", " \
-  IF_TYPE ("m.room.name", TEXT_AT ("$.content.name")) ", " \
-  IF_TYPE ("m.room.tombstone", ANY_AT ("$.content.replacement_room")) ", " \
-  IF_TYPE ("m.room.create", ANY_AT ("$.content.predecessor.room_id")) ", " \
-  IF_TYPE ("io.element.functional_members", "json_extract (event, '$.content.service_members')") ", " \
-  IF_OWN (ANY_AT ("$.sender")) ", " IF_OWN (ANY_AT ("$.unsigned.prev_content.membership")) ", " \
-  IF_OWN ("json_type (event, '$.unsigned.prev_content.is_direct')") ", " \
-  IF_OWN (ANY_AT ("$.unsigned.prev_sender")) " " \
-  "FROM room_state "
+  "SELECT room_id, type, state_key, 1, content_type, membership, displayname, avatar_url, " \
+  IF_OWN ("is_direct") ", name, replacement, predecessor, service_members, " \
+  IF_OWN ("sender") ", " IF_OWN ("prev_membership") ", " IF_OWN ("prev_is_direct") ", " \
+  IF_OWN ("prev_sender") " " \
+  "FROM state_fields "
 
 enum {
   COL_VALID = 3, COL_CONTENT_TYPE, COL_MEMBERSHIP, COL_DISPLAYNAME, COL_AVATAR_URL, COL_IS_DIRECT,
@@ -265,7 +274,8 @@ state_event_from_row (sqlite3_stmt *stmt)
 }
 
 /* The state the model reads, in one pass over the table.  Members: all of
- * a small room's, ours everywhere (heroes are read apart). */
+ * a small room's (read_rooms counted them), ours everywhere (heroes are
+ * read apart). */
 static gboolean
 read_state (DuetStoreDb  *db,
             const char   *own_user_id,
@@ -274,13 +284,7 @@ read_state (DuetStoreDb  *db,
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db,
     STATE_COLUMNS
-    "WHERE ((state_key = '' AND type IN ('m.room.create', 'm.room.name', 'm.room.encryption', "
-    "                                    'm.room.tombstone', 'io.element.functional_members')) "
-    "       OR (type = 'm.room.member' AND (state_key = :own OR room_id IN "
-    "           (SELECT room_id FROM room_state WHERE type = 'm.room.member' "
-    "            GROUP BY room_id HAVING count(*) <= " G_STRINGIFY (SMALL_ROOM_MEMBERS) ")))) "
-    "  AND room_id NOT IN (SELECT room_id FROM rooms WHERE membership = 'invite') "
-    "  AND json_valid (event) "
+    "WHERE (state_key = '' AND type <> 'm.room.member') OR type = 'm.room.member' "
     "ORDER BY room_id, type, state_key", error);
   StartRoom *room = NULL;
   const char *current = NULL;
@@ -307,6 +311,13 @@ read_state (DuetStoreDb  *db,
           current = key;
           room = value;
         }
+      /* The rows are narrow: filtering here costs less than asking SQLite
+       * for the small rooms first.  An invite's stripped state is read
+       * whole (read_invite_state). */
+      if (room->invite ||
+          (!room->small && g_str_equal ((const char *) sqlite3_column_text (stmt, 1), "m.room.member") &&
+           g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), own_user_id) != 0))
+        continue;
       if ((event = state_event_from_row (stmt)) != NULL)
         json_array_add_object_element (room->state, event);
     }
@@ -334,8 +345,8 @@ read_heroes_members (DuetStoreDb  *db,
       if (g_strcmp0 (user_id, own_user_id) == 0)
         continue;
       stmt = duet_store_db_prepare (db,
-        STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user "
-                    "AND json_valid (event)", error);
+        STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user",
+        error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":own"), own_user_id, -1, SQLITE_STATIC);
@@ -396,12 +407,16 @@ read_other_state (DuetStoreDb  *db,
   return TRUE;
 }
 
-/* Valid timeline rows, newest first.  Columns: 0 (1), 1 has a state key,
- * 2 type, 3 event_id, 4 origin_server_ts, 5 content's JSON type,
- * 6 content.body, 7 the stored text (for a whole parse). */
+/* A room's few newest timeline rows are read from the stored text: SQLite
+ * reads the fields from it (far cheaper than a json-glib parse), and a
+ * table of extracted fields would cost every saved event that work.
+ * Valid rows, newest first.  Columns: 0 (1), 1 has a state key, 2 type,
+ * 3 event_id, 4 origin_server_ts, 5 content's JSON type, 6 content.body,
+ * 7 the stored text (for a whole parse). */
+#define TEXT_AT(path) "CASE WHEN json_type (event, '" path "') = 'text' THEN json_extract (event, '" path "') END"
 static const char timeline_sql[] =
   "SELECT 1, json_type (event, '$.state_key') IS NOT NULL, "
-  TEXT_AT ("$.type") ", " ANY_AT ("$.event_id") ", json_extract (event, '$.origin_server_ts'), "
+  TEXT_AT ("$.type") ", event ->> '$.event_id', json_extract (event, '$.origin_server_ts'), "
   "json_type (event, '$.content'), " TEXT_AT ("$.content.body") ", event "
   "FROM timeline WHERE room_id = ?1 AND json_valid (event) ORDER BY seq DESC";
 
@@ -543,6 +558,7 @@ duet_store_db_load_start_snapshot (DuetStoreDb  *db,
 
   ok = _duet_store_snapshot_read_account_data (db, _duet_store_snapshot_add_events (response, "account_data"), error) &&
        read_rooms (db, sections, rooms, error) &&
+       read_heroes (db, rooms, error) &&
        read_state (db, own_user_id, rooms, error) &&
        read_other_state (db, own_user_id, rooms, error) &&
        read_timelines (db, rooms, error);

@@ -146,10 +146,29 @@ set_badge (DuetContactRow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->badge_label), text != NULL);
 }
 
+/* The local time, at most a second old.  Rows are bound a few at a time,
+ * many times a second while scrolling, and GLib 2.74 stats the local zone
+ * file for every g_date_time_new_now_local (): that was a sixth of a bind. */
+static GDateTime *
+now_local (void)
+{
+  static GDateTime *now;
+  static gint64 taken_at;
+  gint64 monotonic = g_get_monotonic_time ();
+
+  if (now == NULL || monotonic - taken_at >= G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&now, g_date_time_unref);
+      now = g_date_time_new_now_local ();
+      taken_at = monotonic;
+    }
+  return g_date_time_ref (now);
+}
+
 static void
 update_contact_time (DuetContactRow *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = now_local ();
   g_autofree char *time = duet_contact_row_format_time (duet_contact_get_last_activity (self->contact), now);
 
   gtk_label_set_text (self->time_label, time);
@@ -214,13 +233,18 @@ update_contact_summary (DuetContactRow *self)
   duet_a11y_label_list_row (GTK_WIDGET (self), accessible, message != NULL ? message : "");
 }
 
+/* The picture before the name: AdwAvatar 1.2 sizes the initials for a new
+ * text (a Pango layout, a third of a bind) only while it shows no picture,
+ * and does not size them when the picture goes; so with a picture from
+ * memory the initials cost nothing, and without one they are sized for
+ * this name, not the row's previous one. */
 static void
 update_from_contact (DuetContactRow *self)
 {
+  update_contact_avatar (self);
   update_contact_name (self);
   update_contact_message (self);
   update_contact_time (self);
-  update_contact_avatar (self);
   update_contact_summary (self);
 }
 
@@ -260,7 +284,7 @@ update_from_invite (DuetContactRow *self)
   const char *name = duet_contact_row_inviter_name (invite);
   const char *inviter = duet_room_get_inviter (invite);
   DuetMember *member = inviter != NULL ? duet_room_lookup_member (invite, inviter) : NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) now = now_local ();
   g_autofree char *time = duet_contact_row_format_time (duet_room_get_last_activity (invite), now);
   g_autofree char *title = g_strdup_printf (_("Invitation from %s"), name);
   g_autofree char *subtitle = NULL;
@@ -273,9 +297,9 @@ update_from_invite (DuetContactRow *self)
   gtk_label_set_text (self->name_label, title);
   gtk_label_set_text (self->message_label, subtitle);
   gtk_label_set_text (self->time_label, time);
-  adw_avatar_set_text (self->avatar, name);
   duet_avatar_loader_set_avatar_lazily (self->avatar, self->client,
-                                 member != NULL ? duet_member_get_avatar_url (member) : NULL);
+                                        member != NULL ? duet_member_get_avatar_url (member) : NULL);
+  adw_avatar_set_text (self->avatar, name);
   /* Translators: the badge on a pending invitation in the contacts list. */
   set_badge (self, C_("invite badge", "New"));
 

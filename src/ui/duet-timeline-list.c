@@ -69,6 +69,11 @@ struct _DuetTimelineList
   guint                       last_shown;
   int                         direction;      /* the last scroll's: -1 up, 1 down */
   guint                       prefetch_id;
+  guint                       resize_id;
+  guint                       prepare_id;
+  int                         height;         /* the viewport's, at the last layout */
+  gboolean                    allocating;     /* no row is made now (see measure_at) */
+  gboolean                    missing;        /* the layout lacked rows */
   guint                       layout;         /* counts the layouts */
   int                         width;          /* the width the heights were measured at */
   int                         min_width;      /* the widest row's minimum */
@@ -94,6 +99,8 @@ enum {
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (DuetTimelineList, duet_timeline_list, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
+
+static void prepare (DuetTimelineList *self);
 
 /* --- Rows ------------------------------------------------------------------ */
 
@@ -189,21 +196,51 @@ height_at (DuetTimelineList *self,
   return height >= 0 ? height : fallback;
 }
 
+static gboolean
+resize_cb (gpointer user_data)
+{
+  DuetTimelineList *self = user_data;
+
+  self->resize_id = 0;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* A wider row asks for a new measure of the list, not during a layout:
+ * the frame would then draw widgets whose allocation it just dropped. */
+static void
+queue_resize_later (DuetTimelineList *self)
+{
+  if (self->resize_id == 0)
+    self->resize_id = g_idle_add (resize_cb, self);
+}
+
 /* Measures the item's row at the current width (GTK keeps each widget's
  * measurements, so a row that did not change costs a lookup). */
 static int
 measure_at (DuetTimelineList *self,
             guint             position)
 {
-  Row *row = ensure_row (self, position);
   int *stored = &g_array_index (self->heights, int, position);
   int min_width, min, nat;
+  Row *row;
+
+  /* A row made during a layout would queue a resize of every widget above
+   * the list, which that frame then draws without an allocation: the
+   * layout takes the estimate, and the rows come before the next frame. */
+  if (self->allocating &&
+      !g_hash_table_contains (self->rows, g_ptr_array_index (self->items, position)))
+    {
+      self->missing = TRUE;
+      return height_at (self, position, estimate (self));
+    }
+  row = ensure_row (self, position);
 
   gtk_widget_measure (row->widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
   if (min_width > self->min_width)
     {
       self->min_width = min_width;
-      gtk_widget_queue_resize (GTK_WIDGET (self));
+      queue_resize_later (self);
     }
   gtk_widget_measure (row->widget, GTK_ORIENTATION_VERTICAL, MAX (self->width, min_width),
                       &min, &nat, NULL, NULL);
@@ -300,7 +337,7 @@ value_changed_cb (GtkAdjustment    *adjustment,
   if (value != self->last_value)
     self->direction = value < self->last_value ? -1 : 1;
   self->last_value = value;
-  gtk_widget_queue_allocate (GTK_WIDGET (self));
+  prepare (self);
 }
 
 static void
@@ -374,6 +411,9 @@ prefetch_cb (gpointer user_data)
   gint64 deadline = g_get_monotonic_time () + PREFETCH_BUDGET_US;
   guint n_items = self->items->len;
 
+  /* Not in the layout: a row that goes queues a resize. */
+  trim_rows (self, self->layout);
+
   if (n_items == 0 || self->width <= 0 || self->last_shown >= n_items)
     goto done;
   for (guint side = 0; side < 2; side++)
@@ -404,32 +444,15 @@ done:
   return G_SOURCE_REMOVE;
 }
 
+/* Puts the anchor where the layout will stand and measures (making them
+ * unless in a layout) the rows that will be on screen. */
 static void
-duet_timeline_list_size_allocate (GtkWidget *widget,
-                                  int        width,
-                                  int        height,
-                                  int        baseline)
+settle_anchor (DuetTimelineList *self,
+               int               height)
 {
-  DuetTimelineList *self = DUET_TIMELINE_LIST (widget);
-  guint layout = ++self->layout;
   guint n_items = self->items->len;
-  GtkWidget *focus = focus_row (self);
-  double value, total, y;
+  double y;
   guint i;
-
-  if (width != self->width)
-    {
-      /* Every height changes with the width: the old ones are estimates. */
-      self->width = width;
-      self->measured_sum = 0;
-      self->measured_count = 0;
-      for (i = 0; i < n_items; i++)
-        if (g_array_index (self->heights, int, i) >= 0)
-          {
-            self->measured_sum += g_array_index (self->heights, int, i);
-            self->measured_count++;
-          }
-    }
 
   if (n_items > 0 && height > 0)
     {
@@ -468,6 +491,57 @@ duet_timeline_list_size_allocate (GtkWidget *widget,
             }
         }
     }
+}
+
+/* Makes the rows the next layout needs, outside of a layout. */
+static void
+prepare (DuetTimelineList *self)
+{
+  if (self->width > 0 && self->height > 0 && !self->allocating)
+    settle_anchor (self, self->height);
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
+}
+
+static gboolean
+prepare_cb (gpointer user_data)
+{
+  DuetTimelineList *self = user_data;
+
+  self->prepare_id = 0;
+  prepare (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+duet_timeline_list_size_allocate (GtkWidget *widget,
+                                  int        width,
+                                  int        height,
+                                  int        baseline)
+{
+  DuetTimelineList *self = DUET_TIMELINE_LIST (widget);
+  guint layout = ++self->layout;
+  guint n_items = self->items->len;
+  GtkWidget *focus = focus_row (self);
+  double value, total, y;
+  guint i;
+
+  self->allocating = TRUE;
+  self->height = height;
+  if (width != self->width)
+    {
+      /* Every height changes with the width: the old ones are estimates. */
+      self->width = width;
+      self->measured_sum = 0;
+      self->measured_count = 0;
+      for (i = 0; i < n_items; i++)
+        if (g_array_index (self->heights, int, i) >= 0)
+          {
+            self->measured_sum += g_array_index (self->heights, int, i);
+            self->measured_count++;
+          }
+    }
+
+  settle_anchor (self, height);
 
   total = total_height (self);
   value = n_items > 0 ? top_of (self, self->anchor) + self->anchor_offset : 0;
@@ -489,8 +563,10 @@ duet_timeline_list_size_allocate (GtkWidget *widget,
   for (i = self->anchor; i < n_items && y < height; i++)
     {
       int row_height = measure_at (self, i);
+      Row *row = g_hash_table_lookup (self->rows, g_ptr_array_index (self->items, i));
 
-      place_row (self, ensure_row (self, i), y, row_height, layout);
+      if (row != NULL)
+        place_row (self, row, y, row_height, layout);
       y += row_height;
       self->last_shown = i;
     }
@@ -517,8 +593,11 @@ duet_timeline_list_size_allocate (GtkWidget *widget,
       if (row->shown != layout)
         gtk_widget_set_child_visible (row->widget, FALSE);
     }
-  trim_rows (self, layout);
+  self->allocating = FALSE;
 
+  if (self->missing && self->prepare_id == 0)
+    self->prepare_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, prepare_cb, self, NULL);
+  self->missing = FALSE;
   if (self->prefetch_id == 0 && n_items > 0)
     self->prefetch_id = g_idle_add_full (G_PRIORITY_LOW, prefetch_cb, self, NULL);
 }
@@ -621,6 +700,7 @@ items_changed_cb (GListModel       *model,
   if (self->anchor >= self->items->len)
     self->anchor = self->items->len > 0 ? self->items->len - 1 : 0;
 
+  prepare (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -686,7 +766,7 @@ duet_timeline_list_scroll_to_end (DuetTimelineList *self)
   g_return_if_fail (DUET_IS_TIMELINE_LIST (self));
 
   self->at_end = TRUE;
-  gtk_widget_queue_allocate (GTK_WIDGET (self));
+  prepare (self);
 }
 
 /* Scrolls as little as brings the item wholly into view (its top, when it
@@ -717,7 +797,7 @@ duet_timeline_list_scroll_to (DuetTimelineList *self,
       anchor_bottom_at (self, position, (int) page);
       self->at_end = position + 1 == self->items->len;
     }
-  gtk_widget_queue_allocate (GTK_WIDGET (self));
+  prepare (self);
 }
 
 GtkWidget *
@@ -874,6 +954,8 @@ duet_timeline_list_dispose (GObject *object)
   DuetTimelineList *self = DUET_TIMELINE_LIST (object);
 
   g_clear_handle_id (&self->prefetch_id, g_source_remove);
+  g_clear_handle_id (&self->resize_id, g_source_remove);
+  g_clear_handle_id (&self->prepare_id, g_source_remove);
   duet_timeline_list_set_model (self, NULL);
   clear_rows (self);
   if (self->create_destroy != NULL)

@@ -126,6 +126,9 @@ typedef struct {
   gboolean            paused;
   gboolean            parked;     /* kept alive after the handler returned */
   gboolean            drop_after; /* DROP_AFTER fault: close instead of answering */
+  guint               trickle_ms; /* TRICKLE fault: the time between two pieces of the body */
+  GBytes             *trickle_body;
+  gsize               trickle_sent;
   guint               timeout_id;
   gulong              finished_id;
   /* /sync long-poll parameters */

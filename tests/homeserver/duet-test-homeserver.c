@@ -235,6 +235,7 @@ static void
 hs_request_free (HsRequest *req)
 {
   g_clear_handle_id (&req->timeout_id, g_source_remove);
+  g_clear_pointer (&req->trickle_body, g_bytes_unref);
   g_clear_object (&req->msg);
   g_free (req->method);
   g_free (req->path);
@@ -432,6 +433,51 @@ drop_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+#define TRICKLE_PIECES 8
+
+static gboolean
+trickle_cb (gpointer data)
+{
+  HsRequest *req = data;
+  SoupMessageBody *body = soup_server_message_get_response_body (req->msg);
+  gsize size = g_bytes_get_size (req->trickle_body);
+  gsize piece = MIN (MAX (1, (size + TRICKLE_PIECES - 1) / TRICKLE_PIECES), size - req->trickle_sent);
+
+  if (piece > 0)
+    soup_message_body_append (body, SOUP_MEMORY_COPY,
+                              (const char *) g_bytes_get_data (req->trickle_body, NULL) + req->trickle_sent,
+                              piece);
+  req->trickle_sent += piece;
+  if (req->trickle_sent < size)
+    {
+      soup_server_message_unpause (req->msg);
+      req->paused = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+  soup_message_body_complete (body);
+  req->timeout_id = 0;
+  /* libsoup paused the answer when it ran out of pieces. */
+  req->paused = TRUE;
+  hs_request_complete (req);
+  return G_SOURCE_REMOVE;
+}
+
+/* The answer the handler gave goes out in pieces, as over a slow link. */
+static void
+hs_request_start_trickle (HsRequest *req)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (req->msg);
+
+  req->trickle_body = soup_message_body_flatten (body);
+  soup_message_body_truncate (body);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (req->msg),
+                                     SOUP_ENCODING_CHUNKED);
+  hs_request_park (req);
+  /* The headers and the first piece at once, then a piece at a time. */
+  if (trickle_cb (req) == G_SOURCE_CONTINUE)
+    req->timeout_id = g_timeout_add (req->trickle_ms, trickle_cb, req);
+}
+
 /* Returns TRUE when the fault has taken over the request. */
 static gboolean
 hs_apply_fault (HsRequest *req,
@@ -486,6 +532,10 @@ hs_apply_fault (HsRequest *req,
       req->drop_after = TRUE;
       return FALSE;
 
+    case DUET_FAULT_TRICKLE:
+      req->trickle_ms = MAX (1, fault->delay_ms);
+      return FALSE;
+
     case DUET_FAULT_HANG:
       hs_request_park (req);
       req->timeout_id = g_timeout_add (fault->delay_ms, hang_done_cb, req);
@@ -507,6 +557,11 @@ run_request (HsRequest *req)
       /* The effect has happened; lose the answer, as a dying proxy would. */
       hs_request_park (req);
       req->timeout_id = g_idle_add (drop_cb, req);
+      return;
+    }
+  if (req->trickle_ms != 0)
+    {
+      hs_request_start_trickle (req);
       return;
     }
   hs_request_finish (req);

@@ -27,6 +27,7 @@ typedef enum {
   DUET_FAULT_DROP_AFTER,   /* handle the request for real, then close without answering */
   DUET_FAULT_HANG,         /* wait `delay_ms`, then handle the request normally */
   DUET_FAULT_BODY,         /* answer `status` with exactly `body` (Content-Type application/json) */
+  DUET_FAULT_TRICKLE,      /* handle the request; its answer's body goes in 8 pieces, the first at once, then `delay_ms` apart */
 } DuetFaultKind;
 
 /* Server name "localhost"; listens on 127.0.0.1, port 0 = any free port. */

@@ -1,0 +1,53 @@
+-- A version 2 cache (before the start's extracted fields): test-session-lean-start.c
+-- migrates it and compares the lean start with the whole snapshot.  A DM
+-- whose partner renamed himself, a tombstoned DM and its successor, an
+-- invite, a left room, a row whose text is damaged.
+PRAGMA user_version = 2;
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE sync_token (  id INTEGER PRIMARY KEY CHECK (id = 1),  next_batch TEXT NOT NULL);
+INSERT INTO sync_token VALUES(1,'s7_v2');
+CREATE TABLE account_data (  type TEXT PRIMARY KEY,  content TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO account_data VALUES('m.direct','{"@bob:localhost":["!dm:localhost"],"@dave:localhost":["!old:localhost","!new:localhost"]}');
+CREATE TABLE rooms (  room_id TEXT PRIMARY KEY,  membership TEXT NOT NULL CHECK (membership IN ('join', 'invite', 'leave')),  timeline_limited INTEGER NOT NULL DEFAULT 0,  prev_batch TEXT,  unread_notifications TEXT,  summary TEXT) WITHOUT ROWID;
+INSERT INTO rooms VALUES('!dm:localhost','join',1,'p_dm','{"notification_count":3,"highlight_count":0}','{"m.heroes":["@bob:localhost"],"m.joined_member_count":2}');
+INSERT INTO rooms VALUES('!old:localhost','join',0,NULL,NULL,'{"m.heroes":["@dave:localhost"]}');
+INSERT INTO rooms VALUES('!new:localhost','join',0,NULL,'{"notification_count":1}',NULL);
+INSERT INTO rooms VALUES('!inv:localhost','invite',0,NULL,NULL,NULL);
+INSERT INTO rooms VALUES('!left:localhost','leave',0,NULL,NULL,NULL);
+CREATE TABLE room_state (  room_id TEXT NOT NULL,  type TEXT NOT NULL,  state_key TEXT NOT NULL,  event TEXT NOT NULL,  PRIMARY KEY (room_id, type, state_key)) WITHOUT ROWID;
+INSERT INTO room_state VALUES('!dm:localhost','m.room.create','','{"type":"m.room.create","state_key":"","sender":"@alice:localhost","event_id":"$c1","origin_server_ts":1000,"content":{"creator":"@alice:localhost"}}');
+INSERT INTO room_state VALUES('!dm:localhost','m.room.encryption','','{"type":"m.room.encryption","state_key":"","sender":"@alice:localhost","event_id":"$e1","origin_server_ts":1001,"content":{"algorithm":"m.megolm.v1.aes-sha2"}}');
+INSERT INTO room_state VALUES('!dm:localhost','m.room.member','@alice:localhost','{"type":"m.room.member","state_key":"@alice:localhost","sender":"@alice:localhost","event_id":"$m1","origin_server_ts":1002,"content":{"membership":"join","displayname":"Alice","is_direct":true}}');
+INSERT INTO room_state VALUES('!dm:localhost','m.room.member','@bob:localhost','{"type":"m.room.member","state_key":"@bob:localhost","sender":"@bob:localhost","event_id":"$m2","origin_server_ts":1500,"content":{"membership":"join","displayname":"Bobby Renamed","avatar_url":"mxc://localhost/bob2"},"unsigned":{"prev_content":{"membership":"join","displayname":"Bob"}}}');
+INSERT INTO room_state VALUES('!dm:localhost','m.room.power_levels','','{"type":"m.room.power_levels","state_key":"","sender":"@alice:localhost","event_id":"$p1","origin_server_ts":1003,"content":{"users":{"@alice:localhost":100}}}');
+INSERT INTO room_state VALUES('!dm:localhost','m.room.name','','{"type":"m.room.name","state_key":"","sender":"@alice:localhost","event_id":"$n1","origin_server_ts":1004,"content":{"name":42}}');
+INSERT INTO room_state VALUES('!old:localhost','m.room.create','','{"type":"m.room.create","state_key":"","sender":"@alice:localhost","event_id":"$c2","origin_server_ts":100,"content":{}}');
+INSERT INTO room_state VALUES('!old:localhost','m.room.member','@alice:localhost','{"type":"m.room.member","state_key":"@alice:localhost","sender":"@alice:localhost","event_id":"$m3","origin_server_ts":101,"content":{"membership":"join"}}');
+INSERT INTO room_state VALUES('!old:localhost','m.room.member','@dave:localhost','{"type":"m.room.member","state_key":"@dave:localhost","sender":"@dave:localhost","event_id":"$m4","origin_server_ts":102,"content":{"membership":"join","displayname":"Dave"}}');
+INSERT INTO room_state VALUES('!old:localhost','m.room.tombstone','','{"type":"m.room.tombstone","state_key":"","sender":"@alice:localhost","event_id":"$t1","origin_server_ts":200,"content":{"body":"moved","replacement_room":"!new:localhost"}}');
+INSERT INTO room_state VALUES('!new:localhost','m.room.create','','{"type":"m.room.create","state_key":"","sender":"@alice:localhost","event_id":"$c3","origin_server_ts":201,"content":{"predecessor":{"room_id":"!old:localhost","event_id":"$t1"}}}');
+INSERT INTO room_state VALUES('!new:localhost','m.room.member','@alice:localhost','{"type":"m.room.member","state_key":"@alice:localhost","sender":"@alice:localhost","event_id":"$m5","origin_server_ts":202,"content":{"membership":"join"}}');
+INSERT INTO room_state VALUES('!new:localhost','m.room.member','@dave:localhost','{"type":"m.room.member","state_key":"@dave:localhost","sender":"@dave:localhost","event_id":"$m6","origin_server_ts":203,"content":{"membership":"join","displayname":"Dave Upgraded"}}');
+INSERT INTO room_state VALUES('!new:localhost','m.room.member','@mallory:localhost','{"type":"m.room.member","state_key":"@mallory:localhost", "content": {"membership": "join"');
+INSERT INTO room_state VALUES('!inv:localhost','m.room.member','@alice:localhost','{"type":"m.room.member","state_key":"@alice:localhost","sender":"@erin:localhost","content":{"membership":"invite","is_direct":true}}');
+INSERT INTO room_state VALUES('!inv:localhost','m.room.member','@erin:localhost','{"type":"m.room.member","state_key":"@erin:localhost","sender":"@erin:localhost","content":{"membership":"join","displayname":"Erin"}}');
+INSERT INTO room_state VALUES('!left:localhost','m.room.create','','{"type":"m.room.create","state_key":"","sender":"@frank:localhost","event_id":"$c4","origin_server_ts":50,"content":{}}');
+INSERT INTO room_state VALUES('!left:localhost','m.room.member','@alice:localhost','{"type":"m.room.member","state_key":"@alice:localhost","sender":"@alice:localhost","event_id":"$m7","origin_server_ts":60,"content":{"membership":"leave"}}');
+INSERT INTO room_state VALUES('!left:localhost','m.room.member','@frank:localhost','{"type":"m.room.member","state_key":"@frank:localhost","sender":"@frank:localhost","event_id":"$m8","origin_server_ts":51,"content":{"membership":"join","displayname":"Frank"}}');
+CREATE TABLE timeline (  seq INTEGER PRIMARY KEY,  room_id TEXT NOT NULL,  event_id TEXT,  chunk_start INTEGER NOT NULL,  prev_batch TEXT,  event TEXT NOT NULL);
+INSERT INTO timeline VALUES(1,'!dm:localhost','$hello',1,'p_dm','{"type":"m.room.message","sender":"@bob:localhost","event_id":"$hello","origin_server_ts":2000,"content":{"msgtype":"m.text","body":"hello from v2"}}');
+INSERT INTO timeline VALUES(2,'!dm:localhost','$react',0,NULL,'{"type":"m.reaction","sender":"@alice:localhost","event_id":"$react","origin_server_ts":2100,"content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$hello","key":"+1"}}}');
+INSERT INTO timeline VALUES(3,'!old:localhost','$oldmsg',1,NULL,'{"type":"m.room.message","sender":"@dave:localhost","event_id":"$oldmsg","origin_server_ts":150,"content":{"msgtype":"m.text","body":"before the upgrade"}}');
+INSERT INTO timeline VALUES(4,'!new:localhost','$newmsg',1,NULL,'{"type":"m.room.message","sender":"@dave:localhost","event_id":"$newmsg","origin_server_ts":300,"content":{"msgtype":"m.text","body":"after the upgrade"}}');
+INSERT INTO timeline VALUES(5,'!new:localhost','$rename',0,NULL,'{"type":"m.room.member","state_key":"@dave:localhost","sender":"@dave:localhost","event_id":"$rename","origin_server_ts":310,"content":{"membership":"join","displayname":"Dave Upgraded"}}');
+INSERT INTO timeline VALUES(6,'!new:localhost','$broken',0,NULL,'{"type":"m.room.message","event_id":"$broken"');
+INSERT INTO timeline VALUES(7,'!left:localhost','$bye',1,NULL,'{"type":"m.room.message","sender":"@frank:localhost","event_id":"$bye","origin_server_ts":55,"content":{"msgtype":"m.text","body":"bye"}}');
+CREATE INDEX timeline_by_room ON timeline (room_id, seq);
+CREATE UNIQUE INDEX timeline_by_event ON timeline (room_id, event_id);
+CREATE TABLE room_account_data (  room_id TEXT NOT NULL,  type TEXT NOT NULL,  content TEXT NOT NULL,  PRIMARY KEY (room_id, type)) WITHOUT ROWID;
+INSERT INTO room_account_data VALUES('!dm:localhost','m.fully_read','{"event_id":"$hello"}');
+CREATE TABLE outbox (  seq INTEGER PRIMARY KEY AUTOINCREMENT,  room_id TEXT NOT NULL,  txn_id TEXT NOT NULL UNIQUE,  event_type TEXT NOT NULL,  content TEXT NOT NULL,  failed INTEGER NOT NULL DEFAULT 0,  error_message TEXT,  event_id TEXT,  created INTEGER NOT NULL);
+CREATE INDEX outbox_by_room ON outbox (room_id, seq);
+CREATE TABLE drafts (  room_id TEXT PRIMARY KEY,  text TEXT NOT NULL) WITHOUT ROWID;
+COMMIT;
