@@ -38,6 +38,7 @@
 #include "duet-contact-list.h"
 #include "duet-json.h"
 #include "duet-matrix-id.h"
+#include "duet-room-raw-test-utils.h"
 #include "duet-session-test-utils.h"
 #include "duet-session.h"
 #include "duet-store-test-utils.h"
@@ -549,6 +550,8 @@ test_sync_model_case (DuetTestFixture *f,
   g_autoptr(GError) error = NULL;
 
   load_case (c, &data);
+  /* The streamed /sync reads each room in place: as the tree would. */
+  duet_test_compare_room_readers (data.input, "@alice:localhost");
   /* As DuetClient parses a /sync reply. */
   response = duet_json_parse_object (data.input, DUET_CLIENT_MAX_SYNC_SIZE, &error);
   g_assert_no_error (error);
@@ -628,6 +631,8 @@ test_sync_served_case (DuetTestFixture *f,
   const GError *first;
 
   load_case (c, &data);
+  /* The streamed /sync reads each room in place: as the tree would. */
+  duet_test_compare_room_readers (data.input, "@alice:localhost");
   body = g_strndup (g_bytes_get_data (data.input, NULL), g_bytes_get_size (data.input));
   /* The fault serves a C string: the input must hold no NUL. */
   g_assert_cmpuint (strlen (body), ==, g_bytes_get_size (data.input));

@@ -944,6 +944,16 @@ duet_outbox_get_room_queue (DuetOutbox *self,
   return G_LIST_MODEL (room->queue);
 }
 
+gboolean
+duet_outbox_has_room_queue (DuetOutbox *self,
+                            const char *room_id)
+{
+  g_return_val_if_fail (DUET_IS_OUTBOX (self), FALSE);
+  g_return_val_if_fail (room_id != NULL, FALSE);
+
+  return g_hash_table_contains (self->rooms, room_id);
+}
+
 GListModel *
 duet_outbox_get_all (DuetOutbox *self)
 {

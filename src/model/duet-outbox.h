@@ -94,6 +94,11 @@ gboolean      duet_outbox_delete          (DuetOutbox          *self,
  * Owned by the outbox (the same model for the room as long as it lives). */
 GListModel   *duet_outbox_get_room_queue  (DuetOutbox          *self,
                                            const char          *room_id);
+/* Whether the outbox holds a queue for @room_id (even an empty one), that
+ * is whether an event of the room can be the echo of one of ours or a
+ * limited timeline make it forget one: without, neither needs a look. */
+gboolean      duet_outbox_has_room_queue  (DuetOutbox          *self,
+                                           const char          *room_id);
 /* Every message in the outbox, oldest first. */
 GListModel   *duet_outbox_get_all         (DuetOutbox          *self);
 /* Nothing QUEUED or SENDING (FAILED and SENT don't count). */

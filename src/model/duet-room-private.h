@@ -24,6 +24,18 @@ void      _duet_room_apply_left     (DuetRoom       *self,
                                      JsonObject     *room_json,
                                      const char     *own_user_id);
 
+/* The same from the entry's JSON text, read in place (duet-room-sync-raw.c):
+ * @data is one JSON value nested at @depth (as DuetJsonPart counts), which
+ * the caller has checked strictly.  *@timeline_last_id (must be NULL) gets
+ * the event id of the timeline's last event, when it has one. */
+void      _duet_room_apply_raw      (DuetRoom       *self,
+                                     DuetMembership  membership,
+                                     const char     *data,
+                                     gsize           length,
+                                     guint           depth,
+                                     const char     *own_user_id,
+                                     char          **timeline_last_id);
+
 /* Current state events from outside /sync (e.g. GET /members): members
  * and state only, nothing about the timeline or our own membership. */
 void      _duet_room_apply_state    (DuetRoom       *self,

@@ -14,6 +14,7 @@
 
 #include "duet-contact-list.h"
 #include "duet-json.h"
+#include "duet-json-raw.h"
 #include "duet-json-stream.h"
 #include "duet-matrix-id.h"
 #include "duet-room-private.h"
@@ -749,12 +750,12 @@ duet_session_ingest (DuetSession *self,
 /* The order a room's sections are applied in when one response names it
  * twice (see ingest_response): a later rank is the newer news. */
 static const struct {
-  const char *name;
-  ApplyFunc   apply;
+  const char     *name;
+  DuetMembership  membership;
 } stream_sections[] = {
-  { "leave", _duet_room_apply_left },
-  { "join", _duet_room_apply_joined },
-  { "invite", _duet_room_apply_invited },
+  { "leave", DUET_MEMBERSHIP_LEAVE },
+  { "join", DUET_MEMBERSHIP_JOIN },
+  { "invite", DUET_MEMBERSHIP_INVITE },
 };
 
 /* Whether the contact list follows the streamed response room by room
@@ -832,11 +833,59 @@ end_stream (DuetSession *self,
   g_object_unref (self);
 }
 
+/* Whether anyone needs the room's timeline events as a tree: an open
+ * chat or the notifier (handlers of ::timeline-events), the outbox for
+ * our echoes, or a replay to cut. */
+static gboolean
+wants_timeline_tree (DuetSession *self,
+                     DuetRoom    *room)
+{
+  return g_signal_has_handler_pending (self, signals[SIGNAL_TIMELINE_EVENTS], 0, FALSE) ||
+         (self->outbox != NULL && duet_outbox_has_room_queue (self->outbox, duet_room_get_id (room))) ||
+         (self->replayed != NULL && g_hash_table_contains (self->replayed, room));
+}
+
+/* The room's entry read in place (never a tree of it unless someone needs
+ * its events): what ingest_room() does for a tree. */
+static void
+ingest_room_raw (DuetSession        *self,
+                 DuetRoom           *room,
+                 const DuetJsonPart *part,
+                 DuetMembership      membership)
+{
+  g_autofree char *last_id = NULL;
+
+  _duet_room_apply_raw (room, membership, part->data, part->length, part->depth,
+                        _duet_session_get_user_id (self), &last_id);
+  sync_invite_listing (self, room);
+
+  if (wants_timeline_tree (self, room))
+    {
+      /* The text was checked: it reads. */
+      g_autoptr(JsonNode) node = duet_json_part_parse (part, NULL);
+
+      g_return_if_fail (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
+      emit_timeline_events (self, room, json_node_get_object (node));
+    }
+  /* As emit_timeline_events() notes the slice's last event. */
+  else if (self->stream_last_ids != NULL && last_id != NULL)
+    g_hash_table_insert (self->stream_last_ids, room, g_steal_pointer (&last_id));
+}
+
+/* The first byte of the value in @part (whitespace skipped). */
+static char
+part_type (const DuetJsonPart *part)
+{
+  for (gsize i = 0; i < part->length; i++)
+    if (!g_ascii_isspace (part->data[i]))
+      return part->data[i];
+  return 0;
+}
+
 static void
 stream_room (DuetSession        *self,
              const DuetJsonPart *part)
 {
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GBytes) bytes = NULL;
   GError *error = NULL;
   DuetRoom *room;
@@ -849,14 +898,20 @@ stream_room (DuetSession        *self,
       self->stream_counts[rank] >= MAX_ROOMS_PER_SECTION)
     return;
 
-  node = duet_json_part_parse (part, &error);
-  if (node == NULL)
+  /* One strict pass, then the room reads the text in place: no tree. */
+  if (!duet_json_raw_validate (part->data, part->length, part->depth, NULL))
     {
-      /* Not JSON: the reply is refused whole, never half taken in. */
+      /* Not JSON: the reply is refused whole, never half taken in.  The
+       * tree reader says where it stops. */
+      g_autoptr(JsonNode) node = duet_json_part_parse (part, &error);
+
+      if (node != NULL)
+        g_set_error (&error, DUET_JSON_ERROR, DUET_JSON_ERROR_INVALID,
+                     "The member “%.64s” of the body is not JSON", part->name);
       duet_sync_loop_refuse_part (self->sync_loop, g_steal_pointer (&error));
       return;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+  if (part_type (part) != '{')
     return;
   self->stream_counts[rank]++;
 
@@ -874,8 +929,7 @@ stream_room (DuetSession        *self,
       bytes = g_bytes_new (part->data, part->length);
       duet_store_sync_writer_add_room (self->writer, part->section, part->name, bytes);
     }
-  ingest_room (self, room, json_node_get_object (node), stream_sections[rank].apply,
-               _duet_session_get_user_id (self));
+  ingest_room_raw (self, room, part, stream_sections[rank].membership);
 
   /* What the room shows and what its contact shows change together, as
    * in a whole response; a long one is caught up once at its end. */

@@ -346,9 +346,20 @@ duet_notifier_set_open_room (DuetNotifier *self,
 
 /* --- Session ---------------------------------------------------------------- */
 
+/* Not during the initial sync: nothing in it is news, and without a
+ * handler the session reads each room of it without a tree of its events. */
+static void
+follow_timelines (DuetNotifier *self)
+{
+  g_signal_connect_object (self->session, "timeline-events", G_CALLBACK (timeline_events_cb),
+                           self, G_CONNECT_SWAPPED);
+}
+
 static void
 session_synced_cb (DuetNotifier *self)
 {
+  if (self->initial_sync)
+    follow_timelines (self);
   self->initial_sync = FALSE;
 }
 
@@ -404,8 +415,8 @@ duet_notifier_set_session (DuetNotifier *self,
   self->initial_sync = duet_sync_loop_get_since (duet_session_get_sync_loop (session)) == NULL;
   g_signal_connect_object (session, "synced", G_CALLBACK (session_synced_cb),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "timeline-events", G_CALLBACK (timeline_events_cb),
-                           self, G_CONNECT_SWAPPED);
+  if (!self->initial_sync)
+    follow_timelines (self);
   g_signal_connect_object (duet_session_get_invites (session), "items-changed",
                            G_CALLBACK (invites_changed_cb), self, G_CONNECT_SWAPPED);
 }

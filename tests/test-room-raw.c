@@ -1,0 +1,153 @@
+/* test-room-raw.c: a room's /sync entry read in place agrees with the tree
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The streamed /sync reads each room's entry from its text
+ * (duet-room-sync-raw.c); the cached start and whole responses read it
+ * from json-glib's tree (duet-room-sync.c).  Both must make the same room
+ * of the same text, hostile text included (test-hostile runs the same
+ * comparison over its corpus).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-bench-account.h"
+#include "duet-room-raw-test-utils.h"
+
+#define OWN "@me:bench.example"
+
+static void
+test_generated_account (void)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  duet_bench_account_set_dm_every (3);
+  body = duet_bench_account_generate (150, DUET_BENCH_DEFAULT_SEED);
+  /* Every room: 150 of them (a few in two sections). */
+  g_assert_cmpuint (duet_test_compare_room_readers (body, DUET_BENCH_OWN_USER), >=, 150);
+}
+
+static void
+test_generated_dms (void)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  duet_bench_account_set_dm_every (1);
+  duet_bench_account_set_unique_avatars (TRUE);
+  body = duet_bench_account_generate (100, 3);
+  g_assert_cmpuint (duet_test_compare_room_readers (body, DUET_BENCH_OWN_USER), >=, 100);
+  duet_bench_account_set_dm_every (3);
+  duet_bench_account_set_unique_avatars (FALSE);
+}
+
+/* Text json-glib reads in its own way: escaped and repeated names, U+0000
+ * in strings, members of the wrong type, numbers beyond gint64. */
+static const char *const tricky[] = {
+  /* repeated names: the last wins, at every level */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"state\":{\"events\":[]},\"state\":{\"events\":["
+  "{\"type\":\"m.room.name\",\"type\":\"m.room.member\",\"state_key\":\"@b:x\","
+  "\"content\":{\"membership\":\"join\",\"displayname\":\"B\",\"displayname\":\"Bee\"}}]},"
+  "\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"one\"},"
+  "\"content\":{\"body\":\"two\"},\"event_id\":\"$1\",\"origin_server_ts\":5}],\"limited\":true}}}}}",
+  /* escaped names and values, U+0000 cutting a string and a name */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"st\\u0061te\":{\"events\":["
+  "{\"type\":\"m.room.n\\u0061me\",\"state_key\":\"\",\"content\":{\"name\":\"Na\\u0000me\"}},"
+  "{\"type\":\"m.room.member\",\"state_key\":\"@b:x\",\"content\":{\"membership\":\"join\","
+  "\"displayname\\u0000junk\":\"Cut\\nname \\ud83d\\ude00\"}}]},"
+  "\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"\\u0000\"},"
+  "\"event_id\":\"$1\\u0000x\",\"origin_server_ts\":1e3}]}}}}}",
+  /* wrong types everywhere */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"state\":{\"events\":{}},\"timeline\":{\"events\":["
+  "1,\"x\",null,[],{\"type\":1,\"content\":{}},{\"type\":\"m.room.message\",\"content\":[]},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":7},\"origin_server_ts\":\"5\",\"event_id\":3},"
+  "{\"type\":\"m.room.member\",\"state_key\":\"@me:bench.example\",\"content\":{\"membership\":\"join\"},"
+  "\"unsigned\":{\"prev_content\":{\"membership\":\"invite\",\"is_direct\":1},\"prev_sender\":\"@c:x\"}}],"
+  "\"limited\":\"true\"},\"summary\":{\"m.heroes\":[1,\"@h:x\",\"bad\"]},"
+  "\"unread_notifications\":{\"notification_count\":1.5},"
+  "\"ephemeral\":{\"events\":[{\"type\":\"m.typing\",\"content\":{\"user_ids\":\"@t:x\"}},"
+  "{\"type\":\"m.typing\",\"content\":{\"user_ids\":[\"@t:x\",\"@t:x\",\"@me:bench.example\",2]}}]}}}}}",
+  /* numbers: beyond gint64, negative, exponents; the room no object */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":["
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"a\"},\"origin_server_ts\":92233720368547758070},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"b\"},\"origin_server_ts\":-4},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"c\"},\"origin_server_ts\":1.7e12}]},"
+  "\"unread_notifications\":{\"notification_count\":99999999999}},\"!b:x\":[],\"!c:x\":\"x\"},"
+  "\"invite\":{\"!d:x\":{\"invite_state\":{\"events\":[{\"type\":\"m.room.member\","
+  "\"state_key\":\"@me:bench.example\",\"sender\":\"@i:x\",\"origin_server_ts\":42,"
+  "\"content\":{\"membership\":\"invite\",\"is_direct\":true}}]}}},"
+  "\"leave\":{\"!a:x\":{\"timeline\":{\"events\":[{\"type\":\"m.room.tombstone\",\"state_key\":\"\","
+  "\"content\":{\"replacement_room\":\"!a:x\"}},{\"type\":\"m.room.create\",\"state_key\":\"\","
+  "\"content\":{\"predecessor\":{\"room_id\":\"!old:x\"}}},{\"type\":\"io.element.functional_members\","
+  "\"state_key\":\"\",\"content\":{\"service_members\":[\"@bot:x\",5]}},"
+  "{\"type\":\"m.room.encryption\",\"state_key\":\"\",\"content\":{}}]}}}}}",
+  /* the newest preview: a body that is no string, a state event or an
+   * unknown type after it leaves it standing */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":["
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"old\"}},"
+  "{\"type\":\"m.room.encrypted\",\"content\":{}},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"shown\\u0041\"}},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":[\"x\"]}},"
+  "{\"type\":\"m.room.message\",\"state_key\":\"\",\"content\":{\"body\":\"state\"}},"
+  "{\"type\":\"m.reaction\",\"content\":{\"body\":\"no\"}},"
+  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"no\"},\"content\":1}]}},"
+  "\"!b:x\":{\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"m\"}},"
+  "{\"type\":\"m.room.encrypted\",\"content\":{\"body\":5}}]}}}}}",
+  /* not JSON inside a room: both refuse it */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":[01]}},\"!b:x\":{\"x\":\"\\ud800\"},"
+  "\"!c:x\":{\"x\":tru}}}}",
+};
+
+static void
+test_tricky (void)
+{
+  guint expected[] = { 1, 1, 1, 3, 2, 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tricky); i++)
+    {
+      g_autoptr(GBytes) body = g_bytes_new_static (tricky[i], strlen (tricky[i]));
+
+      g_test_message ("case %u", i);
+      g_assert_cmpuint (duet_test_compare_room_readers (body, OWN), ==, expected[i]);
+    }
+}
+
+/* Beyond the bounds: the newest 2000 timeline events, the first 20000
+ * state events; a repeated "events" or section starts afresh. */
+static void
+test_bounds (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"rooms\":{\"join\":{\"!a:x\":{\"state\":{\"events\":[");
+  g_autoptr(GBytes) body = NULL;
+
+  for (guint i = 0; i < 20005; i++)
+    g_string_append_printf (text, "%s{\"type\":\"m.room.member\",\"state_key\":\"@u%u:x\","
+                            "\"content\":{\"membership\":\"join\"}}", i > 0 ? "," : "", i);
+  g_string_append (text, "]},\"timeline\":{\"events\":[{\"type\":\"m.room.message\","
+                   "\"content\":{\"body\":\"dropped\"}}],\"events\":[");
+  for (guint i = 0; i < 2105; i++)
+    g_string_append_printf (text, "{\"type\":\"m.room.message\",\"content\":{\"body\":\"m%u\"},"
+                            "\"event_id\":\"$e%u\",\"origin_server_ts\":%u},", i, i, 1000 + i);
+  g_string_append (text, "{\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"N\"},"
+                   "\"event_id\":\"$last\"}]},"
+                   "\"ephemeral\":{\"events\":[{\"type\":\"m.typing\",\"content\":{\"user_ids\":[\"@a:x\"]}}]},"
+                   "\"ephemeral\":{}}},"
+                   "\"leave\":{\"!b:x\":{\"state\":{\"events\":[{\"type\":\"m.room.name\",\"state_key\":\"\","
+                   "\"content\":{\"name\":\"gone\"}}],\"events\":{}},\"timeline\":{\"events\":[1]}}}}}");
+  body = g_string_free_to_bytes (g_steal_pointer (&text));
+  g_assert_cmpuint (duet_test_compare_room_readers (body, OWN), ==, 2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/room-raw/generated-account", test_generated_account);
+  g_test_add_func ("/room-raw/generated-dms", test_generated_dms);
+  g_test_add_func ("/room-raw/tricky", test_tricky);
+  g_test_add_func ("/room-raw/bounds", test_bounds);
+
+  return g_test_run ();
+}
