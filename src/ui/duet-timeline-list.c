@@ -69,7 +69,6 @@ struct _DuetTimelineList
   guint                       last_shown;
   int                         direction;      /* the last scroll's: -1 up, 1 down */
   guint                       prefetch_id;
-  gint64                      row_cost_us;    /* making and measuring a row, averaged */
   guint                       resize_id;
   guint                       prepare_id;
   int                         height;         /* the viewport's, at the last layout */
@@ -405,47 +404,6 @@ place_row (DuetTimelineList *self,
 /* Between frames, the rows about to come into view are made and measured,
  * those on the side the user scrolls to first: a frame then only moves
  * rows that are ready. */
-static gboolean prefetch_cb (gpointer user_data);
-
-static gboolean
-prefetch_later_cb (gpointer user_data)
-{
-  DuetTimelineList *self = user_data;
-
-  self->prefetch_id = g_idle_add_full (G_PRIORITY_LOW, prefetch_cb, self, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* While frames come (the user scrolls), a row is made only if it will be
- * done before the next frame is due; otherwise it waits for that frame.
- * A row started late would make the frame late. */
-static gboolean
-fits_before_next_frame (DuetTimelineList *self,
-                        gint64           *wait_us)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  gint64 now = g_get_monotonic_time ();
-  gint64 frame_time, interval = 0, presentation = 0, next;
-
-  *wait_us = 0;
-  if (clock == NULL)
-    return TRUE;
-  frame_time = gdk_frame_clock_get_frame_time (clock);
-  gdk_frame_clock_get_refresh_info (clock, frame_time, &interval, &presentation);
-  if (interval <= 0)
-    interval = 16667;
-  /* No frame for a while: nothing to make late. */
-  if (now - frame_time > 2 * interval)
-    return TRUE;
-  next = frame_time + interval;
-  while (next <= now)
-    next += interval;
-  if (now + self->row_cost_us < next)
-    return TRUE;
-  *wait_us = next - now + 1000;
-  return FALSE;
-}
-
 static gboolean
 prefetch_cb (gpointer user_data)
 {
@@ -465,7 +423,6 @@ prefetch_cb (gpointer user_data)
       for (guint i = 1; i <= PREFETCH_ROWS; i++)
         {
           guint position;
-          gint64 start, wait_us;
 
           if (down && self->last_shown + i < n_items)
             position = self->last_shown + i;
@@ -476,16 +433,7 @@ prefetch_cb (gpointer user_data)
           if (g_hash_table_contains (self->rows, g_ptr_array_index (self->items, position)) &&
               g_array_index (self->heights, int, position) >= 0)
             continue;
-          if (!fits_before_next_frame (self, &wait_us))
-            {
-              self->prefetch_id = g_timeout_add_full (G_PRIORITY_LOW, MAX (1, wait_us / 1000),
-                                                      prefetch_later_cb, self, NULL);
-              return G_SOURCE_REMOVE;
-            }
-          start = g_get_monotonic_time ();
           measure_at (self, position);
-          /* What making a row costs, averaged. */
-          self->row_cost_us = (self->row_cost_us * 3 + (g_get_monotonic_time () - start)) / 4;
           if (g_get_monotonic_time () >= deadline)
             return G_SOURCE_CONTINUE;
         }
@@ -1134,7 +1082,6 @@ duet_timeline_list_init (DuetTimelineList *self)
   self->heights = g_array_new (FALSE, FALSE, sizeof (int));
   self->rows = g_hash_table_new (NULL, NULL);
   self->at_end = TRUE;
-  self->row_cost_us = 4000;
   self->hadjustment = g_object_ref_sink (gtk_adjustment_new (0, 0, 0, 0, 0, 0));
   self->vadjustment = g_object_ref_sink (gtk_adjustment_new (0, 0, 0, 0, 0, 0));
   g_signal_connect (self->vadjustment, "value-changed", G_CALLBACK (value_changed_cb), self);
