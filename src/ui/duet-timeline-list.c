@@ -235,6 +235,10 @@ measure_at (DuetTimelineList *self,
       return height_at (self, position, estimate (self));
     }
   row = ensure_row (self, position);
+  /* About to be shown (or made ahead): the most recently used, so a trim
+   * before the layout does not take it. */
+  g_queue_unlink (&self->lru, &row->link);
+  g_queue_push_head_link (&self->lru, &row->link);
 
   gtk_widget_measure (row->widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
   if (min_width > self->min_width)
