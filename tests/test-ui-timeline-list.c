@@ -125,19 +125,26 @@ row_y (Fixture   *f,
   return point.y;
 }
 
-/* Layouts are done when every shown row has its size. */
+/* Layouts are done when rows are shown (a layout that lacked rows shows
+ * none: they are made before the next one) and every shown row has its
+ * size. */
 static gboolean
 laid_out (gpointer data)
 {
   Fixture *f = data;
+  guint shown = 0;
 
   if (gtk_widget_get_height (GTK_WIDGET (f->list)) <= 0)
     return FALSE;
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (f->list)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    if (gtk_widget_get_child_visible (child) && gtk_widget_get_height (child) <= 0)
-      return FALSE;
-  return TRUE;
+    if (gtk_widget_get_child_visible (child))
+      {
+        if (gtk_widget_get_height (child) <= 0)
+          return FALSE;
+        shown++;
+      }
+  return shown > 0 || g_list_model_get_n_items (G_LIST_MODEL (f->store)) == 0;
 }
 
 static void
