@@ -72,6 +72,8 @@ collect_cb (const DuetJsonPart  *part,
 
   g_assert_true ((node == NULL) == (parse_error != NULL));
   g_assert_true (g_utf8_validate (part->name, -1, NULL));
+  /* Lone surrogates were rewritten before any reader could see them. */
+  g_assert_null (duet_json_find_lone_surrogate (part->data, part->length));
 
   /* What the strict reader passes (the cache stores it as it is) is JSON
    * both readers take back; with its control characters escaped, it
