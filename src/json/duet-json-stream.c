@@ -312,11 +312,6 @@ scan_part (DuetJsonStream  *self,
         case '\'':
           return fail (self, error, DUET_JSON_ERROR_INVALID,
                        "The body is not JSON: it holds a comment or a single-quoted string");
-        case '\\':
-          /* Not JSON (no reader takes the part), but the rewrite reads
-           * escapes as it does in strings: let it look. */
-          self->part_u_escape = TRUE;
-          break;
         default:
           break;
         }
