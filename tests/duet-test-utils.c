@@ -125,10 +125,11 @@ set_flag_cb (gpointer user_data)
 
 GAsyncResult *
 duet_test_wait_impl (GAsyncResult **result,
+                     guint          timeout_ms,
                      const char    *where)
 {
   gboolean timed_out = FALSE;
-  guint limit_ms = DUET_TEST_TIMEOUT_MS * duet_test_time_scale ();
+  guint limit_ms = timeout_ms * duet_test_time_scale ();
   guint id = g_timeout_add (limit_ms, set_flag_cb, &timed_out);
 
   while (*result == NULL && !timed_out)
