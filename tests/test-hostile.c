@@ -514,6 +514,7 @@ ingest_and_reload (DuetTestFixture *f,
   g_test_message ("live session");
   start = duet_test_thread_cpu_us ();
   duet_session_ingest (session, response);
+  g_test_message ("live ingest: %" G_GINT64_FORMAT " ms of CPU", (duet_test_thread_cpu_us () - start) / 1000);
   if (json_object_has_member (expected, "max_seconds"))
     g_assert_cmpint ((duet_test_thread_cpu_us () - start) / 1000, <=,
                      json_object_get_int_member (expected, "max_seconds") * 1000 * duet_test_time_scale ());
