@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <time.h>
 #include <glib/gstdio.h>
 
 #include "duet-test-utils.h"
@@ -172,6 +173,16 @@ gint64
 duet_test_elapsed_ms (gint64 start)
 {
   return (g_get_monotonic_time () - start) / 1000;
+}
+
+gint64
+duet_test_thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    g_error ("clock_gettime (CLOCK_THREAD_CPUTIME_ID) failed");
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static gboolean

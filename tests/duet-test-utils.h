@@ -73,6 +73,11 @@ void          duet_test_run_for           (guint            ms);
 /* Milliseconds since @start (a g_get_monotonic_time () value). */
 gint64        duet_test_elapsed_ms        (gint64           start);
 
+/* The calling thread's CPU time, in microseconds: a bound on work that
+ * other processes on a loaded machine do not stretch, as they do wall
+ * time. */
+gint64        duet_test_thread_cpu_us     (void);
+
 /* Waits until @object holds only the caller's reference (finishing work
  * may still hold one for an iteration or a worker thread), then drops it
  * with g_assert_finalize_object (): a leaked reference fails the test. */
