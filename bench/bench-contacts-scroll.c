@@ -23,8 +23,15 @@
  *   xvfb-run -s "-screen 0 1280x800x24" bench-contacts-scroll [--no-avatars|--shared-avatars] [PEOPLE [STEP]]
  *   GSK_RENDERER=cairo xvfb-run ... bench-contacts-scroll
  *
+ * With DUET_BENCH_SCREENSHOT=FILE.png it first saves a picture of the list
+ * as it looks a second after it shows (avatars in), to compare row changes
+ * by eye.
+ *
  * Under callgrind (slow: use few frames):
  *   xvfb-run valgrind --tool=callgrind bench-contacts-scroll 5000 2000
+ * or, to count the scrolled frames' work alone (instructions per frame:
+ * callgrind's "Collected" over the frames printed):
+ *   xvfb-run valgrind --tool=callgrind --collect-atstart=no bench-contacts-scroll 1000
  */
 #include "config.h"
 
@@ -39,6 +46,15 @@
 #include "duet-bench-server.h"
 #include "duet-contacts-page.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
+
 #define MAX_FRAMES 4000
 
 typedef struct {
@@ -51,6 +67,7 @@ typedef struct {
   gint64         frame_start;
   gint64         frame_start_cpu;
   gint64         last_frame_end;
+  gboolean       collecting;
   double         work_ms[MAX_FRAMES];
   double         cpu_ms[MAX_FRAMES];
   double         interval_ms[MAX_FRAMES];
@@ -92,6 +109,11 @@ before_paint_cb (GdkFrameClock *clock,
 {
   scroll->frame_start = g_get_monotonic_time ();
   scroll->frame_start_cpu = thread_cpu_time ();
+  if (scroll->scrolling && !scroll->collecting)
+    {
+      CALLGRIND_TOGGLE_COLLECT;
+      scroll->collecting = TRUE;
+    }
 }
 
 static void
@@ -100,6 +122,11 @@ after_paint_cb (GdkFrameClock *clock,
 {
   gint64 now = g_get_monotonic_time ();
 
+  if (scroll->collecting)
+    {
+      CALLGRIND_TOGGLE_COLLECT;
+      scroll->collecting = FALSE;
+    }
   if (scroll->shown_at == 0)
     scroll->shown_at = now;
   if (scroll->scrolling && scroll->n_frames < MAX_FRAMES && scroll->frame_start != 0)
@@ -141,6 +168,43 @@ tick_cb (GtkWidget     *widget,
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+wait_done_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The window's contents on the window's background, as a PNG. */
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *path)
+{
+  GtkWidget *content = gtk_widget_get_first_child (window);
+  int width = gtk_widget_get_width (content);
+  int height = gtk_widget_get_height (content);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (content);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  gboolean waited = FALSE;
+  GdkRGBA background;
+
+  g_timeout_add (1000, wait_done_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (window), "window_bg_color", &background))
+    gdk_rgba_parse (&background, "white");
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    g_error ("could not save %s", path);
 }
 
 /* --- The media server (child process) ------------------------------------- */
@@ -304,6 +368,9 @@ main (int   argc,
 
   while (scroll->shown_at == 0)
     g_main_context_iteration (NULL, TRUE);
+
+  if (g_getenv ("DUET_BENCH_SCREENSHOT") != NULL)
+    save_screenshot (scroll->window, g_getenv ("DUET_BENCH_SCREENSHOT"));
 
   list_view = find_list_view (page);
   scrolled = list_view != NULL ? gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW) : NULL;

@@ -307,11 +307,22 @@ find_widget (GtkWidget *root,
   return NULL;
 }
 
+/* The text a label or an inscription (the contact rows' name and message) shows. */
+static const char *
+shown_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_text (GTK_LABEL (widget));
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  return NULL;
+}
+
 static gboolean
 label_in (GtkWidget  *root,
           const char *text)
 {
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+  if (g_strcmp0 (shown_text (root), text) == 0)
     return TRUE;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -534,6 +545,62 @@ test_row_new_message (AvatarFixture *f,
   g_assert_cmpuint (name_changes, ==, 1);
 }
 
+/* A row recycled from one person to another shows the second one's every
+ * field (name, message, time, unread badge), none of the first's. */
+static void
+test_row_rebind_every_field (AvatarFixture *f,
+                             gconstpointer  data)
+{
+  g_autoptr(DuetRoom) room_a = _duet_room_new ("!a:localhost", "@alice:localhost");
+  g_autoptr(DuetRoom) room_b = _duet_room_new ("!b:localhost", "@alice:localhost");
+  g_autoptr(DuetContact) dana = _duet_contact_new ("@dana:localhost");
+  g_autoptr(DuetContact) eve = _duet_contact_new ("@eve:localhost");
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *dana_time = NULL;
+  g_autofree char *eve_time = NULL;
+  DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
+  AdwAvatar *avatar;
+
+  gtk_box_append (f->box, GTK_WIDGET (row));
+  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+  duet_contact_row_set_client (row, f->base.client);
+  _duet_room_set_last_message (room_a, "See you at eight");
+  _duet_room_note_activity (room_a, g_date_time_to_unix (now) * 1000);
+  _duet_room_set_unread_count (room_a, 4);
+  _duet_contact_update (dana, room_a, "Dana", NULL);
+  _duet_room_set_last_message (room_b, "Thanks!");
+  _duet_room_note_activity (room_b, 86400000);
+  _duet_contact_update (eve, room_b, "Eve", NULL);
+  dana_time = duet_contact_row_format_time (g_date_time_to_unix (now) * 1000, now);
+  eve_time = duet_contact_row_format_time (86400000, now);
+  g_assert_cmpstr (dana_time, !=, eve_time);
+
+  duet_contact_row_set_contact (row, dana);
+  g_assert_true (label_in (GTK_WIDGET (row), "Dana"));
+  g_assert_true (label_in (GTK_WIDGET (row), "See you at eight"));
+  g_assert_true (label_in (GTK_WIDGET (row), dana_time));
+  g_assert_true (label_in (GTK_WIDGET (row), "4"));
+  g_assert_true (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
+
+  rebind (row, eve);
+  g_assert_true (label_in (GTK_WIDGET (row), "Eve"));
+  g_assert_true (label_in (GTK_WIDGET (row), "Thanks!"));
+  g_assert_true (label_in (GTK_WIDGET (row), eve_time));
+  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Eve");
+  g_assert_false (label_in (GTK_WIDGET (row), "Dana"));
+  g_assert_false (label_in (GTK_WIDGET (row), "See you at eight"));
+  g_assert_false (label_in (GTK_WIDGET (row), dana_time));
+  g_assert_false (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
+
+  /* And back: all of the first one's again. */
+  rebind (row, dana);
+  g_assert_true (label_in (GTK_WIDGET (row), "Dana"));
+  g_assert_true (label_in (GTK_WIDGET (row), "See you at eight"));
+  g_assert_true (label_in (GTK_WIDGET (row), dana_time));
+  g_assert_true (label_in (GTK_WIDGET (row), "4"));
+  g_assert_true (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -550,6 +617,7 @@ main (int   argc,
   ADD ("fly-past", test_fly_past);
   ADD ("cache-bound", test_cache_bound);
   ADD ("row-rebind", test_row_rebind);
+  ADD ("row-rebind-every-field", test_row_rebind_every_field);
   ADD ("row-new-message", test_row_new_message);
   ADD ("row-initials-sized", test_row_initials_sized);
 

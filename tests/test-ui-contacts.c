@@ -48,12 +48,22 @@ find_widget (GtkWidget *root,
   return NULL;
 }
 
+/* The text a label or an inscription (the contact rows' name and message) shows. */
+static const char *
+shown_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_text (GTK_LABEL (widget));
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  return NULL;
+}
+
 static GtkWidget *
 find_label (GtkWidget  *root,
             const char *text)
 {
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0 &&
-      gtk_widget_get_mapped (root))
+  if (g_strcmp0 (shown_text (root), text) == 0 && gtk_widget_get_mapped (root))
     return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))

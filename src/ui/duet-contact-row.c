@@ -20,9 +20,9 @@ struct _DuetContactRow
 
   /* Template widgets */
   AdwAvatar   *avatar;
-  GtkLabel    *name_label;
+  GtkInscription *name_label;
   GtkLabel    *time_label;
-  GtkLabel    *message_label;
+  GtkInscription *message_label;
   GtkLabel    *badge_label;
 
   /* Owned references */
@@ -191,13 +191,13 @@ update_contact_message (DuetContactRow *self)
 
       shortened = g_strconcat (head, "…", NULL);
     }
-  gtk_label_set_text (self->message_label, shortened != NULL ? shortened : message != NULL ? message : "");
+  gtk_inscription_set_text (self->message_label, shortened != NULL ? shortened : message != NULL ? message : "");
 }
 
 static void
 update_contact_name (DuetContactRow *self)
 {
-  gtk_label_set_text (self->name_label, duet_contact_get_name (self->contact));
+  gtk_inscription_set_text (self->name_label, duet_contact_get_name (self->contact));
   adw_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
 }
 
@@ -294,8 +294,8 @@ update_from_invite (DuetContactRow *self)
   else
     subtitle = g_strdup_printf (_("Group: %s"), duet_room_get_name (invite));
 
-  gtk_label_set_text (self->name_label, title);
-  gtk_label_set_text (self->message_label, subtitle);
+  gtk_inscription_set_text (self->name_label, title);
+  gtk_inscription_set_text (self->message_label, subtitle);
   gtk_label_set_text (self->time_label, time);
   duet_avatar_loader_set_avatar_lazily (self->avatar, self->client,
                                         member != NULL ? duet_member_get_avatar_url (member) : NULL);
@@ -315,8 +315,8 @@ update (DuetContactRow *self)
     update_from_invite (self);
   else
     {
-      gtk_label_set_text (self->name_label, "");
-      gtk_label_set_text (self->message_label, "");
+      gtk_inscription_set_text (self->name_label, "");
+      gtk_inscription_set_text (self->message_label, "");
       gtk_label_set_text (self->time_label, "");
       adw_avatar_set_text (self->avatar, NULL);
       duet_avatar_loader_set_avatar (self->avatar, NULL, NULL);
