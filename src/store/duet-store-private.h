@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 3
+#define DUET_STORE_SCHEMA_VERSION 4
 
 typedef struct {
   sqlite3    *handle;
@@ -73,6 +73,24 @@ int           duet_store_take_lock         (const char   *data_dir,
 int           duet_store_schema_get_version (DuetStoreDb  *db,
                                             GError      **error);
 gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
+                                            GError      **error);
+
+/* duet-store-state-fields.c: the start's fields of a room_state row
+ * (schema version 4), written by whatever writes the row.  A row the list
+ * does not read has none; @checked: @text passed the strict reader
+ * already (else it is checked, and a row that is no JSON loses its fields). */
+gboolean      duet_store_state_fields_wanted (const char *type,
+                                            const char   *state_key);
+gboolean      duet_store_db_put_state_fields (DuetStoreDb *db,
+                                            const char   *room_id,
+                                            const char   *type,
+                                            const char   *state_key,
+                                            const char   *text,
+                                            gsize         length,
+                                            gboolean      checked,
+                                            GError      **error);
+/* Rebuilds state_fields from room_state (a migration). */
+gboolean      duet_store_db_refill_state_fields (DuetStoreDb *db,
                                             GError      **error);
 
 /* duet-store-sync.c: @response is the worker's own parsed copy. */

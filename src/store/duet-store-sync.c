@@ -120,6 +120,7 @@ insert_state (DuetStoreDb  *db,
               const char   *state_key,
               const char   *text,
               gsize         length,
+              gboolean      checked,
               GError      **error)
 {
   sqlite3_stmt *stmt;
@@ -135,7 +136,8 @@ insert_state (DuetStoreDb  *db,
   sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, text, (int) length, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return step_write (db, stmt, error) &&
+         duet_store_db_put_state_fields (db, room_id, type, state_key, text, length, checked, error);
 }
 
 /* An event seen before keeps its place (and the chunk's token goes to the
@@ -184,7 +186,7 @@ put_state_event (DuetStoreDb  *db,
     return TRUE;
   event = json_node_get_object (node);
   return insert_state (db, room_id, member_string (event, "type"), member_string (event, "state_key"),
-                       text, strlen (text), error);
+                       text, strlen (text), FALSE, error);
 }
 
 static gboolean
@@ -447,6 +449,7 @@ begin_room (DuetStoreDb  *db,
       (is_invite || g_str_equal (old_membership, "invite")))
     {
       if (!exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) ||
+          !exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) ||
           !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) ||
           !exec_for_room (db, "UPDATE rooms SET timeline_limited = 0, prev_batch = NULL "
                               "WHERE room_id = ?1", room_id, error))
@@ -767,7 +770,8 @@ put_state_events_raw (DuetStoreDb        *db,
 
       if (!valid)
         continue;
-      ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length, error);
+      ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length,
+                         TRUE, error);
       raw_event_clear (&event);
       if (!ok)
         return FALSE;
@@ -821,7 +825,7 @@ put_timeline_raw (DuetStoreDb        *db,
           if (!event.has_event_id || valid_id (event.event_id))
             ok = (!event.has_state_key ||
                   insert_state (db, room_id, event.type, event.state_key,
-                                event.text.data, event.text.length, error)) &&
+                                event.text.data, event.text.length, TRUE, error)) &&
                  insert_timeline (db, room_id, event.event_id, event.text.data, event.text.length,
                                   prev_batch, &chunk_start, error);
           raw_event_clear (&event);
@@ -1184,6 +1188,7 @@ forget_body (DuetStoreDb  *db,
 
   return exec_for_room (db, "DELETE FROM rooms WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) &&
+         exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error);
 }
@@ -1207,6 +1212,7 @@ clear_body (DuetStoreDb  *db,
          duet_store_db_exec (db, "DELETE FROM account_data", error) &&
          duet_store_db_exec (db, "DELETE FROM rooms", error) &&
          duet_store_db_exec (db, "DELETE FROM room_state", error) &&
+         duet_store_db_exec (db, "DELETE FROM state_fields", error) &&
          duet_store_db_exec (db, "DELETE FROM timeline", error) &&
          duet_store_db_exec (db, "DELETE FROM room_account_data", error);
 }
