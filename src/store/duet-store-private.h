@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 typedef struct {
   sqlite3    *handle;
   GThread    *thread;      /* the only thread that may touch @handle */
-  GHashTable *statements;  /* SQL text (static) -> sqlite3_stmt*, prepared once */
+  GHashTable *statements;  /* SQL constant's address -> sqlite3_stmt*, prepared once */
   /* After one failed save every later one is refused: saving a newer
    * response would move the token past the data that failed. */
   gboolean    save_failed;
@@ -33,7 +33,9 @@ gboolean      duet_store_db_fail           (DuetStoreDb  *db,
                                             int           rc,
                                             const char   *what,
                                             GError      **error);
-/* A cached, reset statement for constant @sql (never SQL built from data). */
+/* A cached, reset statement for @sql, a string constant (never SQL built
+ * from data, nor any other string that is freed): statements are cached
+ * by its address. */
 sqlite3_stmt *duet_store_db_prepare        (DuetStoreDb  *db,
                                             const char   *sql,
                                             GError      **error);
