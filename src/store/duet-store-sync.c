@@ -729,9 +729,12 @@ refused:
 }
 
 /* The next event of @events (an array iterator), checked and read in one
- * pass; FALSE at the end.  *@ok is FALSE for an event to leave out. */
+ * pass; FALSE at the end.  *@ok is FALSE for an event to leave out.
+ * @strict FALSE: the room's text was checked strictly before and holds no
+ * raw control characters, so the fast reader finds each event's end. */
 static gboolean
 next_event (DuetJsonRawIter *events,
+            gboolean         strict,
             RawEvent        *event,
             gboolean        *ok)
 {
@@ -741,7 +744,7 @@ next_event (DuetJsonRawIter *events,
 
   *ok = FALSE;
   memset (event, 0, sizeof *event);
-  if (!duet_json_raw_iter_enter (events, NULL, &members, TRUE))
+  if (!duet_json_raw_iter_enter (events, NULL, &members, strict))
     return FALSE;
   scan_event (&members, &fields);
   if (!duet_json_raw_iter_leave (events, &members, &value))
@@ -755,6 +758,7 @@ put_state_events_raw (DuetStoreDb        *db,
                       const char         *room_id,
                       const DuetJsonRaw  *events,
                       guint               depth,
+                      gboolean            strict,
                       GError            **error)
 {
   DuetJsonRawIter iter;
@@ -764,7 +768,7 @@ put_state_events_raw (DuetStoreDb        *db,
   if (events == NULL || duet_json_raw_type (events) != '[' ||
       !duet_json_raw_iter_init (&iter, events->data, events->length, depth, FALSE))
     return TRUE;
-  while (next_event (&iter, &event, &valid))
+  while (next_event (&iter, strict, &event, &valid))
     {
       gboolean ok;
 
@@ -784,6 +788,7 @@ put_timeline_raw (DuetStoreDb        *db,
                   const char         *room_id,
                   const DuetJsonRaw  *timeline,
                   guint               depth,
+                  gboolean            strict,
                   GError            **error)
 {
   DuetJsonRawIter iter;
@@ -816,7 +821,7 @@ put_timeline_raw (DuetStoreDb        *db,
       RawEvent event;
       gboolean valid;
 
-      while (next_event (&iter, &event, &valid))
+      while (next_event (&iter, strict, &event, &valid))
         {
           gboolean ok = TRUE;
 
@@ -916,6 +921,7 @@ save_room_raw (DuetStoreDb        *db,
                const char         *room_id,
                const char         *membership,
                const DuetJsonRaw  *text,
+               gboolean            strict,
                GError            **error)
 {
   DuetJsonRawIter iter;
@@ -948,12 +954,13 @@ save_room_raw (DuetStoreDb        *db,
     return FALSE;
 
   if (g_str_equal (membership, "invite"))
-    return put_state_events_raw (db, room_id, events_of (&room.invite_state, &events), ROOM_DEPTH + 2, error);
+    return put_state_events_raw (db, room_id, events_of (&room.invite_state, &events), ROOM_DEPTH + 2,
+                                 strict, error);
 
   /* state.events is the state before the timeline, so it goes first. */
-  if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, error) ||
+  if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, strict, error) ||
       (duet_json_raw_type (&room.timeline) == '{' &&
-       !put_timeline_raw (db, room_id, &room.timeline, ROOM_DEPTH + 1, error)) ||
+       !put_timeline_raw (db, room_id, &room.timeline, ROOM_DEPTH + 1, strict, error)) ||
       !put_account_data_raw (db, room_id, events_of (&room.account_data, &events), ROOM_DEPTH + 2, error))
     return FALSE;
 
@@ -997,6 +1004,7 @@ typedef enum {
 
 typedef struct {
   ItemKind  kind;
+  gboolean  checked;    /* @json passed the strict reader, and has no raw control characters */
   char     *membership;
   char     *room_id;
   char     *next_batch;
@@ -1033,13 +1041,12 @@ duet_store_sync_writer_get_queue (DuetStoreSyncWriter *writer)
   return writer->queue;
 }
 
-static void
-push_item (DuetStoreSyncWriter *writer,
-           ItemKind             kind,
-           const char          *membership,
-           const char          *room_id,
-           const char          *next_batch,
-           GBytes              *json)
+static WriterItem *
+new_item (ItemKind    kind,
+          const char *membership,
+          const char *room_id,
+          const char *next_batch,
+          GBytes     *json)
 {
   WriterItem *item = g_new0 (WriterItem, 1);
 
@@ -1048,7 +1055,18 @@ push_item (DuetStoreSyncWriter *writer,
   item->room_id = g_strdup (room_id);
   item->next_batch = g_strdup (next_batch);
   item->json = json != NULL ? g_bytes_ref (json) : NULL;
-  g_async_queue_push (writer->queue, item);
+  return item;
+}
+
+static void
+push_item (DuetStoreSyncWriter *writer,
+           ItemKind             kind,
+           const char          *membership,
+           const char          *room_id,
+           const char          *next_batch,
+           GBytes              *json)
+{
+  g_async_queue_push (writer->queue, new_item (kind, membership, room_id, next_batch, json));
 }
 
 void
@@ -1067,6 +1085,23 @@ duet_store_sync_writer_add_room (DuetStoreSyncWriter *writer,
 {
   g_return_if_fail (writer != NULL && membership != NULL && room_id != NULL && json != NULL);
   push_item (writer, ITEM_ROOM, membership, room_id, NULL, json);
+}
+
+void
+duet_store_sync_writer_add_checked_room (DuetStoreSyncWriter *writer,
+                                         const char          *membership,
+                                         const char          *room_id,
+                                         GBytes              *json,
+                                         gboolean             controls)
+{
+  WriterItem *item;
+
+  g_return_if_fail (writer != NULL && membership != NULL && room_id != NULL && json != NULL);
+  item = new_item (ITEM_ROOM, membership, room_id, NULL, json);
+  /* Raw control characters are rare: such a room is read strictly, so
+   * that each event that holds some is escaped. */
+  item->checked = !controls;
+  g_async_queue_push (writer->queue, item);
 }
 
 static void
@@ -1110,7 +1145,7 @@ save_item (DuetStoreDb  *db,
         return TRUE;
       return put_account_data_raw (db, NULL, &events, ACCOUNT_DATA_DEPTH + 1, error);
     }
-  return save_room_raw (db, item->room_id, item->membership, &text, error);
+  return save_room_raw (db, item->room_id, item->membership, &text, !item->checked, error);
 }
 
 gboolean
