@@ -24,6 +24,9 @@ typedef struct {
   /* After one failed save every later one is refused: saving a newer
    * response would move the token past the data that failed. */
   gboolean    save_failed;
+  /* Frames in the WAL after the last commit (see duet_store_db_checkpoint). */
+  int         wal_pages;
+  int         page_size;
 } DuetStoreDb;
 
 #define DUET_STORE_DB_ASSERT_THREAD(db) g_assert (g_thread_self () == (db)->thread)
@@ -58,6 +61,9 @@ DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
                                         char        **reason,
                                         GError      **error);
 void          duet_store_db_close          (DuetStoreDb  *db);
+/* Copies the WAL into the database once it has grown (SQLite's automatic
+ * checkpoint, run between jobs instead of inside a commit). */
+void          duet_store_db_checkpoint     (DuetStoreDb  *db);
 /* Reads every page; on damage leaves a mark beside @path that makes the
  * next open move the database aside, and fails. */
 gboolean      duet_store_db_verify         (DuetStoreDb  *db,

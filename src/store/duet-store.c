@@ -108,6 +108,7 @@ worker_main (gpointer data)
       /* Only the main context returns and releases the task. */
       g_main_context_invoke_full (g_task_get_context (job->task), G_PRIORITY_DEFAULT,
                                   job_complete, job, NULL);
+      duet_store_db_checkpoint (&self->db);
     }
 
   duet_store_db_close (&self->db);
