@@ -266,6 +266,37 @@ test_same_as_tree (void)
   store_test_remove_dir (dir_tree);
 }
 
+/* A room new in the cache that comes with more events than it keeps. */
+static void
+test_new_room_bounded (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autoptr(GString) room = g_string_new ("{\"timeline\": {\"prev_batch\": \"p\", \"events\": [");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  DuetStore *store = store_test_open_ok (dir);
+
+  for (guint i = 0; i < DUET_STORE_TIMELINE_LENGTH + 3; i++)
+    g_string_append_printf (room, "%s{\"type\": \"m.room.message\", \"event_id\": \"$n%u\", "
+                            "\"content\": {\"body\": \"%u\"}}", i > 0 ? ", " : "", i, i);
+  g_string_append (room, "]}}");
+  {
+    StreamedSync sync = { NULL, { { "join", ROOM, room->str }, { NULL } } };
+
+    g_assert_true (save_streamed (store, &sync, "t5", &error));
+    g_assert_no_error (error);
+  }
+  duet_test_finalize (store);
+
+  text = stored_text (dir, "SELECT count(*) || '|' || (SELECT event_id FROM timeline ORDER BY seq LIMIT 1) "
+                           "FROM timeline");
+  g_assert_cmpstr (text, ==, "50|$n3");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir, "SELECT timeline_limited FROM rooms");
+  g_assert_cmpstr (text, ==, "1");
+  store_test_remove_dir (dir);
+}
+
 /* Every row of the cache, as text. */
 static char *
 dump_rows (const char *dir)
@@ -366,6 +397,7 @@ main (int   argc,
   g_test_add_func ("/store-raw/invalid-left-out", test_invalid_left_out);
   g_test_add_func ("/store-raw/same-as-tree", test_same_as_tree);
   g_test_add_func ("/store-raw/checked-same-as-unchecked", test_checked_same_as_unchecked);
+  g_test_add_func ("/store-raw/new-room-bounded", test_new_room_bounded);
 
   return g_test_run ();
 }

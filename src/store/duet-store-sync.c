@@ -265,13 +265,20 @@ put_account_data (DuetStoreDb  *db,
 }
 
 /* Keeps the newest DUET_STORE_TIMELINE_LENGTH events; dropping any means
- * the cache now starts after a gap. */
+ * the cache now starts after a gap.  A room new in this save that was
+ * given @added events at most has nothing to drop. */
 static gboolean
 trim_timeline (DuetStoreDb  *db,
                const char   *room_id,
+               gboolean      new_room,
+               guint         added,
                GError      **error)
 {
-  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+  sqlite3_stmt *stmt;
+
+  if (new_room && added <= DUET_STORE_TIMELINE_LENGTH)
+    return TRUE;
+  stmt = duet_store_db_prepare (db,
     "DELETE FROM timeline WHERE room_id = ?1 AND seq <= "
     "(SELECT seq FROM timeline WHERE room_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
     error);
@@ -292,12 +299,14 @@ trim_timeline (DuetStoreDb  *db,
 static gboolean
 start_limited_timeline (DuetStoreDb  *db,
                         const char   *room_id,
+                        gboolean      new_room,
                         const char   *prev_batch,
                         GError      **error)
 {
   sqlite3_stmt *stmt;
 
-  if (!exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
+  /* A room new in this save has no cached events yet. */
+  if (!new_room && !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
     return FALSE;
   stmt = duet_store_db_prepare (db,
     "UPDATE rooms SET timeline_limited = 1, prev_batch = ?2 WHERE room_id = ?1", error);
@@ -311,6 +320,7 @@ start_limited_timeline (DuetStoreDb  *db,
 static gboolean
 put_timeline (DuetStoreDb  *db,
               const char   *room_id,
+              gboolean      new_room,
               JsonObject   *timeline,
               GError      **error)
 {
@@ -322,7 +332,8 @@ put_timeline (DuetStoreDb  *db,
   if (timeline == NULL)
     return TRUE;
 
-  if (member_true (timeline, "limited") && !start_limited_timeline (db, room_id, prev_batch, error))
+  if (member_true (timeline, "limited") &&
+      !start_limited_timeline (db, room_id, new_room, prev_batch, error))
     return FALSE;
 
   for (guint i = 0; i < n; i++)
@@ -344,7 +355,7 @@ put_timeline (DuetStoreDb  *db,
         return FALSE;
     }
 
-  return trim_timeline (db, room_id, error);
+  return trim_timeline (db, room_id, new_room, n, error);
 }
 
 static gboolean
@@ -378,6 +389,7 @@ put_room_json (DuetStoreDb  *db,
 static gboolean
 merge_summary (DuetStoreDb  *db,
                const char   *room_id,
+               gboolean      new_room,
                JsonObject   *summary,
                GError      **error)
 {
@@ -392,16 +404,20 @@ merge_summary (DuetStoreDb  *db,
   if (summary == NULL)
     return TRUE;
 
-  stmt = duet_store_db_prepare (db, "SELECT summary FROM rooms WHERE room_id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    merged = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return duet_store_db_fail (db, rc, "read", error);
+  /* A room new in this save has no summary yet. */
+  if (!new_room)
+    {
+      stmt = duet_store_db_prepare (db, "SELECT summary FROM rooms WHERE room_id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+        merged = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return duet_store_db_fail (db, rc, "read", error);
+    }
   if (merged == NULL || !JSON_NODE_HOLDS_OBJECT (merged))
     {
       g_clear_pointer (&merged, json_node_unref);
@@ -420,11 +436,14 @@ merge_summary (DuetStoreDb  *db,
 }
 
 /* The room's row, with its membership; a move to or from an invite
- * starts the room's cached events afresh. */
+ * starts the room's cached events afresh.  *@new_room: the cache had no
+ * row for it (so no events, state or summary either: forget and clear
+ * delete them with the row). */
 static gboolean
 begin_room (DuetStoreDb  *db,
             const char   *room_id,
             const char   *membership,
+            gboolean     *new_room,
             GError      **error)
 {
   gboolean is_invite = g_str_equal (membership, "invite");
@@ -442,6 +461,7 @@ begin_room (DuetStoreDb  *db,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return duet_store_db_fail (db, rc, "read", error);
+  *new_room = rc == SQLITE_DONE;
 
   /* Stripped invite state and the full state of a joined room must not
    * mix: whichever side the room moves to starts from its own events. */
@@ -473,10 +493,11 @@ save_room (DuetStoreDb  *db,
 {
   gboolean is_invite = g_str_equal (membership, "invite");
   g_autofree char *unread = NULL;
+  gboolean new_room;
 
   if (!valid_id (room_id) || room == NULL)
     return TRUE;
-  if (!begin_room (db, room_id, membership, error))
+  if (!begin_room (db, room_id, membership, &new_room, error))
     return FALSE;
 
   if (is_invite)
@@ -485,10 +506,10 @@ save_room (DuetStoreDb  *db,
 
   /* state.events is the state before the timeline, so it goes first. */
   if (!put_state_events (db, room_id, member_array (member_object (room, "state"), "events"), error) ||
-      !put_timeline (db, room_id, member_object (room, "timeline"), error) ||
+      !put_timeline (db, room_id, new_room, member_object (room, "timeline"), error) ||
       !put_account_data (db, room_id, member_array (member_object (room, "account_data"), "events"),
                          error) ||
-      !merge_summary (db, room_id, member_object (room, "summary"), error))
+      !merge_summary (db, room_id, new_room, member_object (room, "summary"), error))
     return FALSE;
 
   unread = serialize_bounded (json_object_get_member (room, "unread_notifications"));
@@ -661,6 +682,10 @@ typedef struct {
   gboolean    controls;
 } EventFields;
 
+/* A raw name without escapes (quotes included) is the string literal @literal. */
+#define NAME_IS_PLAIN(name, literal) \
+  ((name)->length == sizeof (literal) + 1 && memcmp ((name)->data + 1, literal, sizeof (literal) - 1) == 0)
+
 /* Reads an event's members with @members (entered strictly from its
  * array, so the whole event is checked on the way). */
 static void
@@ -673,8 +698,18 @@ scan_event (DuetJsonRawIter *members,
   while (duet_json_raw_iter_next (members, &name, &member))
     {
       fields->controls |= name.controls || member.controls;
-      /* The last of a repeated name wins, as json-glib reads it back. */
-      if (duet_json_raw_name_is (&name, "type"))
+      /* The last of a repeated name wins, as json-glib reads it back.  A
+       * name as sent is compared in place; one with escapes, resolved. */
+      if (memchr (name.data, '\\', name.length) == NULL)
+        {
+          if (NAME_IS_PLAIN (&name, "type"))
+            fields->type = member;
+          else if (NAME_IS_PLAIN (&name, "state_key"))
+            fields->state_key = member;
+          else if (NAME_IS_PLAIN (&name, "event_id"))
+            fields->event_id = member;
+        }
+      else if (duet_json_raw_name_is (&name, "type"))
         fields->type = member;
       else if (duet_json_raw_name_is (&name, "state_key"))
         fields->state_key = member;
@@ -786,6 +821,7 @@ put_state_events_raw (DuetStoreDb        *db,
 static gboolean
 put_timeline_raw (DuetStoreDb        *db,
                   const char         *room_id,
+                  gboolean            new_room,
                   const DuetJsonRaw  *timeline,
                   guint               depth,
                   gboolean            strict,
@@ -795,6 +831,7 @@ put_timeline_raw (DuetStoreDb        *db,
   DuetJsonRaw name, member, events = { 0 }, prev_batch_raw = { 0 }, limited = { 0 };
   g_autofree char *prev_batch = NULL;
   gboolean chunk_start = TRUE;
+  guint added = 0;
 
   if (timeline == NULL || !duet_json_raw_iter_init (&iter, timeline->data, timeline->length, depth, FALSE))
     return TRUE;
@@ -812,7 +849,7 @@ put_timeline_raw (DuetStoreDb        *db,
 
   prev_batch = duet_json_raw_dup_string (&prev_batch_raw);
   if (limited.length == 4 && memcmp (limited.data, "true", 4) == 0 &&
-      !start_limited_timeline (db, room_id, prev_batch, error))
+      !start_limited_timeline (db, room_id, new_room, prev_batch, error))
     return FALSE;
 
   if (duet_json_raw_type (&events) == '[' &&
@@ -827,6 +864,7 @@ put_timeline_raw (DuetStoreDb        *db,
 
           if (!valid)
             continue;
+          added++;
           if (!event.has_event_id || valid_id (event.event_id))
             ok = (!event.has_state_key ||
                   insert_state (db, room_id, event.type, event.state_key,
@@ -839,7 +877,7 @@ put_timeline_raw (DuetStoreDb        *db,
         }
     }
 
-  return trim_timeline (db, room_id, error);
+  return trim_timeline (db, room_id, new_room, added, error);
 }
 
 /* Account data events {type, content}: the content replaces the stored one.
@@ -927,6 +965,7 @@ save_room_raw (DuetStoreDb        *db,
   DuetJsonRawIter iter;
   DuetJsonRaw name, member, events;
   RawRoom room = { { 0 } };
+  gboolean new_room;
 
   if (!valid_id (room_id) || !duet_json_raw_iter_init (&iter, text->data, text->length, ROOM_DEPTH, FALSE))
     return TRUE;
@@ -950,7 +989,7 @@ save_room_raw (DuetStoreDb        *db,
   if (duet_json_raw_iter_failed (&iter))
     return TRUE;
 
-  if (!begin_room (db, room_id, membership, error))
+  if (!begin_room (db, room_id, membership, &new_room, error))
     return FALSE;
 
   if (g_str_equal (membership, "invite"))
@@ -960,7 +999,7 @@ save_room_raw (DuetStoreDb        *db,
   /* state.events is the state before the timeline, so it goes first. */
   if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, strict, error) ||
       (duet_json_raw_type (&room.timeline) == '{' &&
-       !put_timeline_raw (db, room_id, &room.timeline, ROOM_DEPTH + 1, strict, error)) ||
+       !put_timeline_raw (db, room_id, new_room, &room.timeline, ROOM_DEPTH + 1, strict, error)) ||
       !put_account_data_raw (db, room_id, events_of (&room.account_data, &events), ROOM_DEPTH + 2, error))
     return FALSE;
 
@@ -969,7 +1008,7 @@ save_room_raw (DuetStoreDb        *db,
       g_autoptr(JsonNode) summary = duet_json_raw_parse (room.summary.data, room.summary.length, ROOM_DEPTH + 1, NULL);
 
       if (summary != NULL && JSON_NODE_HOLDS_OBJECT (summary) &&
-          !merge_summary (db, room_id, json_node_get_object (summary), error))
+          !merge_summary (db, room_id, new_room, json_node_get_object (summary), error))
         return FALSE;
     }
 
