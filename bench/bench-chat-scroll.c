@@ -13,6 +13,11 @@
  * Run it under Xvfb:
  *
  *   xvfb-run -s "-screen 0 1280x800x24" bench-chat-scroll [MESSAGES] [PIXELS-PER-FRAME]
+ *
+ * With --rows N it measures one row instead: N message rows of the same
+ * chat (the newest items), made, laid out and drawn for the first time,
+ * a few per frame, as scrolling makes them; it prints the main thread's
+ * CPU time per row in each step.
  */
 #include "config.h"
 
@@ -21,6 +26,7 @@
 #include <adwaita.h>
 
 #include "duet-chat-view.h"
+#include "duet-message-row.h"
 
 #define ROOM_ID "!bench:localhost"
 #define ALICE "@alice:localhost"
@@ -262,6 +268,119 @@ tick_cb (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
+/* --- One row at a time (--rows) ------------------------------------------- */
+
+#define ROWS_PER_FRAME 6
+
+typedef struct {
+  gint64   frame_start_cpu;
+  gint64   layout_end_cpu;
+  gint64   paint_end_cpu;
+  gboolean painted;
+} RowFrame;
+
+static void
+row_frame_update_cb (GdkFrameClock *clock,
+                     RowFrame      *frame)
+{
+  frame->frame_start_cpu = thread_cpu_time ();
+}
+
+static void
+row_frame_layout_cb (GdkFrameClock *clock,
+                     RowFrame      *frame)
+{
+  frame->layout_end_cpu = thread_cpu_time ();
+}
+
+static void
+row_frame_paint_cb (GdkFrameClock *clock,
+                    RowFrame      *frame)
+{
+  frame->paint_end_cpu = thread_cpu_time ();
+  frame->painted = TRUE;
+}
+
+static void
+wait_frame (GtkWidget *widget,
+            RowFrame  *frame)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  frame->painted = FALSE;
+  gtk_widget_queue_draw (widget);
+  while (!frame->painted && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (!frame->painted)
+    g_error ("no frame was drawn in 5 s");
+}
+
+static void
+print_row_cost (const char *what,
+                gint64      usec,
+                guint       rows)
+{
+  g_print ("%-28s %6.3f ms per row\n", what, usec / 1000.0 / rows);
+}
+
+/* Makes @count rows for the newest items, ROWS_PER_FRAME at a time, in a
+ * box that is the window's child; each batch is laid out and drawn in a
+ * frame of its own, then removed in another one that is not counted. */
+static int
+measure_rows (GtkWindow    *window,
+              DuetTimeline *timeline,
+              guint         count)
+{
+  GListModel *items = G_LIST_MODEL (timeline);
+  guint n_items = g_list_model_get_n_items (items);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GdkFrameClock *clock;
+  RowFrame frame = { 0 };
+  gint64 make = 0, layout = 0, paint = 0;
+  guint made = 0;
+
+  gtk_window_set_child (window, box);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  g_signal_connect (clock, "update", G_CALLBACK (row_frame_update_cb), &frame);
+  g_signal_connect_after (clock, "layout", G_CALLBACK (row_frame_layout_cb), &frame);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (row_frame_paint_cb), &frame);
+  wait_frame (box, &frame);
+
+  while (made < count && made < n_items)
+    {
+      GtkWidget *batch[ROWS_PER_FRAME];
+      guint n = 0;
+      gint64 start = thread_cpu_time ();
+
+      for (; n < ROWS_PER_FRAME && made < count && made < n_items; n++, made++)
+        {
+          g_autoptr(DuetTimelineItem) item = g_list_model_get_item (items, n_items - 1 - made);
+          DuetMessageRow *row = DUET_MESSAGE_ROW (duet_message_row_new ());
+
+          duet_message_row_set_timeline (row, timeline);
+          duet_message_row_set_item (row, item);
+          gtk_box_append (GTK_BOX (box), GTK_WIDGET (row));
+          batch[n] = GTK_WIDGET (row);
+        }
+      make += thread_cpu_time () - start;
+      wait_frame (box, &frame);
+      layout += frame.layout_end_cpu - frame.frame_start_cpu;
+      paint += frame.paint_end_cpu - frame.layout_end_cpu;
+
+      for (guint i = 0; i < n; i++)
+        gtk_box_remove (GTK_BOX (box), batch[i]);
+      wait_frame (box, &frame);
+    }
+
+  g_signal_handlers_disconnect_by_data (clock, &frame);
+  g_print ("%u rows, %u a frame, main-thread CPU:\n", made, ROWS_PER_FRAME);
+  print_row_cost ("  made and bound", make, made);
+  print_row_cost ("  first update+layout", layout, made);
+  print_row_cost ("  first paint", paint, made);
+  print_row_cost ("  in all", make + layout + paint, made);
+  return made > 0 ? 0 : 1;
+}
+
 static gboolean
 done_or_timeout (gpointer data)
 {
@@ -272,8 +391,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  guint messages = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 10000;
-  double step = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 120.0;
+  guint rows = 0;
+  guint messages;
+  double step;
   g_autoptr(DuetSession) session = NULL;
   g_autoptr(GtkCssProvider) css = NULL;
   GtkWindow *window;
@@ -281,9 +401,20 @@ main (int   argc,
   Bench bench = { 0 };
   gint64 start, deadline;
 
+  if (argc > 2 && g_str_equal (argv[1], "--rows"))
+    {
+      rows = (guint) strtoul (argv[2], NULL, 10);
+      argv += 2;
+      argc -= 2;
+    }
+  messages = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 10000;
+  step = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 120.0;
+  if (rows > 0 && argc <= 1)
+    messages = rows + rows / 8;
   if (messages == 0 || step <= 0)
     {
-      g_printerr ("usage: bench-chat-scroll [MESSAGES] [PIXELS-PER-FRAME]\n");
+      g_printerr ("usage: bench-chat-scroll [MESSAGES] [PIXELS-PER-FRAME]\n"
+                  "       bench-chat-scroll --rows ROWS [MESSAGES]\n");
       return 2;
     }
 
@@ -307,6 +438,17 @@ main (int   argc,
   g_print ("chat of %u items ready in %.0f ms\n",
            g_list_model_get_n_items (G_LIST_MODEL (duet_chat_view_get_timeline (bench.view))),
            (g_get_monotonic_time () - start) / 1000.0);
+
+  if (rows > 0)
+    {
+      g_autoptr(DuetTimeline) timeline = g_object_ref (duet_chat_view_get_timeline (bench.view));
+      int status;
+
+      duet_chat_view_open (bench.view, NULL, NULL);
+      status = measure_rows (window, timeline, rows);
+      gtk_window_destroy (window);
+      return status;
+    }
 
   /* Let the list settle at the bottom before measuring. */
   deadline = g_get_monotonic_time () + 500 * 1000;
@@ -339,11 +481,11 @@ main (int   argc,
            (g_get_monotonic_time () - start) / 1e6);
   {
     GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (bench.view), DUET_TYPE_CHAT_VIEW, "timeline_list"));
-    guint rows = 0;
+    guint n_rows = 0;
 
     for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL; child = gtk_widget_get_next_sibling (child))
-      rows++;
-    g_print ("row widgets in the list view: %u\n", rows);
+      n_rows++;
+    g_print ("row widgets in the list view: %u\n", n_rows);
   }
   print_figures ("frame interval", bench.intervals);
   print_figures ("frame work (layout+paint)", bench.work);

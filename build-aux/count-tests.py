@@ -19,6 +19,8 @@ as one test, by its result. A LOG that does not exist counts as one failure: the
 build failed or the tests never ran.
 
 --verbose prints a line per test program (and the failed subtests) first.
+--failures prints, first, only the programs that failed: their failed subtests
+and the last lines of their output (a CI log's tail then says what failed).
 """
 
 import argparse
@@ -107,11 +109,24 @@ def log_path(arg):
     return arg
 
 
-def count_log(path, verbose, out):
+TAIL_LINES = 25
+
+
+def print_failure(path, entry, failures, out):
+    print(f'FAILED {path}: {entry.get("name", "?")} ({entry.get("result", "?")}, '
+          f'{entry.get("duration", 0):.0f} s)', file=out)
+    for failure in failures:
+        print(f'    failed: {failure}', file=out)
+    output = (entry.get('stdout') or '').splitlines() + (entry.get('stderr') or '').splitlines()
+    for line in output[-TAIL_LINES:]:
+        print(f'    | {line}', file=out)
+
+
+def count_log(path, verbose, out, failures_only=False):
     total = Counts()
     if not os.path.exists(path):
         total.failed += 1
-        if verbose:
+        if verbose or failures_only:
             print(f'{path}: missing (build failed or tests did not run): 1 failed', file=out)
         return total
     with open(path, encoding='utf-8', errors='replace') as f:
@@ -127,7 +142,10 @@ def count_log(path, verbose, out):
                 continue
             counts, failures = count_test(entry)
             total.add(counts)
-            if verbose:
+            if failures_only:
+                if counts.failed:
+                    print_failure(path, entry, failures, out)
+            elif verbose:
                 print(f'{entry.get("name", "?")}: {entry.get("result", "?")}: {counts.summary()}',
                       file=out)
                 for failure in failures:
@@ -142,14 +160,16 @@ def main(argv=None):
                         help='testlog.json file, or a build folder')
     parser.add_argument('-v', '--verbose', action='store_true',
                         help='print a breakdown per test program first')
+    parser.add_argument('--failures', action='store_true',
+                        help='print the failed test programs and their last output lines first')
     args = parser.parse_args(argv)
 
     total = Counts()
     for arg in args.logs:
         path = log_path(arg)
-        if args.verbose and len(args.logs) > 1:
+        if args.verbose and not args.failures and len(args.logs) > 1:
             print(f'== {path}')
-        total.add(count_log(path, args.verbose, sys.stdout))
+        total.add(count_log(path, args.verbose, sys.stdout, args.failures))
     print(total.summary())
     return 0
 

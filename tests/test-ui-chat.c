@@ -15,10 +15,11 @@
 #include "duet-application.h"
 #include "duet-chat-view.h"
 #include "duet-contact.h"
-#include "duet-message-row.h"
+#include "duet-message-row-private.h"
 #include "duet-session.h"
 #include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
+#include "duet-timeline-private.h"
 #include "duet-test-utils.h"
 #include "duet-window.h"
 
@@ -48,7 +49,7 @@ static gpointer
 row_child (DuetMessageRow *row,
            const char     *id)
 {
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (row), DUET_TYPE_MESSAGE_ROW, id);
+  GtkWidget *child = duet_message_row_get_part (row, id);
 
   g_assert_nonnull (child);
   return child;
@@ -805,7 +806,10 @@ retry_shown (gpointer data)
   DuetTimelineItem *item = item_with_body (f, "Will this work?");
   DuetMessageRow *row = item != NULL ? find_row (f, item, NULL) : NULL;
 
-  return row != NULL && gtk_widget_is_drawable (row_child (row, "retry_button"));
+  GtkWidget *retry = row != NULL ? duet_message_row_get_part (row, "retry_button") : NULL;
+
+  /* A row makes its Retry button when its message first fails. */
+  return retry != NULL && gtk_widget_is_drawable (retry);
 }
 
 static void
@@ -1184,6 +1188,113 @@ test_format_day (void)
   g_assert_cmpstr (time, ==, "23:59");
 }
 
+static guint
+count_widgets (GtkWidget *widget)
+{
+  guint n = 1;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_widgets (child);
+  return n;
+}
+
+static GtkWidget *
+nth_child (GtkWidget *parent,
+           guint      n)
+{
+  GtkWidget *child = gtk_widget_get_first_child (parent);
+
+  for (; child != NULL && n > 0; n--)
+    child = gtk_widget_get_next_sibling (child);
+  return child;
+}
+
+/* A row makes only the parts its item shows, and a part its item gains
+ * later lands where it belongs: the quote above the text, "edited" before
+ * the time, the send state after it, the failed-send bar under the bubble
+ * and above the reactions. */
+static void
+test_row_parts (void)
+{
+  g_autoptr(DuetTimelineItem) item = _duet_timeline_item_new (DUET_TIMELINE_ITEM_MESSAGE);
+  g_autoptr(DuetTimelineItem) day = _duet_timeline_item_new (DUET_TIMELINE_ITEM_DAY);
+  GtkWidget *window = gtk_window_new ();
+  DuetMessageRow *row = DUET_MESSAGE_ROW (duet_message_row_new ());
+  DuetMessageRow *day_row = DUET_MESSAGE_ROW (duet_message_row_new ());
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *bubble, *meta, *column;
+  const char *later[] = { "reply_box", "edited_label", "state_icon", "failed_box", "reactions_box",
+                          "file_button", "avatar", "sender_label" };
+
+  _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_SENDER_NAME, "Bob");
+  _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_BODY, "Lunch?");
+  _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_MARKUP, "Lunch?");
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_TIMESTAMP, 1700000000000);
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_GROUP_START, TRUE);
+  duet_message_row_set_item (row, item);
+  _duet_timeline_item_set_int (day, DUET_TIMELINE_ITEM_PROP_TIMESTAMP, 1700000000000);
+  duet_message_row_set_item (day_row, day);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (day_row));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (row));
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* A plain message: the row, its box, column, bubble, text, meta box and time. */
+  g_assert_cmpuint (count_widgets (GTK_WIDGET (row)), ==, 7);
+  for (guint i = 0; i < G_N_ELEMENTS (later); i++)
+    g_assert_null (duet_message_row_get_part (row, later[i]));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (duet_message_row_get_part (row, "body_label"))), ==, "Lunch?");
+  /* A day separator is one label. */
+  g_assert_cmpuint (count_widgets (GTK_WIDGET (day_row)), ==, 2);
+  g_assert_null (duet_message_row_get_part (day_row, "body_label"));
+  g_assert_true (gtk_widget_get_first_child (GTK_WIDGET (day_row)) ==
+                 duet_message_row_get_part (day_row, "day_label"));
+
+  bubble = duet_message_row_get_part (row, "bubble");
+  meta = duet_message_row_get_part (row, "meta_box");
+  column = duet_message_row_get_part (row, "column");
+
+  _duet_timeline_item_add_reaction (item, "$r1", "@carol:localhost", "👍", "@alice:localhost");
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_SEND_STATE, DUET_OUTGOING_FAILED);
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_EDITED, TRUE);
+  _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_REPLY_SENDER_NAME, "Alice");
+  _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_REPLY_BODY, "Hungry?");
+
+  g_assert_true (nth_child (bubble, 0) == duet_message_row_get_part (row, "reply_box"));
+  g_assert_true (nth_child (bubble, 1) == duet_message_row_get_part (row, "body_label"));
+  g_assert_true (nth_child (bubble, 2) == meta);
+  g_assert_true (nth_child (meta, 0) == duet_message_row_get_part (row, "edited_label"));
+  g_assert_true (nth_child (meta, 1) == duet_message_row_get_part (row, "time_label"));
+  g_assert_true (nth_child (meta, 2) == duet_message_row_get_part (row, "state_icon"));
+  g_assert_true (nth_child (column, 0) == bubble);
+  g_assert_true (nth_child (column, 1) == duet_message_row_get_part (row, "failed_box"));
+  g_assert_true (nth_child (column, 2) == duet_message_row_get_part (row, "reactions_box"));
+  g_assert_true (gtk_widget_get_visible (duet_message_row_get_part (row, "failed_box")));
+  g_assert_true (gtk_widget_has_css_class (bubble, "duet-failed"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (duet_message_row_get_part (row, "reply_body_label"))),
+                   ==, "Hungry?");
+  g_assert_nonnull (find_label (duet_message_row_get_part (row, "reactions_box"), "👍 1"));
+
+  /* Sent after all: the failed parts hide, the made ones stay made. */
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_SEND_STATE, DUET_OUTGOING_SENT);
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_EDITED, FALSE);
+  g_assert_false (gtk_widget_get_visible (duet_message_row_get_part (row, "failed_box")));
+  g_assert_false (gtk_widget_get_visible (duet_message_row_get_part (row, "state_icon")));
+  g_assert_false (gtk_widget_get_visible (duet_message_row_get_part (row, "edited_label")));
+  g_assert_false (gtk_widget_has_css_class (bubble, "duet-failed"));
+
+  /* Turned into a file: the card replaces the text, after the quote. */
+  _duet_timeline_item_set_string (item, DUET_TIMELINE_ITEM_PROP_FILE_NAME, "notes.txt");
+  _duet_timeline_item_set_int (item, DUET_TIMELINE_ITEM_PROP_MESSAGE_KIND, DUET_MESSAGE_FILE);
+  g_assert_false (gtk_widget_get_visible (duet_message_row_get_part (row, "body_label")));
+  g_assert_true (nth_child (bubble, 2) == duet_message_row_get_part (row, "file_button"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (duet_message_row_get_part (row, "file_name_label"))),
+                   ==, "notes.txt");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1198,6 +1309,7 @@ main (int   argc,
   g_test_add ("/ui/chat/" path, UiFixture, NULL, ui_setup, func, ui_teardown)
 
   g_test_add_func ("/ui/chat/format-day", test_format_day);
+  g_test_add_func ("/ui/chat/row-parts", test_row_parts);
   ADD ("history-loads", test_history_loads);
   ADD ("back-paginate-keeps-position", test_back_paginate_keeps_position);
   ADD ("rows-follow-items", test_rows_follow_items);

@@ -3,11 +3,17 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One widget for every kind of item (message, day separator, gap, room
- * event): the list view recycles rows, and a stack page per kind keeps the
- * switch cheap.  The row follows its item through notify, so an edit, a
- * redaction, a reaction or a send state change shows without rebinding.
- * Server text only reaches labels as plain text, or as the markup the
- * timeline built from escaped text.
+ * event).  The timeline list makes a row once for its item and keeps it,
+ * so a row builds only the widgets its item shows: a day separator is one
+ * label, a plain message six widgets.  A reply quote, a file card, the
+ * "edited" tag, the send state, the failed-send buttons and the reactions
+ * are made the first time the item has them.  Making and measuring a row
+ * is what a scrolling frame pays for a row coming into view.
+ *
+ * The row follows its item through notify, so an edit, a redaction, a
+ * reaction or a send state change shows without rebinding.  Server text
+ * only reaches labels as plain text, or as the markup the timeline built
+ * from escaped text.
  */
 #include "config.h"
 
@@ -16,37 +22,39 @@
 #include "duet-a11y.h"
 #include "duet-avatar-loader.h"
 #include "duet-message-row.h"
+#include "duet-message-row-private.h"
 
 struct _DuetMessageRow
 {
   AdwBin            parent_instance;
 
-  /* Template widgets */
-  GtkStack         *stack;
-  GtkBox           *message_box;
+  /* The widgets of the item's kind; NULL until shown once. */
+  DuetTimelineItemKind kind;
+  gboolean          built;
+  GtkWidget        *message_box;
   AdwAvatar        *avatar;
-  GtkBox           *column;
+  GtkWidget        *column;
   GtkLabel         *sender_label;
-  GtkBox           *bubble;
-  GtkBox           *reply_box;
+  GtkWidget        *bubble;
+  GtkWidget        *reply_box;
   GtkLabel         *reply_sender_label;
   GtkLabel         *reply_body_label;
   GtkLabel         *body_label;
-  GtkButton        *file_button;
+  GtkWidget        *file_button;
   GtkImage         *file_icon;
   GtkLabel         *file_name_label;
   GtkLabel         *file_size_label;
-  GtkBox           *meta_box;
-  GtkLabel         *edited_label;
+  GtkWidget        *meta_box;
+  GtkWidget        *edited_label;
   GtkLabel         *time_label;
   GtkImage         *state_icon;
-  GtkBox           *failed_box;
+  GtkWidget        *failed_box;
   GtkLabel         *failed_label;
-  GtkButton        *retry_button;
-  GtkButton        *delete_button;
-  GtkBox           *reactions_box;
+  GtkWidget        *retry_button;
+  GtkWidget        *delete_button;
+  GtkWidget        *reactions_box;
   GtkLabel         *day_label;
-  GtkBox           *gap_box;
+  GtkWidget        *gap_box;
   GtkStack         *gap_stack;
   GtkSpinner       *gap_spinner;
   GtkLabel         *event_label;
@@ -71,6 +79,10 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static gboolean activate_link_cb (DuetMessageRow *self,
+                                  const char     *uri,
+                                  GtkLabel       *label);
 
 /* --- Formatting ------------------------------------------------------------ */
 
@@ -127,6 +139,319 @@ duet_message_row_format_day (gint64     timestamp_ms,
   return g_date_time_format (when, _("%-d %B %Y"));
 }
 
+/* --- Building the row ----------------------------------------------------- */
+
+static GtkWidget *
+label_new (const char *const *css_classes)
+{
+  return g_object_new (GTK_TYPE_LABEL, "xalign", 0.0f, "css-classes", css_classes, NULL);
+}
+
+static GtkWidget *
+box_new (GtkOrientation orientation,
+         int            spacing)
+{
+  return gtk_box_new (orientation, spacing);
+}
+
+/* Widgets made on demand go where the template order puts them: after
+ * the nearest earlier part that exists, else first. */
+static void
+insert_part (GtkWidget *box,
+             GtkWidget *part,
+             GtkWidget *after)
+{
+  if (after != NULL)
+    gtk_box_insert_child_after (GTK_BOX (box), part, after);
+  else
+    gtk_box_prepend (GTK_BOX (box), part);
+}
+
+static void
+build_message (DuetMessageRow *self)
+{
+  self->message_box = box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+
+  self->column = box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (self->column, TRUE);
+  gtk_box_append (GTK_BOX (self->message_box), self->column);
+
+  self->bubble = box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_add_css_class (self->bubble, "duet-bubble");
+  gtk_box_append (GTK_BOX (self->column), self->bubble);
+
+  self->meta_box = box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (self->meta_box, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (self->bubble), self->meta_box);
+
+  self->time_label = GTK_LABEL (label_new ((const char *[]) { "caption", "dim-label", "numeric", NULL }));
+  gtk_label_set_xalign (self->time_label, 0.5f);
+  gtk_box_append (GTK_BOX (self->meta_box), GTK_WIDGET (self->time_label));
+
+  adw_bin_set_child (ADW_BIN (self), self->message_box);
+}
+
+static void
+ensure_avatar (DuetMessageRow *self)
+{
+  if (self->avatar != NULL)
+    return;
+  self->avatar = ADW_AVATAR (adw_avatar_new (32, NULL, TRUE));
+  gtk_widget_set_valign (GTK_WIDGET (self->avatar), GTK_ALIGN_START);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->avatar), 2);
+  gtk_box_prepend (GTK_BOX (self->message_box), GTK_WIDGET (self->avatar));
+}
+
+static void
+ensure_sender_label (DuetMessageRow *self)
+{
+  if (self->sender_label != NULL)
+    return;
+  self->sender_label = GTK_LABEL (label_new ((const char *[]) { "caption-heading", "duet-sender-name", NULL }));
+  gtk_label_set_ellipsize (self->sender_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->sender_label, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->sender_label), 4);
+  gtk_box_prepend (GTK_BOX (self->column), GTK_WIDGET (self->sender_label));
+}
+
+static void
+ensure_reply_box (DuetMessageRow *self)
+{
+  if (self->reply_box != NULL)
+    return;
+  self->reply_box = box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_add_css_class (self->reply_box, "duet-reply-quote");
+  self->reply_sender_label = GTK_LABEL (label_new ((const char *[]) { "caption-heading", NULL }));
+  gtk_label_set_ellipsize (self->reply_sender_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->reply_sender_label, TRUE);
+  gtk_box_append (GTK_BOX (self->reply_box), GTK_WIDGET (self->reply_sender_label));
+  self->reply_body_label = GTK_LABEL (label_new ((const char *[]) { "caption", "dim-label", NULL }));
+  gtk_label_set_ellipsize (self->reply_body_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->reply_body_label, TRUE);
+  gtk_label_set_max_width_chars (self->reply_body_label, 60);
+  gtk_box_append (GTK_BOX (self->reply_box), GTK_WIDGET (self->reply_body_label));
+  gtk_box_prepend (GTK_BOX (self->bubble), self->reply_box);
+}
+
+static void
+ensure_body_label (DuetMessageRow *self)
+{
+  if (self->body_label != NULL)
+    return;
+  self->body_label = GTK_LABEL (label_new ((const char *[]) { "duet-body", NULL }));
+  gtk_label_set_wrap (self->body_label, TRUE);
+  gtk_label_set_wrap_mode (self->body_label, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (self->body_label, 60);
+  gtk_label_set_width_chars (self->body_label, 16);
+  g_signal_connect_swapped (self->body_label, "activate-link", G_CALLBACK (activate_link_cb), self);
+  insert_part (self->bubble, GTK_WIDGET (self->body_label), self->reply_box);
+}
+
+static void
+ensure_file_button (DuetMessageRow *self)
+{
+  GtkWidget *box, *column, *download;
+
+  if (self->file_button != NULL)
+    return;
+  self->file_button = gtk_button_new ();
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->file_button), "row.download");
+  gtk_widget_add_css_class (self->file_button, "duet-file-card");
+
+  box = box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  self->file_icon = GTK_IMAGE (gtk_image_new_from_icon_name ("mail-attachment-symbolic"));
+  gtk_image_set_pixel_size (self->file_icon, 24);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->file_icon));
+
+  column = box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_valign (column, GTK_ALIGN_CENTER);
+  self->file_name_label = GTK_LABEL (label_new ((const char *[]) { "heading", NULL }));
+  gtk_label_set_ellipsize (self->file_name_label, PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_max_width_chars (self->file_name_label, 32);
+  gtk_box_append (GTK_BOX (column), GTK_WIDGET (self->file_name_label));
+  self->file_size_label = GTK_LABEL (label_new ((const char *[]) { "caption", "dim-label", NULL }));
+  gtk_box_append (GTK_BOX (column), GTK_WIDGET (self->file_size_label));
+  gtk_box_append (GTK_BOX (box), column);
+
+  download = gtk_image_new_from_icon_name ("folder-download-symbolic");
+  gtk_widget_set_margin_start (download, 6);
+  gtk_box_append (GTK_BOX (box), download);
+  gtk_button_set_child (GTK_BUTTON (self->file_button), box);
+
+  insert_part (self->bubble, self->file_button,
+               self->body_label != NULL ? GTK_WIDGET (self->body_label) : self->reply_box);
+}
+
+static void
+ensure_edited_label (DuetMessageRow *self)
+{
+  if (self->edited_label != NULL)
+    return;
+  /* Translators: a tag on a message that was changed after sending */
+  self->edited_label = gtk_label_new (_("edited"));
+  gtk_widget_set_css_classes (self->edited_label, (const char *[]) { "caption", "dim-label", NULL });
+  gtk_box_prepend (GTK_BOX (self->meta_box), self->edited_label);
+}
+
+static void
+ensure_state_icon (DuetMessageRow *self)
+{
+  if (self->state_icon != NULL)
+    return;
+  self->state_icon = GTK_IMAGE (gtk_image_new ());
+  gtk_image_set_pixel_size (self->state_icon, 12);
+  gtk_widget_add_css_class (GTK_WIDGET (self->state_icon), "dim-label");
+  gtk_box_append (GTK_BOX (self->meta_box), GTK_WIDGET (self->state_icon));
+}
+
+static GtkWidget *
+small_button_new (const char *label,
+                  const char *action_name)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
+  gtk_widget_add_css_class (button, "small");
+  return button;
+}
+
+static void
+ensure_failed_box (DuetMessageRow *self)
+{
+  if (self->failed_box != NULL)
+    return;
+  self->failed_box = box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (self->failed_box, GTK_ALIGN_END);
+  self->failed_label = GTK_LABEL (label_new ((const char *[]) { "caption", "error", NULL }));
+  gtk_label_set_wrap (self->failed_label, TRUE);
+  gtk_label_set_xalign (self->failed_label, 1.0f);
+  gtk_box_append (GTK_BOX (self->failed_box), GTK_WIDGET (self->failed_label));
+  self->retry_button = small_button_new (_("_Retry"), "row.retry");
+  gtk_box_append (GTK_BOX (self->failed_box), self->retry_button);
+  self->delete_button = small_button_new (_("_Delete"), "row.delete");
+  gtk_box_append (GTK_BOX (self->failed_box), self->delete_button);
+  insert_part (self->column, self->failed_box, self->bubble);
+  /* Retry and Delete are read without their mnemonic mark. */
+  duet_a11y_name_internal_controls (self->failed_box, NULL);
+}
+
+static void
+ensure_reactions_box (DuetMessageRow *self)
+{
+  if (self->reactions_box != NULL)
+    return;
+  self->reactions_box = box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_box_append (GTK_BOX (self->column), self->reactions_box);
+}
+
+static void
+build_gap (DuetMessageRow *self)
+{
+  GtkWidget *label, *button;
+
+  self->gap_box = box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (self->gap_box, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (self->gap_box, 8);
+  gtk_widget_set_margin_bottom (self->gap_box, 8);
+  gtk_widget_add_css_class (self->gap_box, "duet-gap");
+
+  label = gtk_label_new (_("History missing"));
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (GTK_BOX (self->gap_box), label);
+
+  self->gap_stack = GTK_STACK (gtk_stack_new ());
+  button = gtk_button_new_with_mnemonic (_("_Load"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "row.fill-gap");
+  gtk_widget_set_css_classes (button, (const char *[]) { "pill", "small", NULL });
+  gtk_stack_add_named (self->gap_stack, button, "button");
+  self->gap_spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_halign (GTK_WIDGET (self->gap_spinner), GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gap_spinner),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading history"), -1);
+  gtk_stack_add_named (self->gap_stack, GTK_WIDGET (self->gap_spinner), "spinner");
+  gtk_stack_set_visible_child_name (self->gap_stack, "button");
+  gtk_box_append (GTK_BOX (self->gap_box), GTK_WIDGET (self->gap_stack));
+
+  adw_bin_set_child (ADW_BIN (self), self->gap_box);
+  /* Load is read without its mnemonic mark. */
+  duet_a11y_name_internal_controls (self->gap_box, NULL);
+}
+
+static void
+build_day (DuetMessageRow *self)
+{
+  self->day_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->day_label),
+                              (const char *[]) { "duet-day-separator", "caption-heading", NULL });
+  gtk_widget_set_halign (GTK_WIDGET (self->day_label), GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->day_label), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->day_label), 6);
+  adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->day_label));
+}
+
+static void
+build_event (DuetMessageRow *self)
+{
+  self->event_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->event_label), (const char *[]) { "caption", "dim-label", NULL });
+  gtk_widget_set_halign (GTK_WIDGET (self->event_label), GTK_ALIGN_CENTER);
+  gtk_label_set_justify (self->event_label, GTK_JUSTIFY_CENTER);
+  gtk_label_set_wrap (self->event_label, TRUE);
+  gtk_label_set_wrap_mode (self->event_label, PANGO_WRAP_WORD_CHAR);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->event_label), 4);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->event_label), 4);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->event_label), 24);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->event_label), 24);
+  adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->event_label));
+}
+
+/* Drops the widgets of the last kind shown (a row given an item of
+ * another kind). */
+static void
+clear_parts (DuetMessageRow *self)
+{
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  self->message_box = self->column = self->bubble = self->reply_box = NULL;
+  self->file_button = self->meta_box = self->edited_label = self->failed_box = NULL;
+  self->retry_button = self->delete_button = self->reactions_box = self->gap_box = NULL;
+  self->avatar = NULL;
+  self->sender_label = self->reply_sender_label = self->reply_body_label = self->body_label = NULL;
+  self->file_name_label = self->file_size_label = self->time_label = self->failed_label = NULL;
+  self->day_label = self->event_label = NULL;
+  self->file_icon = self->state_icon = NULL;
+  self->gap_stack = NULL;
+  self->gap_spinner = NULL;
+  self->built = FALSE;
+}
+
+static void
+build (DuetMessageRow       *self,
+       DuetTimelineItemKind  kind)
+{
+  if (self->built && self->kind == kind)
+    return;
+  clear_parts (self);
+  self->kind = kind;
+  self->built = TRUE;
+  switch (kind)
+    {
+    case DUET_TIMELINE_ITEM_MESSAGE:
+      build_message (self);
+      break;
+    case DUET_TIMELINE_ITEM_DAY:
+      build_day (self);
+      break;
+    case DUET_TIMELINE_ITEM_GAP:
+      build_gap (self);
+      break;
+    case DUET_TIMELINE_ITEM_EVENT:
+    default:
+      build_event (self);
+      break;
+    }
+}
+
 /* --- Showing the item ------------------------------------------------------ */
 
 static void
@@ -140,6 +465,14 @@ set_css_class (GtkWidget  *widget,
     gtk_widget_remove_css_class (widget, css_class);
 }
 
+/* Hides @widget if it exists; it is only made to be shown. */
+static void
+hide_part (gpointer widget)
+{
+  if (widget != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (widget), FALSE);
+}
+
 static void
 show_toast (DuetMessageRow *self,
             const char     *message)
@@ -150,15 +483,24 @@ show_toast (DuetMessageRow *self,
 }
 
 static void
-update_reactions (DuetMessageRow *self)
+update_reactions (DuetMessageRow *self,
+                  gboolean        own)
 {
   GPtrArray *reactions = duet_timeline_item_get_reactions (self->item);
   GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->reactions_box))) != NULL)
-    gtk_box_remove (self->reactions_box, child);
+  if (reactions == NULL || reactions->len == 0)
+    {
+      hide_part (self->reactions_box);
+      return;
+    }
 
-  for (guint i = 0; reactions != NULL && i < reactions->len && i < 20; i++)
+  ensure_reactions_box (self);
+  gtk_widget_set_halign (self->reactions_box, own ? GTK_ALIGN_END : GTK_ALIGN_START);
+  while ((child = gtk_widget_get_first_child (self->reactions_box)) != NULL)
+    gtk_box_remove (GTK_BOX (self->reactions_box), child);
+
+  for (guint i = 0; i < reactions->len && i < 20; i++)
     {
       DuetReaction *reaction = g_ptr_array_index (reactions, i);
       g_autofree char *text = g_strdup_printf ("%s %u", reaction->key, reaction->count);
@@ -173,9 +515,9 @@ update_reactions (DuetMessageRow *self)
         gtk_widget_add_css_class (label, "mine");
       gtk_accessible_update_property (GTK_ACCESSIBLE (label),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
-      gtk_box_append (self->reactions_box, label);
+      gtk_box_append (GTK_BOX (self->reactions_box), label);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->reactions_box), reactions != NULL && reactions->len > 0);
+  gtk_widget_set_visible (self->reactions_box, TRUE);
 }
 
 static void
@@ -185,9 +527,15 @@ update_send_state (DuetMessageRow *self)
   gboolean pending = state == DUET_OUTGOING_QUEUED || state == DUET_OUTGOING_SENDING;
   gboolean failed = state == DUET_OUTGOING_FAILED;
 
-  set_css_class (GTK_WIDGET (self->bubble), "duet-sending", pending);
-  set_css_class (GTK_WIDGET (self->bubble), "duet-failed", failed);
-  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), pending || failed);
+  set_css_class (self->bubble, "duet-sending", pending);
+  set_css_class (self->bubble, "duet-failed", failed);
+  if (pending || failed)
+    {
+      ensure_state_icon (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->state_icon), TRUE);
+    }
+  else
+    hide_part (self->state_icon);
   if (pending)
     {
       gtk_image_set_from_icon_name (self->state_icon, "content-loading-symbolic");
@@ -203,7 +551,6 @@ update_send_state (DuetMessageRow *self)
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, _("Not sent"), -1);
     }
 
-  gtk_widget_set_visible (GTK_WIDGET (self->failed_box), failed);
   if (failed)
     {
       const char *reason = self->outgoing != NULL ? duet_outgoing_get_error_message (self->outgoing) : NULL;
@@ -211,8 +558,38 @@ update_send_state (DuetMessageRow *self)
                               ? g_strdup_printf (_("Not sent: %s"), reason)
                               : g_strdup (_("Not sent"));
 
+      ensure_failed_box (self);
       gtk_label_set_text (self->failed_label, text);
+      gtk_widget_set_visible (self->failed_box, TRUE);
     }
+  else
+    hide_part (self->failed_box);
+}
+
+static void
+update_file (DuetMessageRow  *self,
+             DuetMessageKind  kind)
+{
+  gint64 size = duet_timeline_item_get_file_size (self->item);
+  const char *name = duet_timeline_item_get_file_name (self->item);
+  g_autofree char *size_text = size >= 0 ? g_format_size ((guint64) size) : g_strdup (_("Unknown size"));
+  g_autofree char *accessible = NULL;
+
+  ensure_file_button (self);
+  gtk_widget_set_visible (self->file_button, TRUE);
+  if (name == NULL || *name == '\0')
+    name = kind == DUET_MESSAGE_IMAGE ? _("Image") : _("File");
+  gtk_image_set_from_icon_name (self->file_icon, kind == DUET_MESSAGE_IMAGE
+                                                 ? "image-x-generic-symbolic"
+                                                 : "mail-attachment-symbolic");
+  gtk_label_set_text (self->file_name_label, name);
+  gtk_label_set_text (self->file_size_label, size_text);
+  accessible = g_strdup_printf (_("Download %s, %s"), name, size_text);
+  gtk_widget_set_tooltip_text (self->file_button, _("Save to a file"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->file_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.download",
+                                 duet_timeline_item_get_media_url (self->item) != NULL);
 }
 
 static void
@@ -221,65 +598,63 @@ update_body (DuetMessageRow *self)
   DuetMessageKind kind = duet_timeline_item_get_message_kind (self->item);
   const char *markup = duet_timeline_item_get_markup (self->item);
   const char *body = duet_timeline_item_get_body (self->item);
+  const char *reply_body = duet_timeline_item_get_reply_body (self->item);
   gboolean dim = kind == DUET_MESSAGE_ENCRYPTED || kind == DUET_MESSAGE_REDACTED;
   gboolean file = kind == DUET_MESSAGE_IMAGE || kind == DUET_MESSAGE_FILE;
 
-  set_css_class (GTK_WIDGET (self->bubble), "duet-notice", kind == DUET_MESSAGE_NOTICE);
-  set_css_class (GTK_WIDGET (self->bubble), "duet-emote", kind == DUET_MESSAGE_EMOTE);
-  set_css_class (GTK_WIDGET (self->bubble), "duet-media", kind == DUET_MESSAGE_IMAGE || kind == DUET_MESSAGE_FILE);
-  set_css_class (GTK_WIDGET (self->body_label), "duet-unreadable", dim);
-  set_css_class (GTK_WIDGET (self->body_label), "dim-label", dim || kind == DUET_MESSAGE_NOTICE);
+  set_css_class (self->bubble, "duet-notice", kind == DUET_MESSAGE_NOTICE);
+  set_css_class (self->bubble, "duet-emote", kind == DUET_MESSAGE_EMOTE);
+  set_css_class (self->bubble, "duet-media", file);
 
-  if (dim)
-    gtk_label_set_text (self->body_label, body != NULL ? body : "");
-  else if (kind == DUET_MESSAGE_EMOTE)
-    {
-      g_autofree char *name = g_markup_escape_text (duet_timeline_item_get_sender_name (self->item) ?: "", -1);
-      g_autofree char *text = g_strdup_printf ("* %s %s", name, markup != NULL ? markup : "");
-
-      gtk_label_set_markup (self->body_label, text);
-    }
-  else if (!file)
-    gtk_label_set_markup (self->body_label, markup != NULL ? markup : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->body_label), !file);
-  gtk_label_set_selectable (self->body_label, !file);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->file_button), file);
-  if (file)
-    {
-      gint64 size = duet_timeline_item_get_file_size (self->item);
-      const char *name = duet_timeline_item_get_file_name (self->item);
-      g_autofree char *size_text = size >= 0 ? g_format_size ((guint64) size) : g_strdup (_("Unknown size"));
-      g_autofree char *accessible = NULL;
-
-      if (name == NULL || *name == '\0')
-        name = kind == DUET_MESSAGE_IMAGE ? _("Image") : _("File");
-      gtk_image_set_from_icon_name (self->file_icon, kind == DUET_MESSAGE_IMAGE
-                                                     ? "image-x-generic-symbolic"
-                                                     : "mail-attachment-symbolic");
-      gtk_label_set_text (self->file_name_label, name);
-      gtk_label_set_text (self->file_size_label, size_text);
-      accessible = g_strdup_printf (_("Download %s, %s"), name, size_text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->file_button), _("Save to a file"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->file_button),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.download",
-                                     duet_timeline_item_get_media_url (self->item) != NULL);
-    }
-
-  gtk_widget_set_visible (GTK_WIDGET (self->edited_label), duet_timeline_item_get_edited (self->item));
-
-  if (duet_timeline_item_get_reply_body (self->item) != NULL)
+  /* The quote first: the parts after it are placed after it. */
+  if (reply_body != NULL)
     {
       const char *reply_sender = duet_timeline_item_get_reply_sender_name (self->item);
 
+      ensure_reply_box (self);
       gtk_label_set_text (self->reply_sender_label, reply_sender != NULL ? reply_sender : "");
       gtk_widget_set_visible (GTK_WIDGET (self->reply_sender_label), reply_sender != NULL);
-      gtk_label_set_text (self->reply_body_label, duet_timeline_item_get_reply_body (self->item));
-      gtk_widget_set_visible (GTK_WIDGET (self->reply_box), TRUE);
+      gtk_label_set_text (self->reply_body_label, reply_body);
+      gtk_widget_set_visible (self->reply_box, TRUE);
     }
   else
-    gtk_widget_set_visible (GTK_WIDGET (self->reply_box), FALSE);
+    hide_part (self->reply_box);
+
+  if (file)
+    {
+      hide_part (self->body_label);
+      if (self->body_label != NULL)
+        gtk_label_set_selectable (self->body_label, FALSE);
+      update_file (self, kind);
+    }
+  else
+    {
+      hide_part (self->file_button);
+      ensure_body_label (self);
+      set_css_class (GTK_WIDGET (self->body_label), "duet-unreadable", dim);
+      set_css_class (GTK_WIDGET (self->body_label), "dim-label", dim || kind == DUET_MESSAGE_NOTICE);
+      if (dim)
+        gtk_label_set_text (self->body_label, body != NULL ? body : "");
+      else if (kind == DUET_MESSAGE_EMOTE)
+        {
+          g_autofree char *name = g_markup_escape_text (duet_timeline_item_get_sender_name (self->item) ?: "", -1);
+          g_autofree char *text = g_strdup_printf ("* %s %s", name, markup != NULL ? markup : "");
+
+          gtk_label_set_markup (self->body_label, text);
+        }
+      else
+        gtk_label_set_markup (self->body_label, markup != NULL ? markup : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->body_label), TRUE);
+      gtk_label_set_selectable (self->body_label, TRUE);
+    }
+
+  if (duet_timeline_item_get_edited (self->item))
+    {
+      ensure_edited_label (self);
+      gtk_widget_set_visible (self->edited_label, TRUE);
+    }
+  else
+    hide_part (self->edited_label);
 }
 
 static void
@@ -288,65 +663,54 @@ update_message (DuetMessageRow *self)
   DuetTimelineItem *item = self->item;
   gboolean own = duet_timeline_item_is_own (item);
   gboolean group_start = duet_timeline_item_get_group_start (item);
+  gboolean with_avatar = self->show_sender && !own;
   const char *name = duet_timeline_item_get_sender_name (item);
   g_autofree char *time = duet_message_row_format_time (duet_timeline_item_get_timestamp (item));
   g_autofree char *full_time = duet_message_row_format_full_time (duet_timeline_item_get_timestamp (item));
   g_autofree char *accessible = NULL;
-  DuetClient *client = NULL;
 
-  if (self->timeline != NULL)
-    client = duet_session_get_client (duet_timeline_get_session (self->timeline));
-
-  set_css_class (GTK_WIDGET (self->message_box), "own", own);
-  set_css_class (GTK_WIDGET (self->message_box), "group-start", group_start);
-  gtk_widget_set_margin_top (GTK_WIDGET (self->message_box), group_start ? 8 : 1);
-  gtk_widget_set_halign (GTK_WIDGET (self->bubble), own ? GTK_ALIGN_END : GTK_ALIGN_START);
-  gtk_widget_set_halign (GTK_WIDGET (self->reactions_box), own ? GTK_ALIGN_END : GTK_ALIGN_START);
-  gtk_widget_set_margin_start (GTK_WIDGET (self->message_box), own ? 48 : 12);
-  gtk_widget_set_margin_end (GTK_WIDGET (self->message_box), own ? 12 : 48);
+  set_css_class (self->message_box, "own", own);
+  set_css_class (self->message_box, "group-start", group_start);
+  gtk_widget_set_margin_top (self->message_box, group_start ? 8 : 1);
+  gtk_widget_set_halign (self->bubble, own ? GTK_ALIGN_END : GTK_ALIGN_START);
+  gtk_widget_set_margin_start (self->message_box, own ? 48 : 12);
+  gtk_widget_set_margin_end (self->message_box, own ? 12 : 48);
 
   /* Names and avatars only tell people apart when there are more than two;
    * a run's later messages keep the avatar's room so the text lines up. */
-  gtk_widget_set_visible (GTK_WIDGET (self->avatar), self->show_sender && !own);
-  gtk_widget_set_opacity (GTK_WIDGET (self->avatar), group_start ? 1.0 : 0.0);
-  gtk_widget_set_visible (GTK_WIDGET (self->sender_label), self->show_sender && !own && group_start);
-  if (self->show_sender && !own && group_start)
+  if (with_avatar)
     {
+      ensure_avatar (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->avatar), TRUE);
+      gtk_widget_set_opacity (GTK_WIDGET (self->avatar), group_start ? 1.0 : 0.0);
+    }
+  else
+    hide_part (self->avatar);
+  if (with_avatar && group_start)
+    {
+      DuetClient *client = NULL;
+
+      if (self->timeline != NULL)
+        client = duet_session_get_client (duet_timeline_get_session (self->timeline));
+      ensure_sender_label (self);
       gtk_label_set_text (self->sender_label, name != NULL ? name : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->sender_label), TRUE);
       adw_avatar_set_text (self->avatar, name);
       duet_avatar_loader_set_avatar (self->avatar, client, duet_timeline_item_get_sender_avatar (item));
     }
+  else
+    hide_part (self->sender_label);
 
   gtk_label_set_text (self->time_label, time);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->bubble), full_time);
+  gtk_widget_set_tooltip_text (self->bubble, full_time);
 
   update_body (self);
-  update_reactions (self);
+  update_reactions (self, own);
   update_send_state (self);
 
   accessible = g_strdup_printf (_("%s at %s: %s"), own ? _("You") : (name != NULL ? name : ""),
                                 time, duet_timeline_item_get_body (item) ?: "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
-}
-
-/* Shows @page of the stack.  The other pages are hidden, not only behind
- * it: a hidden widget's style is not worked out again when the chat view
- * moves the row to another list row (which it does all the time while
- * scrolling), a page merely behind the shown one would be. */
-static void
-show_page (DuetMessageRow *self,
-           GtkWidget      *page)
-{
-  GtkWidget *pages[] = {
-    GTK_WIDGET (self->message_box), GTK_WIDGET (self->day_label),
-    GTK_WIDGET (self->gap_box), GTK_WIDGET (self->event_label),
-  };
-
-  gtk_widget_set_visible (page, TRUE);
-  gtk_stack_set_visible_child (self->stack, page);
-  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
-    if (pages[i] != page)
-      gtk_widget_set_visible (pages[i], FALSE);
 }
 
 static void
@@ -355,15 +719,10 @@ update (DuetMessageRow *self)
   if (self->item == NULL)
     return;
 
-  /* A selectable label takes the focus: only a shown message's text may,
-   * never the empty label of a day, gap or event row. */
-  if (duet_timeline_item_get_kind (self->item) != DUET_TIMELINE_ITEM_MESSAGE)
-    gtk_label_set_selectable (self->body_label, FALSE);
-
-  switch (duet_timeline_item_get_kind (self->item))
+  build (self, duet_timeline_item_get_kind (self->item));
+  switch (self->kind)
     {
     case DUET_TIMELINE_ITEM_MESSAGE:
-      show_page (self, GTK_WIDGET (self->message_box));
       update_message (self);
       break;
 
@@ -372,21 +731,18 @@ update (DuetMessageRow *self)
         g_autoptr(GDateTime) now = g_date_time_new_now_local ();
         g_autofree char *day = duet_message_row_format_day (duet_timeline_item_get_timestamp (self->item), now);
 
-        show_page (self, GTK_WIDGET (self->day_label));
         gtk_label_set_text (self->day_label, day);
         gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, day, -1);
       }
       break;
 
     case DUET_TIMELINE_ITEM_GAP:
-      show_page (self, GTK_WIDGET (self->gap_box));
       gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       _("History missing"), -1);
       break;
 
     case DUET_TIMELINE_ITEM_EVENT:
     default:
-      show_page (self, GTK_WIDGET (self->event_label));
       gtk_label_set_text (self->event_label, duet_timeline_item_get_body (self->item) ?: "");
       gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       duet_timeline_item_get_body (self->item) ?: "", -1);
@@ -528,7 +884,7 @@ fill_gap_cb (GObject      *source,
 
       show_toast (data->row, message);
     }
-  if (data->row != NULL)
+  if (data->row != NULL && data->row->gap_stack != NULL)
     {
       gtk_spinner_stop (data->row->gap_spinner);
       gtk_stack_set_visible_child_name (data->row->gap_stack, "button");
@@ -543,7 +899,7 @@ fill_gap_action (GtkWidget  *widget,
 {
   DuetMessageRow *self = DUET_MESSAGE_ROW (widget);
 
-  if (self->timeline == NULL || self->item == NULL)
+  if (self->timeline == NULL || self->item == NULL || self->gap_stack == NULL)
     return;
 
   gtk_stack_set_visible_child_name (self->gap_stack, "spinner");
@@ -679,9 +1035,12 @@ duet_message_row_set_item (DuetMessageRow   *self,
   g_clear_object (&self->outgoing);
   g_set_object (&self->item, item);
 
-  /* A recycled row forgets the last item's gap fill spinner. */
-  gtk_spinner_stop (self->gap_spinner);
-  gtk_stack_set_visible_child_name (self->gap_stack, "button");
+  /* A row given another item forgets the last one's gap fill spinner. */
+  if (self->gap_stack != NULL)
+    {
+      gtk_spinner_stop (self->gap_spinner);
+      gtk_stack_set_visible_child_name (self->gap_stack, "button");
+    }
 
   if (item != NULL)
     {
@@ -719,6 +1078,32 @@ GtkWidget *
 duet_message_row_new (void)
 {
   return g_object_new (DUET_TYPE_MESSAGE_ROW, NULL);
+}
+
+GtkWidget *
+duet_message_row_get_part (DuetMessageRow *self,
+                           const char     *name)
+{
+  const struct { const char *name; gpointer widget; } parts[] = {
+    { "message_box", self->message_box }, { "avatar", self->avatar }, { "column", self->column },
+    { "sender_label", self->sender_label }, { "bubble", self->bubble },
+    { "reply_box", self->reply_box }, { "reply_sender_label", self->reply_sender_label },
+    { "reply_body_label", self->reply_body_label }, { "body_label", self->body_label },
+    { "file_button", self->file_button }, { "file_name_label", self->file_name_label },
+    { "file_size_label", self->file_size_label }, { "edited_label", self->edited_label },
+    { "time_label", self->time_label }, { "state_icon", self->state_icon },
+    { "failed_box", self->failed_box }, { "failed_label", self->failed_label },
+    { "retry_button", self->retry_button }, { "delete_button", self->delete_button },
+    { "reactions_box", self->reactions_box }, { "day_label", self->day_label },
+    { "meta_box", self->meta_box }, { "gap_box", self->gap_box }, { "event_label", self->event_label },
+  };
+
+  g_return_val_if_fail (DUET_IS_MESSAGE_ROW (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    if (g_str_equal (parts[i].name, name))
+      return parts[i].widget;
+  g_return_val_if_reached (NULL);
 }
 
 /* --- GObject --------------------------------------------------------------- */
@@ -810,39 +1195,6 @@ duet_message_row_class_init (DuetMessageRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.download", NULL, download_action);
   gtk_widget_class_install_action (widget_class, "row.fill-gap", NULL, fill_gap_action);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/duet_chat/Duet/duet-message-row.ui");
-#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DuetMessageRow, name)
-  BIND (stack);
-  BIND (gap_box);
-  BIND (message_box);
-  BIND (avatar);
-  BIND (column);
-  BIND (sender_label);
-  BIND (bubble);
-  BIND (reply_box);
-  BIND (reply_sender_label);
-  BIND (reply_body_label);
-  BIND (body_label);
-  BIND (file_button);
-  BIND (file_icon);
-  BIND (file_name_label);
-  BIND (file_size_label);
-  BIND (meta_box);
-  BIND (edited_label);
-  BIND (time_label);
-  BIND (state_icon);
-  BIND (failed_box);
-  BIND (failed_label);
-  BIND (retry_button);
-  BIND (delete_button);
-  BIND (reactions_box);
-  BIND (day_label);
-  BIND (gap_stack);
-  BIND (gap_spinner);
-  BIND (event_label);
-#undef BIND
-  gtk_widget_class_bind_template_callback (widget_class, activate_link_cb);
   gtk_widget_class_set_css_name (widget_class, "duetmessagerow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -850,9 +1202,6 @@ duet_message_row_class_init (DuetMessageRowClass *klass)
 static void
 duet_message_row_init (DuetMessageRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   g_signal_connect (self, "notify::parent", G_CALLBACK (parent_notify_cb), NULL);
-  /* Retry, Delete and Load are read without their mnemonic mark. */
-  duet_a11y_name_internal_controls (GTK_WIDGET (self), NULL);
 }
