@@ -700,6 +700,8 @@ scan_event (DuetJsonRawIter *members,
       fields->controls |= name.controls || member.controls;
       /* The last of a repeated name wins, as json-glib reads it back.  A
        * name as sent is compared in place; one with escapes, resolved. */
+      if (name.length < 2)
+        continue;  /* an array's element: no name */
       if (memchr (name.data, '\\', name.length) == NULL)
         {
           if (NAME_IS_PLAIN (&name, "type"))
