@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <time.h>
 #include <glib/gstdio.h>
 
 #include "duet-test-utils.h"
@@ -124,10 +125,11 @@ set_flag_cb (gpointer user_data)
 
 GAsyncResult *
 duet_test_wait_impl (GAsyncResult **result,
+                     guint          timeout_ms,
                      const char    *where)
 {
   gboolean timed_out = FALSE;
-  guint limit_ms = DUET_TEST_TIMEOUT_MS * duet_test_time_scale ();
+  guint limit_ms = timeout_ms * duet_test_time_scale ();
   guint id = g_timeout_add (limit_ms, set_flag_cb, &timed_out);
 
   while (*result == NULL && !timed_out)
@@ -172,6 +174,16 @@ gint64
 duet_test_elapsed_ms (gint64 start)
 {
   return (g_get_monotonic_time () - start) / 1000;
+}
+
+gint64
+duet_test_thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    g_error ("clock_gettime (CLOCK_THREAD_CPUTIME_ID) failed");
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static gboolean

@@ -55,9 +55,12 @@ void          duet_test_result_cb         (GObject         *source,
                                            gpointer         user_data);
 
 /* Runs the default main context until *@result is set; fails the test
- * when that takes longer than DUET_TEST_TIMEOUT_MS. */
-#define duet_test_wait(result) duet_test_wait_impl ((result), G_STRLOC)
+ * when that takes longer than DUET_TEST_TIMEOUT_MS (duet_test_wait_for:
+ * @timeout_ms), times DUET_TEST_TIME_SCALE. */
+#define duet_test_wait(result) duet_test_wait_impl ((result), DUET_TEST_TIMEOUT_MS, G_STRLOC)
+#define duet_test_wait_for(result, timeout_ms) duet_test_wait_impl ((result), (timeout_ms), G_STRLOC)
 GAsyncResult *duet_test_wait_impl         (GAsyncResult   **result,
+                                           guint            timeout_ms,
                                            const char      *where);
 
 /* Runs the default main context until @condition returns TRUE or
@@ -72,6 +75,11 @@ void          duet_test_run_for           (guint            ms);
 
 /* Milliseconds since @start (a g_get_monotonic_time () value). */
 gint64        duet_test_elapsed_ms        (gint64           start);
+
+/* The calling thread's CPU time, in microseconds: a bound on work that
+ * other processes on a loaded machine do not stretch, as they do wall
+ * time. */
+gint64        duet_test_thread_cpu_us     (void);
 
 /* Waits until @object holds only the caller's reference (finishing work
  * may still hold one for an iteration or a worker thread), then drops it

@@ -278,6 +278,77 @@ test_parse (void)
   g_assert_cmpuint (offset, ==, 8);
 }
 
+/* Escapes of lone UTF-16 surrogates, found and rewritten as \ufffd in
+ * place; everything else stays byte for byte. */
+static void
+test_lone_surrogates (void)
+{
+  static const struct {
+    const char *text;
+    const char *rewritten;   /* NULL: none found */
+    gsize       count;
+  } cases[] = {
+    { "\"\\ud800\"", "\"\\ufffd\"", 1 },
+    { "\"x\\udc00y\"", "\"x\\ufffdy\"", 1 },
+    { "\"\\uD800\\u0041\"", "\"\\ufffd\\u0041\"", 1 },
+    { "\"\\uDBFF\\uDBFF\\uDFFF\"", "\"\\ufffd\\uDBFF\\uDFFF\"", 1 },
+    { "\"\\ud83d\\ude00\\ude00\"", "\"\\ud83d\\ude00\\ufffd\"", 1 },
+    { "[\"\\udfff\", {\"\\ud800\": \"\\ud800\\\\\"}]", "[\"\\ufffd\", {\"\\ufffd\": \"\\ufffd\\\\\"}]", 3 },
+    /* At the very end, with no room for a pair. */
+    { "\\ud800", "\\ufffd", 1 },
+    { "\\ud800\\", "\\ufffd\\", 1 },
+    { "\\ud800\\udc0", "\\ufffd\\udc0", 1 },
+    /* None: pairs, an escaped backslash, other and broken escapes. */
+    { "\"\\ud83d\\ude00 \\udbff\\udfff \\uD800\\uDC00\"", NULL, 0 },
+    { "\"\\\\ud800 \\\\udc00\"", NULL, 0 },
+    { "\"\\u00e9\\n\\\"\\ufffd\\ue000\\ud7ff\"", NULL, 0 },
+    { "\\ud80", NULL, 0 },
+    { "\\ud80g", NULL, 0 },
+    { "\\u", NULL, 0 },
+    { "\\", NULL, 0 },
+    { "", NULL, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize length = strlen (cases[i].text);
+      g_autofree char *copy = g_strdup (cases[i].text);
+      const char *found = duet_json_find_lone_surrogate (cases[i].text, length);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpint (found != NULL, ==, cases[i].rewritten != NULL);
+      g_assert_cmpuint (duet_json_replace_lone_surrogates (copy, length), ==, cases[i].count);
+      g_assert_cmpstr (copy, ==, cases[i].rewritten != NULL ? cases[i].rewritten : cases[i].text);
+      if (found != NULL)
+        g_assert_cmpint (memcmp (copy + (found - cases[i].text), "\\ufffd", 6), ==, 0);
+    }
+
+  /* What the strict reader refused, rewritten, is JSON that reads as
+   * U+FFFD, in the tree and in place alike. */
+  {
+    char text[] = "{\"k\\udc00\": \"a\\ud800b\"}";
+    DuetJsonRawIter iter;
+    DuetJsonRaw name, value;
+    g_autofree char *string = NULL;
+    g_autofree char *key = NULL;
+    g_autoptr(JsonNode) tree = NULL;
+
+    g_assert_false (duet_json_raw_validate (text, strlen (text), 0, NULL));
+    g_assert_null (duet_json_raw_parse (text, strlen (text), 0, NULL));
+    g_assert_cmpuint (duet_json_replace_lone_surrogates (text, strlen (text)), ==, 2);
+    g_assert_true (duet_json_raw_validate (text, strlen (text), 0, NULL));
+    g_assert_true (duet_json_raw_iter_init (&iter, text, strlen (text), 0, TRUE));
+    g_assert_true (duet_json_raw_iter_next (&iter, &name, &value));
+    key = duet_json_raw_dup_string (&name);
+    string = duet_json_raw_dup_string (&value);
+    g_assert_cmpstr (key, ==, "k\xef\xbf\xbd");
+    g_assert_cmpstr (string, ==, "a\xef\xbf\xbd" "b");
+    tree = duet_json_raw_parse (text, strlen (text), 0, NULL);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (tree), "k\xef\xbf\xbd"), ==,
+                     "a\xef\xbf\xbd" "b");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -291,6 +362,7 @@ main (int   argc,
   g_test_add_func ("/json-raw/strings", test_strings);
   g_test_add_func ("/json-raw/utf8", test_utf8);
   g_test_add_func ("/json-raw/parse", test_parse);
+  g_test_add_func ("/json-raw/lone-surrogates", test_lone_surrogates);
 
   return g_test_run ();
 }

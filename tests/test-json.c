@@ -144,6 +144,13 @@ test_round_trip (void)
     { "{\"a\": 1e-400}", FALSE },
     { "{\"a\\u0000b\": 1}", FALSE },
     { "{\"a\": \"x\\u0000y\"}", FALSE },
+    /* A surrogate pair round-trips; a lone surrogate would come back as
+     * U+FFFD, and "\\ud800" (an escaped backslash) is text. */
+    { "{\"a\": \"\\ud83d\\ude00 \\\\ud800\"}", TRUE },
+    { "{\"a\": \"\\ud800\"}", FALSE },
+    { "{\"a\": \"\\udc00x\"}", FALSE },
+    { "{\"a\\ud800\\u0041\": 1}", FALSE },
+    { "{\"a\": \"\\ud83d\\ude00\\ude00\"}", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -206,6 +213,58 @@ test_bounds_strings (void)
   /* Unicode escapes and a string at the very end. */
   g_assert_true (check ("{\"a\":\"\\u005b\\u005b\",\"b\":\"x\\\\\"}", &error));
   g_assert_no_error (error);
+}
+
+/* An escaped lone UTF-16 surrogate reads as U+FFFD (json-glib alone makes
+ * bytes that are not UTF-8 of one, or refuses it); pairs and other
+ * escapes read as before, and broken \u escapes are still refused. */
+static void
+test_parse_lone_surrogates (void)
+{
+  static const struct {
+    const char *body;
+    const char *text;     /* NULL: refused */
+  } cases[] = {
+    { "[\"a\\ud800b\"]", "a\xef\xbf\xbd" "b" },
+    { "[\"\\udc00\"]", "\xef\xbf\xbd" },
+    { "[\"\\uD800\\u0041\"]", "\xef\xbf\xbd" "A" },
+    { "[\"\\ud800\\ud800\\udc00\"]", "\xef\xbf\xbd\xf0\x90\x80\x80" },
+    { "[\"\\ud83d\\ude00\\ude00\"]", "\xf0\x9f\x98\x80\xef\xbf\xbd" },
+    { "[\"\\ud83d\\ude00\"]", "\xf0\x9f\x98\x80" },
+    { "[\"\\\\ud800\"]", "\\ud800" },
+    { "[\"\\ud80\"]", NULL },
+    { "[\"\\ud800\\u12\"]", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = duet_json_parse (cases[i].body, -1, DUET_JSON_MAX_SIZE, &error);
+
+      g_test_message ("%s", cases[i].body);
+      if (cases[i].text == NULL)
+        {
+          g_assert_null (node);
+          g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE);
+          continue;
+        }
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_array_get_string_element (json_node_get_array (node), 0), ==, cases[i].text);
+    }
+
+  /* In a member name, and in a whole reply. */
+  {
+    const char *body = "{\"\\udc00x\": {\"b\": \"\\ud800\"}}";
+    g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) object = duet_json_parse_object (bytes, DUET_JSON_MAX_SIZE, &error);
+    JsonObject *inner;
+
+    g_assert_no_error (error);
+    inner = json_object_get_object_member (object, "\xef\xbf\xbdx");
+    g_assert_nonnull (inner);
+    g_assert_cmpstr (json_object_get_string_member (inner, "b"), ==, "\xef\xbf\xbd");
+  }
 }
 
 static void
@@ -722,6 +781,7 @@ main (int   argc,
   g_test_add_func ("/json/round-trip", test_round_trip);
   g_test_add_func ("/json/bounds/size", test_bounds_size);
   g_test_add_func ("/json/parse/invalid", test_parse_invalid);
+  g_test_add_func ("/json/parse/lone-surrogates", test_parse_lone_surrogates);
   g_test_add_func ("/json/require", test_require);
   g_test_add_func ("/matrix-id/server-names", test_server_names);
   g_test_add_func ("/matrix-id/user-ids", test_user_ids);

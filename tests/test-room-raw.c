@@ -94,14 +94,27 @@ static const char *const tricky[] = {
   "\"!b:x\":{\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"m\"}},"
   "{\"type\":\"m.room.encrypted\",\"content\":{\"body\":5}}]}}}}}",
   /* not JSON inside a room: both refuse it */
-  "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":[01]}},\"!b:x\":{\"x\":\"\\ud800\"},"
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"timeline\":{\"events\":[01]}},\"!b:x\":{\"x\":\"\\333\"},"
   "\"!c:x\":{\"x\":tru}}}}",
+  /* lone UTF-16 surrogates (the stream makes them \ufffd): read as U+FFFD
+   * by both, in a room name, a display name, a body, ids and a room id */
+  "{\"rooms\":{\"join\":{\"!a:x\":{\"state\":{\"events\":["
+  "{\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"N\\ud800ame\"}},"
+  "{\"type\":\"m.room.member\",\"state_key\":\"@b:x\",\"content\":{\"membership\":\"join\","
+  "\"displayname\":\"B\\udc00\",\"displayname\\udc00\":\"no\"}},"
+  "{\"type\":\"m.room.member\",\"state_key\":\"@c\\ud800:x\",\"content\":{\"membership\":\"join\"}}]},"
+  "\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"sender\":\"@b:x\","
+  "\"content\":{\"body\":\"hi \\ud83d\\ude00 \\ud800\\u0041\"},\"event_id\":\"$1\\udc00\",\"origin_server_ts\":5}]},"
+  "\"ephemeral\":{\"events\":[{\"type\":\"m.typing\",\"content\":{\"user_ids\":[\"@b:x\",\"@t\\ud800:x\"]}}]}}},"
+  "\"invite\":{\"!d\\ud800:x\":{\"invite_state\":{\"events\":[{\"type\":\"m.room.member\","
+  "\"state_key\":\"@me:bench.example\",\"sender\":\"@i\\udc00:x\",\"content\":{\"membership\":\"invite\","
+  "\"displayname\":\"\\udbff\"}}]}}}}}",
 };
 
 static void
 test_tricky (void)
 {
-  guint expected[] = { 1, 1, 1, 3, 2, 0 };
+  guint expected[] = { 1, 1, 1, 3, 2, 0, 2 };
 
   for (guint i = 0; i < G_N_ELEMENTS (tricky); i++)
     {

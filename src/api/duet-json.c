@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "duet-api-error.h"
+#include "duet-json-raw.h"
 #include "duet-json.h"
 
 static gboolean
@@ -70,8 +71,10 @@ duet_json_check_bounds (const char  *data,
           if (c == '\\')
             {
               /* json-glib also takes escapes JSON has not, such as octal
-               * "\\333", and lone UTF-16 surrogates: both make strings that
-               * are not UTF-8 (and a bad pair leaks).  Refuse them here. */
+               * "\\333", which make strings that are not UTF-8: refuse them
+               * here.  Lone UTF-16 surrogates (which json-glib also makes
+               * into bytes that are not UTF-8, or refuses) pass: the
+               * parse reads them as U+FFFD. */
               char escaped = i + 1 < length ? data[i + 1] : '\0';
               gunichar unit;
 
@@ -83,16 +86,8 @@ duet_json_check_bounds (const char  *data,
                   continue;
                 }
               unit = escaped_unit (data, length, i);
-              if (unit == G_MAXUINT32 || (unit >= 0xDC00 && unit <= 0xDFFF))
+              if (unit == G_MAXUINT32)
                 return invalid_escape (error);
-              if (unit >= 0xD800 && unit <= 0xDBFF)
-                {
-                  gunichar low = escaped_unit (data, length, i + 6);
-
-                  if (low < 0xDC00 || low > 0xDFFF)
-                    return invalid_escape (error);
-                  i += 6;
-                }
               i += 5;
             }
           else if (c == '"')
@@ -201,6 +196,26 @@ duet_json_check_round_trip (const char  *data,
               g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT,
                                    "The content holds a NUL character, which Duet cannot write back unchanged");
               return FALSE;
+            }
+          /* A lone surrogate is read as U+FFFD, and written back so. */
+          if (c == '\\')
+            {
+              gunichar unit = escaped_unit (data, length, i);
+
+              if (unit >= 0xD800 && unit <= 0xDFFF)
+                {
+                  gunichar low = escaped_unit (data, length, i + 6);
+
+                  if (unit >= 0xDC00 || low < 0xDC00 || low > 0xDFFF)
+                    {
+                      g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT,
+                                           "The content holds a lone UTF-16 surrogate, which Duet cannot "
+                                           "write back unchanged");
+                      return FALSE;
+                    }
+                  /* The low half of the pair is read with it. */
+                  i += 6;
+                }
             }
           if (c == '\\')
             i++;
@@ -329,6 +344,7 @@ duet_json_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *rewritten = NULL;
   JsonNode *root;
 
   if (length < 0)
@@ -342,6 +358,15 @@ duet_json_parse (const char  *data,
       g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
                            "The body is not valid UTF-8");
       return NULL;
+    }
+
+  /* Each lone UTF-16 surrogate reads as U+FFFD, as in the /sync stream:
+   * json-glib would make bytes that are not UTF-8 of it, or refuse it. */
+  if (duet_json_find_lone_surrogate (data, length) != NULL)
+    {
+      rewritten = g_memdup2 (data, length);
+      duet_json_replace_lone_surrogates (rewritten, length);
+      data = rewritten;
     }
 
   parser = json_parser_new_immutable ();

@@ -19,11 +19,14 @@ gboolean     duet_json_check_bounds          (const char  *data,
                                               guint        max_depth,
                                               GError     **error);
 /* json-glib turns an integer beyond int64 into -1, 1e400 into "inf.0", 1e22
- * into "1e+22.0" and cuts strings at \u0000: content read to be written back
- * must hold none. */
+ * into "1e+22.0" and cuts strings at \u0000, and duet_json_parse() reads a
+ * lone UTF-16 surrogate as U+FFFD: content read to be written back must
+ * hold none. */
 gboolean     duet_json_check_round_trip         (const char  *data,
                                               gsize        length,
                                               GError     **error);
+/* One JSON value, bounded (size, nesting), UTF-8, with each escaped lone
+ * UTF-16 surrogate read as U+FFFD (see duet_json_find_lone_surrogate()). */
 JsonNode    *duet_json_parse                 (const char  *data,
                                               gssize       length,
                                               gsize        max_size,

@@ -84,6 +84,62 @@ duet_json_utf8_validate (const char *data,
   return memchr (data, '\0', length) == NULL;
 }
 
+/* --- Lone surrogates ---------------------------------------------------------- */
+
+/* Every backslash in JSON text starts an escape (outside strings there are
+ * none), so reading escapes from left to right pairs them as a parser
+ * does, "\\ud800" included.  In text that is no JSON the pairing may
+ * differ from a parser's, but a rewrite only ever changes the four hex
+ * digits of a \u escape: it cannot make such text JSON. */
+const char *
+duet_json_find_lone_surrogate (const char *data,
+                               gsize       length)
+{
+  const char *p = data, *end = data + length;
+
+  while ((p = memchr (p, '\\', end - p)) != NULL)
+    {
+      gunichar unit, low;
+
+      if (end - p < 6 || p[1] != 'u' || !read_hex4 (p + 2, end, &unit))
+        {
+          /* Any other escape (or a broken one): skip the byte escaped. */
+          if (end - p <= 2)
+            break;
+          p += 2;
+          continue;
+        }
+      if (unit >= 0xdc00 && unit <= 0xdfff)
+        return p;
+      if (unit >= 0xd800 && unit <= 0xdbff)
+        {
+          if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || !read_hex4 (p + 8, end, &low) ||
+              low < 0xdc00 || low > 0xdfff)
+            return p;
+          /* A pair: both escapes at once. */
+          p += 6;
+        }
+      p += 6;
+    }
+  return NULL;
+}
+
+gsize
+duet_json_replace_lone_surrogates (char  *data,
+                                   gsize  length)
+{
+  char *end = data + length, *p = data;
+  gsize count = 0;
+
+  while ((p = (char *) duet_json_find_lone_surrogate (p, end - p)) != NULL)
+    {
+      memcpy (p + 2, "fffd", 4);
+      p += 6;
+      count++;
+    }
+  return count;
+}
+
 /* --- Scanning ------------------------------------------------------------- */
 
 typedef struct {

@@ -118,6 +118,25 @@ JsonNode    *duet_json_raw_parse              (const char        *data,
                                                guint              depth,
                                                gsize             *error_offset) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Lone UTF-16 surrogates.  RFC 8259 (§8.2) leaves what a \uXXXX escape of
+ * a surrogate without its pair means to the reader, and servers do send
+ * them: Duet reads one as U+FFFD, the replacement character.  The doors
+ * where server text comes in (the /sync stream's parts and member names,
+ * duet_json_parse()) rewrite each such escape in place as \ufffd, six
+ * bytes for six, before anything reads the text; past them, every reader
+ * (strict or fast, the trees, json-glib, the cache's copy) sees ordinary
+ * JSON and agrees.  The strict reader and duet_json_raw_unescape() still
+ * refuse a lone surrogate in text that did not come through a door.
+ *
+ * The first byte of the next escape of a lone surrogate in @length bytes
+ * of JSON text (an escaped high surrogate not followed by an escaped low
+ * one, or an escaped low one alone), or NULL. */
+const char  *duet_json_find_lone_surrogate    (const char        *data,
+                                               gsize              length);
+/* Rewrites each of them in place as \ufffd; returns how many. */
+gsize        duet_json_replace_lone_surrogates (char             *data,
+                                               gsize              length);
+
 /* Valid UTF-8, faster than g_utf8_validate_len() on mostly ASCII text. */
 gboolean     duet_json_utf8_validate          (const char        *data,
                                                gsize              length);

@@ -65,7 +65,8 @@ struct _DuetJsonStream
   guint             part_depth;
   gboolean          part_in_string;
   gboolean          part_escape;
-  GByteArray       *part_buf;     /* a part that spans chunks */
+  gboolean          part_u_escape; /* it holds a \u escape (a surrogate?) */
+  GByteArray       *part_buf;     /* a part that spans chunks, or to rewrite */
 };
 
 static gboolean
@@ -144,7 +145,11 @@ end_key (DuetJsonStream  *self,
   char *name;
 
   if (self->key_escaped)
-    name = duet_json_raw_unescape (self->key->str, self->key->len);
+    {
+      /* A lone surrogate reads as U+FFFD, as in the parts. */
+      duet_json_replace_lone_surrogates (self->key->str, self->key->len);
+      name = duet_json_raw_unescape (self->key->str, self->key->len);
+    }
   else
     name = g_strndup (self->key->str, self->key->len);
 
@@ -186,6 +191,19 @@ emit_part (DuetJsonStream  *self,
   if (!duet_json_utf8_validate (data, length))
     return fail (self, error, DUET_JSON_ERROR_INVALID,
                  "The member “%.64s” of the body is not valid UTF-8", self->name);
+  /* Lone surrogates become \ufffd here, before any reader sees the part
+   * (see duet_json_find_lone_surrogate()); rare, so only a part with a \u
+   * escape is looked at, and only one that has one is copied. */
+  if (self->part_u_escape && duet_json_find_lone_surrogate (data, length) != NULL)
+    {
+      if (data != (const char *) self->part_buf->data)
+        {
+          g_byte_array_set_size (self->part_buf, 0);
+          g_byte_array_append (self->part_buf, (const guint8 *) data, length);
+          part.data = (const char *) self->part_buf->data;
+        }
+      duet_json_replace_lone_surrogates ((char *) self->part_buf->data, length);
+    }
 
   if (!self->func (&part, self->user_data, &local_error))
     {
@@ -196,6 +214,8 @@ emit_part (DuetJsonStream  *self,
       self->error = local_error;
       return fail (self, error, 0, "%s", "");
     }
+  /* A copy made above is done with; the next part starts afresh. */
+  g_byte_array_set_size (self->part_buf, 0);
   return TRUE;
 }
 
@@ -241,6 +261,8 @@ scan_part (DuetJsonStream  *self,
           if (self->part_escape)
             {
               self->part_escape = FALSE;
+              if (data[p] == 'u')
+                self->part_u_escape = TRUE;
               p++;
               continue;
             }
@@ -324,6 +346,7 @@ start_value (DuetJsonStream  *self,
   self->part_depth = 0;
   self->part_in_string = FALSE;
   self->part_escape = FALSE;
+  self->part_u_escape = FALSE;
   g_byte_array_set_size (self->part_buf, 0);
   if (c == '{' || c == '[')
     self->part_kind = PART_CONTAINER;

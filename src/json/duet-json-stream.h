@@ -8,7 +8,9 @@
  * except one member (for /sync: "rooms") whose objects are split one level
  * further, so that every room of rooms.join / invite / leave is a part of
  * its own.  Each part is the exact text of one JSON value, for json-glib
- * (duet_json_part_parse()) or to store as it is; no tree of the whole
+ * (duet_json_part_parse()) or to store as it is, but for the escapes of
+ * lone UTF-16 surrogates, rewritten as \ufffd (U+FFFD) in the part and in
+ * member names (see duet_json_find_lone_surrogate()); no tree of the whole
  * document ever exists.
  *
  * Bounds, as for every body Duet parses: the whole body and each part have

@@ -84,8 +84,9 @@ read_string (Reader *r)
             {
               gunichar low;
 
-              /* A lone surrogate is refused, as duet_json_parse() does for
-               * every other reply: one rule for what is JSON. */
+              /* A lone surrogate is refused, as the strict reader does:
+               * server text reaches here with each one rewritten as
+               * \ufffd (duet_json_find_lone_surrogate()). */
               if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
                   !read_hex4 (r->p + 2, r->end, &low) || low < 0xdc00 || low > 0xdfff)
                 return NULL;

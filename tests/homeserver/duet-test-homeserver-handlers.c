@@ -555,7 +555,7 @@ handle_get_all_state (HsRequest *req)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &event))
     json_array_add_object_element (events, hs_event_for_client (event, req->token));
   json_node_set_array (node, events);
-  text = json_to_string (node, FALSE);
+  text = hs_json_text (req->self, node);
   hs_request_respond_raw (req, 200, "application/json", text, strlen (text));
 }
 

@@ -166,6 +166,7 @@ struct _DuetTestHomeserver {
   GHashTable *filters;            /* filter id → JSON string */
   GHashTable *counts;             /* "METHOD /path" → count */
   GHashTable *bots;               /* set of bot user ids */
+  GHashTable *raw_strings;        /* placeholder → JSON string text served for it */
 
   GQueue      faults;             /* HsFault */
   guint       faults_applied;     /* requests a fault answered or dropped */
@@ -199,6 +200,10 @@ void        hs_request_respond_gerror (HsRequest   *req,
 void        hs_request_park           (HsRequest   *req);
 void        hs_request_complete       (HsRequest   *req);
 char       *hs_random_string          (guint        length);
+/* @node as JSON text, with each raw string's placeholder (see
+ * duet_test_homeserver_send_message_raw_body()) replaced by its text. */
+char       *hs_json_text              (DuetTestHomeserver *self,
+                                       JsonNode    *node);
 JsonObject *hs_json_object_copy       (JsonObject  *object);
 gboolean    hs_is_user_id             (const char  *user_id);
 JsonObject *hs_json_get_object        (JsonObject  *object,

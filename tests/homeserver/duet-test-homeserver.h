@@ -72,6 +72,15 @@ char               *duet_test_homeserver_send_message   (DuetTestHomeserver  *se
                                                          const char          *room_id,
                                                          const char          *sender,
                                                          const char          *body);
+/* As send_message, but every reply that carries the event (/sync,
+ * /messages, /context, ...) has @body_json as the body, the text of a JSON
+ * string exactly as given, quotes included (e.g. "\"a \\ud800\""): for
+ * text json-glib cannot hold, such as the escape of a lone UTF-16
+ * surrogate, which some servers send. */
+char               *duet_test_homeserver_send_message_raw_body (DuetTestHomeserver *self,
+                                                         const char          *room_id,
+                                                         const char          *sender,
+                                                         const char          *body_json);
 char               *duet_test_homeserver_send_event     (DuetTestHomeserver  *self,
                                                          const char          *room_id,
                                                          const char          *sender,

@@ -565,6 +565,37 @@ test_timeline_and_messages (Fixture       *f,
   g_assert_cmpuint (seen, ==, json_array_get_length (stored));
 }
 
+/* A body json-glib cannot hold is served exactly as given, in /sync and
+ * in /messages alike; every other string stays as it was. */
+static void
+test_raw_body (Fixture       *f,
+               gconstpointer  data)
+{
+  const char *raw = "\"a \\ud800 b\"";
+  g_autofree char *room_id = duet_test_homeserver_create_room (f->server, f->alice, NULL, NULL, FALSE);
+  g_autofree char *event_id = duet_test_homeserver_send_message_raw_body (f->server, room_id, f->alice, raw);
+  g_autofree char *plain = duet_test_homeserver_send_message (f->server, room_id, f->alice, "plain");
+  g_autofree char *path = sync_path (NULL, 0, NULL);
+  g_autofree char *messages = room_path (room_id, "/messages?dir=b&limit=30");
+  g_autofree char *expected = g_strdup_printf ("\"body\":%s", raw);
+  const char *replies[] = { path, messages };
+
+  g_assert_nonnull (event_id);
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autofree char *text = NULL;
+
+      request (f, "GET", replies[i], f->alice_token, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 200);
+      text = g_strndup (g_bytes_get_data (reply.bytes, NULL), g_bytes_get_size (reply.bytes));
+      g_assert_nonnull (strstr (text, expected));
+      g_assert_nonnull (strstr (text, event_id));
+      g_assert_nonnull (strstr (text, "\"body\":\"plain\""));
+      g_assert_null (strstr (text, "duet-raw-string"));
+    }
+}
+
 static void
 test_txn_dedup (Fixture       *f,
                 gconstpointer  data)
@@ -970,6 +1001,7 @@ main (int   argc,
   ADD ("sync-incremental", test_sync_incremental);
   ADD ("sync-long-poll", test_sync_long_poll);
   ADD ("timeline-and-messages", test_timeline_and_messages);
+  ADD ("raw-body", test_raw_body);
   ADD ("txn-dedup", test_txn_dedup);
   ADD ("redaction", test_redaction);
   ADD ("account-data", test_account_data);
