@@ -48,8 +48,66 @@ test_open_creates_folder (void)
   g_assert_null (duet_store_get_reset_reason (store));
   g_assert_null (store_test_load (store));
   duet_test_finalize (store);
-  g_assert_cmpint (schema_version (dir), ==, 3);
+  g_assert_cmpint (schema_version (dir), ==, 4);
   store_test_remove_dir (parent);
+}
+
+static gint64
+file_size (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : -1;
+}
+
+/* A new cache takes 16 KiB pages; a save that grows the WAL past 4 MiB is
+ * copied into the database by the worker once its result is returned (not
+ * in its commit), before the next job: the WAL does not grow without end. */
+static void
+test_checkpoint_after_save (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *padding = g_strnfill (1000, 'x');
+  g_autoptr(GString) json = g_string_new ("{\"next_batch\": \"big\", \"rooms\": {\"join\": {");
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  DuetStore *store = store_test_open_ok (dir);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  /* 100 rooms of 50 events of 1 KiB: 5 MB. */
+  for (guint room = 0; room < 100; room++)
+    {
+      g_string_append_printf (json, "%s\"!r%u:x\": {\"state\": {\"events\": [", room > 0 ? "," : "", room);
+      for (guint event = 0; event < 50; event++)
+        g_string_append_printf (json, "%s{\"type\": \"m.room.member\", \"state_key\": \"@u%u:x\", "
+                                "\"content\": {\"membership\": \"join\", \"pad\": \"%s\"}}",
+                                event > 0 ? "," : "", event, padding);
+      g_string_append (json, "]}}");
+    }
+  g_string_append (json, "}}}");
+  response = duet_test_json_object (json->str);
+  store_test_save_ok (store, response);
+  /* The next job runs after the checkpoint. */
+  duet_store_get_sync_token_async (store, duet_test_result_cb, &result);
+  token = duet_store_get_sync_token_finish (store, duet_test_wait (&result), NULL);
+  g_assert_cmpstr (token, ==, "big");
+  g_assert_cmpint (file_size (dir, "duet.sqlite"), >, 5 * 1000 * 1000);
+
+  g_clear_object (&result);
+  duet_test_finalize (store);
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA page_size", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 16384);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  store_test_remove_dir (dir);
 }
 
 static void
@@ -87,7 +145,7 @@ test_migrate_empty_file (void)
   g_assert_false (duet_store_get_was_reset (store));
   store_test_save_ok (store, response);
   duet_test_finalize (store);
-  g_assert_cmpint (schema_version (dir), ==, 3);
+  g_assert_cmpint (schema_version (dir), ==, 4);
 
   /* At the current version nothing runs again and the data stays. */
   store = store_test_open_ok (dir);
@@ -420,6 +478,7 @@ main (int   argc,
 
   g_test_add_func ("/store/open/creates-folder", test_open_creates_folder);
   g_test_add_func ("/store/open/lock", test_lock);
+  g_test_add_func ("/store/open/checkpoint-after-save", test_checkpoint_after_save);
   g_test_add_func ("/store/migrate/empty-file", test_migrate_empty_file);
   g_test_add_func ("/store/reset/garbage", test_corrupt_garbage);
   g_test_add_func ("/store/reset/damaged-pages", test_corrupt_pages);

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "duet-json-raw.h"
 #include "duet-store-test-utils.h"
 
 #define ROOM "!raw:example.org"
@@ -265,6 +266,127 @@ test_same_as_tree (void)
   store_test_remove_dir (dir_tree);
 }
 
+/* A room new in the cache that comes with more events than it keeps. */
+static void
+test_new_room_bounded (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autoptr(GString) room = g_string_new ("{\"timeline\": {\"prev_batch\": \"p\", \"events\": [");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  DuetStore *store = store_test_open_ok (dir);
+
+  for (guint i = 0; i < DUET_STORE_TIMELINE_LENGTH + 3; i++)
+    g_string_append_printf (room, "%s{\"type\": \"m.room.message\", \"event_id\": \"$n%u\", "
+                            "\"content\": {\"body\": \"%u\"}}", i > 0 ? ", " : "", i, i);
+  g_string_append (room, "]}}");
+  {
+    StreamedSync sync = { NULL, { { "join", ROOM, room->str }, { NULL } } };
+
+    g_assert_true (save_streamed (store, &sync, "t5", &error));
+    g_assert_no_error (error);
+  }
+  duet_test_finalize (store);
+
+  text = stored_text (dir, "SELECT count(*) || '|' || (SELECT event_id FROM timeline ORDER BY seq LIMIT 1) "
+                           "FROM timeline");
+  g_assert_cmpstr (text, ==, "50|$n3");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir, "SELECT timeline_limited FROM rooms");
+  g_assert_cmpstr (text, ==, "1");
+  store_test_remove_dir (dir);
+}
+
+/* Every row of the cache, as text. */
+static char *
+dump_rows (const char *dir)
+{
+  static const char *const tables[] = {
+    "SELECT room_id, membership, timeline_limited, prev_batch, unread_notifications, summary FROM rooms "
+    "ORDER BY room_id",
+    "SELECT room_id, type, state_key, event FROM room_state ORDER BY room_id, type, state_key",
+    "SELECT * FROM state_fields ORDER BY room_id, type, state_key",
+    "SELECT seq, room_id, event_id, chunk_start, prev_batch, event FROM timeline ORDER BY seq",
+  };
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  GString *dump = g_string_new (NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, tables[i], -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          for (int column = 0; column < sqlite3_column_count (stmt); column++)
+            g_string_append_printf (dump, "%s|", sqlite3_column_type (stmt, column) == SQLITE_NULL
+                                                 ? "NULL" : (const char *) sqlite3_column_text (stmt, column));
+          g_string_append_c (dump, '\n');
+        }
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+  return g_string_free (dump, FALSE);
+}
+
+/* A room the caller checked already (the session does) is stored as one
+ * it did not: raw control characters escaped, invalid events impossible. */
+static void
+test_checked_same_as_unchecked (void)
+{
+  g_autofree char *dir_checked = store_test_make_data_dir ();
+  g_autofree char *dir_unchecked = store_test_make_data_dir ();
+  g_autofree char *unusual = g_strdup_printf (
+    "{\"state\": {\"events\": [" UNUSUAL_MEMBER "]}, "
+    " \"timeline\": {\"limited\": true, \"prev_batch\": \"p\\u0031\", \"events\": [ " UNUSUAL_MESSAGE " ]},"
+    " \"unread_notifications\": {\"highlight_count\": 0, \"notification_count\": 2}}");
+  const char *controls =
+    "{\"state\": {\"events\": [{\"type\": \"m.room.member\", \"state_key\": \"@c:x\", "
+    "\"content\": {\"membership\": \"join\", \"displayname\": \"C\tC\"}}]},"
+    " \"timeline\": {\"events\": [{\"type\": \"m.room.message\", \"event_id\": \"$tab\", "
+    "\"content\": {\"body\": \"a\tb\"}}, {\"type\": \"m.room.message\", \"event_id\": \"$plain\", "
+    "\"content\": {\"body\": \"plain\"}}]}}";
+  const char *rooms[][2] = { { ROOM, unusual }, { "!controls:example.org", controls } };
+  StreamedSync sync = { NULL, { { "join", ROOM, unusual }, { "join", "!controls:example.org", controls }, { NULL } } };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *checked_rows = NULL;
+  g_autofree char *unchecked_rows = NULL;
+  DuetStore *store = store_test_open_ok (dir_checked);
+  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rooms); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (rooms[i][1], strlen (rooms[i][1]));
+      gboolean has_controls = FALSE;
+
+      g_assert_true (duet_json_raw_validate (rooms[i][1], strlen (rooms[i][1]), 3, &has_controls));
+      g_assert_true (has_controls == (i == 1));
+      duet_store_sync_writer_add_checked_room (writer, "join", rooms[i][0], bytes, has_controls);
+    }
+  duet_store_sync_writer_commit (writer, "t4");
+  g_assert_true (duet_store_save_sync_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  duet_test_finalize (store);
+
+  store = store_test_open_ok (dir_unchecked);
+  g_assert_true (save_streamed (store, &sync, "t4", &error));
+  g_assert_no_error (error);
+  duet_test_finalize (store);
+
+  checked_rows = dump_rows (dir_checked);
+  unchecked_rows = dump_rows (dir_unchecked);
+  g_assert_nonnull (strstr (checked_rows, "a\\u0009b"));
+  g_assert_nonnull (strstr (checked_rows, "$unusual"));
+  g_assert_cmpstr (checked_rows, ==, unchecked_rows);
+
+  store_test_remove_dir (dir_checked);
+  store_test_remove_dir (dir_unchecked);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -274,6 +396,8 @@ main (int   argc,
   g_test_add_func ("/store-raw/unusual-json", test_unusual_json);
   g_test_add_func ("/store-raw/invalid-left-out", test_invalid_left_out);
   g_test_add_func ("/store-raw/same-as-tree", test_same_as_tree);
+  g_test_add_func ("/store-raw/checked-same-as-unchecked", test_checked_same_as_unchecked);
+  g_test_add_func ("/store-raw/new-room-bounded", test_new_room_bounded);
 
   return g_test_run ();
 }

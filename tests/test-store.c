@@ -241,6 +241,40 @@ test_timeline_bounded (void)
   store_test_remove_dir (dir);
 }
 
+/* A room's first save with more events than the cache keeps: the newest
+ * are kept and the room is marked limited, a later save adds to them. */
+static void
+test_timeline_bounded_new_room (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  DuetStore *store = store_test_open_ok (dir);
+  g_autoptr(JsonObject) first = store_test_timeline_response ("t0", "!r:test", 0, DUET_STORE_TIMELINE_LENGTH + 10,
+                                                              FALSE, "p0");
+  g_autoptr(JsonObject) later = store_test_timeline_response ("t1", "!r:test", 100, 5, FALSE, "p1");
+  g_autoptr(JsonObject) snapshot = NULL;
+  JsonObject *timeline;
+
+  store_test_save_ok (store, first);
+  snapshot = store_test_load (store);
+  timeline = store_test_path_object (snapshot, "rooms", "join", "!r:test", "timeline", NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (timeline, "events")), ==,
+                    DUET_STORE_TIMELINE_LENGTH);
+  g_assert_cmpstr (store_test_event_string (json_object_get_array_member (timeline, "events"), 0, "event_id"), ==,
+                   "$e10");
+  g_assert_true (json_object_get_boolean_member (timeline, "limited"));
+
+  store_test_save_ok (store, later);
+  g_clear_pointer (&snapshot, json_object_unref);
+  snapshot = store_test_load (store);
+  timeline = store_test_path_object (snapshot, "rooms", "join", "!r:test", "timeline", NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (timeline, "events")), ==,
+                    DUET_STORE_TIMELINE_LENGTH);
+  g_assert_cmpstr (store_test_event_string (json_object_get_array_member (timeline, "events"), 0, "event_id"), ==,
+                   "$e15");
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
 static void
 test_bounds (void)
 {
@@ -445,6 +479,7 @@ main (int   argc,
   g_test_add ("/store/round-trip", DuetTestFixture, NULL,
               duet_test_fixture_setup, test_round_trip, duet_test_fixture_teardown);
   g_test_add_func ("/store/timeline-bounded", test_timeline_bounded);
+  g_test_add_func ("/store/timeline-bounded-new-room", test_timeline_bounded_new_room);
   g_test_add_func ("/store/bounds", test_bounds);
   g_test_add_func ("/store/membership-changes", test_membership_changes);
   g_test_add_func ("/store/clear", test_clear);

@@ -890,6 +890,7 @@ stream_room (DuetSession        *self,
   GError *error = NULL;
   DuetRoom *room;
   guint rank, seen;
+  gboolean controls = FALSE;
 
   for (rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
     if (g_str_equal (part->section, stream_sections[rank].name))
@@ -899,7 +900,7 @@ stream_room (DuetSession        *self,
     return;
 
   /* One strict pass, then the room reads the text in place: no tree. */
-  if (!duet_json_raw_validate (part->data, part->length, part->depth, NULL))
+  if (!duet_json_raw_validate (part->data, part->length, part->depth, &controls))
     {
       /* Not JSON: the reply is refused whole, never half taken in.  The
        * tree reader says where it stops. */
@@ -923,11 +924,12 @@ stream_room (DuetSession        *self,
     return;
   g_hash_table_insert (self->stream_rooms, room, GUINT_TO_POINTER (rank + 1));
 
-  /* The cache takes the bytes as sent, and parses them on its own thread. */
+  /* The cache takes the bytes as sent, and reads them on its own thread
+   * (checked already: it need not check them again). */
   if (self->writer != NULL)
     {
       bytes = g_bytes_new (part->data, part->length);
-      duet_store_sync_writer_add_room (self->writer, part->section, part->name, bytes);
+      duet_store_sync_writer_add_checked_room (self->writer, part->section, part->name, bytes, controls);
     }
   ingest_room_raw (self, room, part, stream_sections[rank].membership);
 

@@ -15,15 +15,18 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 3
+#define DUET_STORE_SCHEMA_VERSION 4
 
 typedef struct {
   sqlite3    *handle;
   GThread    *thread;      /* the only thread that may touch @handle */
-  GHashTable *statements;  /* SQL text (static) -> sqlite3_stmt*, prepared once */
+  GHashTable *statements;  /* SQL constant's address -> sqlite3_stmt*, prepared once */
   /* After one failed save every later one is refused: saving a newer
    * response would move the token past the data that failed. */
   gboolean    save_failed;
+  /* Frames in the WAL after the last commit (see duet_store_db_checkpoint). */
+  int         wal_pages;
+  int         page_size;
 } DuetStoreDb;
 
 #define DUET_STORE_DB_ASSERT_THREAD(db) g_assert (g_thread_self () == (db)->thread)
@@ -33,7 +36,9 @@ gboolean      duet_store_db_fail           (DuetStoreDb  *db,
                                             int           rc,
                                             const char   *what,
                                             GError      **error);
-/* A cached, reset statement for constant @sql (never SQL built from data). */
+/* A cached, reset statement for @sql, a string constant (never SQL built
+ * from data, nor any other string that is freed): statements are cached
+ * by its address. */
 sqlite3_stmt *duet_store_db_prepare        (DuetStoreDb  *db,
                                             const char   *sql,
                                             GError      **error);
@@ -56,6 +61,9 @@ DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
                                         char        **reason,
                                         GError      **error);
 void          duet_store_db_close          (DuetStoreDb  *db);
+/* Copies the WAL into the database once it has grown (SQLite's automatic
+ * checkpoint, run between jobs instead of inside a commit). */
+void          duet_store_db_checkpoint     (DuetStoreDb  *db);
 /* Reads every page; on damage leaves a mark beside @path that makes the
  * next open move the database aside, and fails. */
 gboolean      duet_store_db_verify         (DuetStoreDb  *db,
@@ -73,6 +81,24 @@ int           duet_store_take_lock         (const char   *data_dir,
 int           duet_store_schema_get_version (DuetStoreDb  *db,
                                             GError      **error);
 gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
+                                            GError      **error);
+
+/* duet-store-state-fields.c: the start's fields of a room_state row
+ * (schema version 4), written by whatever writes the row.  A row the list
+ * does not read has none; @checked: @text passed the strict reader
+ * already (else it is checked, and a row that is no JSON loses its fields). */
+gboolean      duet_store_state_fields_wanted (const char *type,
+                                            const char   *state_key);
+gboolean      duet_store_db_put_state_fields (DuetStoreDb *db,
+                                            const char   *room_id,
+                                            const char   *type,
+                                            const char   *state_key,
+                                            const char   *text,
+                                            gsize         length,
+                                            gboolean      checked,
+                                            GError      **error);
+/* Rebuilds state_fields from room_state (a migration). */
+gboolean      duet_store_db_refill_state_fields (DuetStoreDb *db,
                                             GError      **error);
 
 /* duet-store-sync.c: @response is the worker's own parsed copy. */

@@ -295,6 +295,27 @@ migrate_to_v3 (DuetStoreDb  *db,
   return run_script (db, schema_v3, error);
 }
 
+/* Version 4: state_fields written by the store's code, not by triggers.
+ *
+ * The triggers ran SQLite's JSON functions a dozen times per written row
+ * (each parsing the event again), and the IN list built a temporary
+ * table per row: half again the work of the initial save.  Whatever
+ * writes or deletes a room_state row now writes or deletes its fields
+ * (duet-store-state-fields.c), read with the model's own rules (the last
+ * of a repeated name wins, a member of another type is absent), so the
+ * rows are refilled that way. */
+static const char schema_v4[] =
+  "DROP TRIGGER state_fields_insert;"
+  "DROP TRIGGER state_fields_update;"
+  "DROP TRIGGER state_fields_delete;";
+
+static gboolean
+migrate_to_v4 (DuetStoreDb  *db,
+               GError      **error)
+{
+  return run_script (db, schema_v4, error) && duet_store_db_refill_state_fields (db, error);
+}
+
 typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
 
 /* steps[i] turns version i into version i + 1.  Add new steps at the end;
@@ -303,6 +324,7 @@ static const MigrationStep steps[] = {
   migrate_to_v1,
   migrate_to_v2,
   migrate_to_v3,
+  migrate_to_v4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
@@ -313,6 +335,7 @@ static const char * const set_version_sql[] = {
   "PRAGMA user_version = 1",
   "PRAGMA user_version = 2",
   "PRAGMA user_version = 3",
+  "PRAGMA user_version = 4",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (set_version_sql) == DUET_STORE_SCHEMA_VERSION);

@@ -15,8 +15,8 @@
  * that m.direct lists).  Rooms with unsent messages keep their whole
  * timeline, so their echoes are still matched.
  *
- * The state is read from state_fields, which the schema's triggers fill
- * as rows are written (duet-store-schema.c, version 3), never from the
+ * The state is read from state_fields, which the store fills as rows are
+ * written (duet-store-state-fields.c, schema version 4), never from the
  * stored event texts; only each room's newest timeline rows are read from
  * theirs.
  */

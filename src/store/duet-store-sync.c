@@ -120,6 +120,7 @@ insert_state (DuetStoreDb  *db,
               const char   *state_key,
               const char   *text,
               gsize         length,
+              gboolean      checked,
               GError      **error)
 {
   sqlite3_stmt *stmt;
@@ -135,7 +136,8 @@ insert_state (DuetStoreDb  *db,
   sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, text, (int) length, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return step_write (db, stmt, error) &&
+         duet_store_db_put_state_fields (db, room_id, type, state_key, text, length, checked, error);
 }
 
 /* An event seen before keeps its place (and the chunk's token goes to the
@@ -184,7 +186,7 @@ put_state_event (DuetStoreDb  *db,
     return TRUE;
   event = json_node_get_object (node);
   return insert_state (db, room_id, member_string (event, "type"), member_string (event, "state_key"),
-                       text, strlen (text), error);
+                       text, strlen (text), FALSE, error);
 }
 
 static gboolean
@@ -263,13 +265,20 @@ put_account_data (DuetStoreDb  *db,
 }
 
 /* Keeps the newest DUET_STORE_TIMELINE_LENGTH events; dropping any means
- * the cache now starts after a gap. */
+ * the cache now starts after a gap.  A room new in this save that was
+ * given @added events at most has nothing to drop. */
 static gboolean
 trim_timeline (DuetStoreDb  *db,
                const char   *room_id,
+               gboolean      new_room,
+               guint         added,
                GError      **error)
 {
-  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+  sqlite3_stmt *stmt;
+
+  if (new_room && added <= DUET_STORE_TIMELINE_LENGTH)
+    return TRUE;
+  stmt = duet_store_db_prepare (db,
     "DELETE FROM timeline WHERE room_id = ?1 AND seq <= "
     "(SELECT seq FROM timeline WHERE room_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
     error);
@@ -290,12 +299,14 @@ trim_timeline (DuetStoreDb  *db,
 static gboolean
 start_limited_timeline (DuetStoreDb  *db,
                         const char   *room_id,
+                        gboolean      new_room,
                         const char   *prev_batch,
                         GError      **error)
 {
   sqlite3_stmt *stmt;
 
-  if (!exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
+  /* A room new in this save has no cached events yet. */
+  if (!new_room && !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
     return FALSE;
   stmt = duet_store_db_prepare (db,
     "UPDATE rooms SET timeline_limited = 1, prev_batch = ?2 WHERE room_id = ?1", error);
@@ -309,6 +320,7 @@ start_limited_timeline (DuetStoreDb  *db,
 static gboolean
 put_timeline (DuetStoreDb  *db,
               const char   *room_id,
+              gboolean      new_room,
               JsonObject   *timeline,
               GError      **error)
 {
@@ -320,7 +332,8 @@ put_timeline (DuetStoreDb  *db,
   if (timeline == NULL)
     return TRUE;
 
-  if (member_true (timeline, "limited") && !start_limited_timeline (db, room_id, prev_batch, error))
+  if (member_true (timeline, "limited") &&
+      !start_limited_timeline (db, room_id, new_room, prev_batch, error))
     return FALSE;
 
   for (guint i = 0; i < n; i++)
@@ -342,7 +355,7 @@ put_timeline (DuetStoreDb  *db,
         return FALSE;
     }
 
-  return trim_timeline (db, room_id, error);
+  return trim_timeline (db, room_id, new_room, n, error);
 }
 
 static gboolean
@@ -376,6 +389,7 @@ put_room_json (DuetStoreDb  *db,
 static gboolean
 merge_summary (DuetStoreDb  *db,
                const char   *room_id,
+               gboolean      new_room,
                JsonObject   *summary,
                GError      **error)
 {
@@ -390,16 +404,20 @@ merge_summary (DuetStoreDb  *db,
   if (summary == NULL)
     return TRUE;
 
-  stmt = duet_store_db_prepare (db, "SELECT summary FROM rooms WHERE room_id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    merged = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return duet_store_db_fail (db, rc, "read", error);
+  /* A room new in this save has no summary yet. */
+  if (!new_room)
+    {
+      stmt = duet_store_db_prepare (db, "SELECT summary FROM rooms WHERE room_id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+        merged = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return duet_store_db_fail (db, rc, "read", error);
+    }
   if (merged == NULL || !JSON_NODE_HOLDS_OBJECT (merged))
     {
       g_clear_pointer (&merged, json_node_unref);
@@ -418,11 +436,14 @@ merge_summary (DuetStoreDb  *db,
 }
 
 /* The room's row, with its membership; a move to or from an invite
- * starts the room's cached events afresh. */
+ * starts the room's cached events afresh.  *@new_room: the cache had no
+ * row for it (so no events, state or summary either: forget and clear
+ * delete them with the row). */
 static gboolean
 begin_room (DuetStoreDb  *db,
             const char   *room_id,
             const char   *membership,
+            gboolean     *new_room,
             GError      **error)
 {
   gboolean is_invite = g_str_equal (membership, "invite");
@@ -440,6 +461,7 @@ begin_room (DuetStoreDb  *db,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return duet_store_db_fail (db, rc, "read", error);
+  *new_room = rc == SQLITE_DONE;
 
   /* Stripped invite state and the full state of a joined room must not
    * mix: whichever side the room moves to starts from its own events. */
@@ -447,6 +469,7 @@ begin_room (DuetStoreDb  *db,
       (is_invite || g_str_equal (old_membership, "invite")))
     {
       if (!exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) ||
+          !exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) ||
           !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) ||
           !exec_for_room (db, "UPDATE rooms SET timeline_limited = 0, prev_batch = NULL "
                               "WHERE room_id = ?1", room_id, error))
@@ -470,10 +493,11 @@ save_room (DuetStoreDb  *db,
 {
   gboolean is_invite = g_str_equal (membership, "invite");
   g_autofree char *unread = NULL;
+  gboolean new_room;
 
   if (!valid_id (room_id) || room == NULL)
     return TRUE;
-  if (!begin_room (db, room_id, membership, error))
+  if (!begin_room (db, room_id, membership, &new_room, error))
     return FALSE;
 
   if (is_invite)
@@ -482,10 +506,10 @@ save_room (DuetStoreDb  *db,
 
   /* state.events is the state before the timeline, so it goes first. */
   if (!put_state_events (db, room_id, member_array (member_object (room, "state"), "events"), error) ||
-      !put_timeline (db, room_id, member_object (room, "timeline"), error) ||
+      !put_timeline (db, room_id, new_room, member_object (room, "timeline"), error) ||
       !put_account_data (db, room_id, member_array (member_object (room, "account_data"), "events"),
                          error) ||
-      !merge_summary (db, room_id, member_object (room, "summary"), error))
+      !merge_summary (db, room_id, new_room, member_object (room, "summary"), error))
     return FALSE;
 
   unread = serialize_bounded (json_object_get_member (room, "unread_notifications"));
@@ -658,6 +682,10 @@ typedef struct {
   gboolean    controls;
 } EventFields;
 
+/* A raw name without escapes (quotes included) is the string literal @literal. */
+#define NAME_IS_PLAIN(name, literal) \
+  ((name)->length == sizeof (literal) + 1 && memcmp ((name)->data + 1, literal, sizeof (literal) - 1) == 0)
+
 /* Reads an event's members with @members (entered strictly from its
  * array, so the whole event is checked on the way). */
 static void
@@ -670,8 +698,20 @@ scan_event (DuetJsonRawIter *members,
   while (duet_json_raw_iter_next (members, &name, &member))
     {
       fields->controls |= name.controls || member.controls;
-      /* The last of a repeated name wins, as json-glib reads it back. */
-      if (duet_json_raw_name_is (&name, "type"))
+      /* The last of a repeated name wins, as json-glib reads it back.  A
+       * name as sent is compared in place; one with escapes, resolved. */
+      if (name.length < 2)
+        continue;  /* an array's element: no name */
+      if (memchr (name.data, '\\', name.length) == NULL)
+        {
+          if (NAME_IS_PLAIN (&name, "type"))
+            fields->type = member;
+          else if (NAME_IS_PLAIN (&name, "state_key"))
+            fields->state_key = member;
+          else if (NAME_IS_PLAIN (&name, "event_id"))
+            fields->event_id = member;
+        }
+      else if (duet_json_raw_name_is (&name, "type"))
         fields->type = member;
       else if (duet_json_raw_name_is (&name, "state_key"))
         fields->state_key = member;
@@ -726,9 +766,12 @@ refused:
 }
 
 /* The next event of @events (an array iterator), checked and read in one
- * pass; FALSE at the end.  *@ok is FALSE for an event to leave out. */
+ * pass; FALSE at the end.  *@ok is FALSE for an event to leave out.
+ * @strict FALSE: the room's text was checked strictly before and holds no
+ * raw control characters, so the fast reader finds each event's end. */
 static gboolean
 next_event (DuetJsonRawIter *events,
+            gboolean         strict,
             RawEvent        *event,
             gboolean        *ok)
 {
@@ -738,7 +781,7 @@ next_event (DuetJsonRawIter *events,
 
   *ok = FALSE;
   memset (event, 0, sizeof *event);
-  if (!duet_json_raw_iter_enter (events, NULL, &members, TRUE))
+  if (!duet_json_raw_iter_enter (events, NULL, &members, strict))
     return FALSE;
   scan_event (&members, &fields);
   if (!duet_json_raw_iter_leave (events, &members, &value))
@@ -752,6 +795,7 @@ put_state_events_raw (DuetStoreDb        *db,
                       const char         *room_id,
                       const DuetJsonRaw  *events,
                       guint               depth,
+                      gboolean            strict,
                       GError            **error)
 {
   DuetJsonRawIter iter;
@@ -761,13 +805,14 @@ put_state_events_raw (DuetStoreDb        *db,
   if (events == NULL || duet_json_raw_type (events) != '[' ||
       !duet_json_raw_iter_init (&iter, events->data, events->length, depth, FALSE))
     return TRUE;
-  while (next_event (&iter, &event, &valid))
+  while (next_event (&iter, strict, &event, &valid))
     {
       gboolean ok;
 
       if (!valid)
         continue;
-      ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length, error);
+      ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length,
+                         TRUE, error);
       raw_event_clear (&event);
       if (!ok)
         return FALSE;
@@ -778,14 +823,17 @@ put_state_events_raw (DuetStoreDb        *db,
 static gboolean
 put_timeline_raw (DuetStoreDb        *db,
                   const char         *room_id,
+                  gboolean            new_room,
                   const DuetJsonRaw  *timeline,
                   guint               depth,
+                  gboolean            strict,
                   GError            **error)
 {
   DuetJsonRawIter iter;
   DuetJsonRaw name, member, events = { 0 }, prev_batch_raw = { 0 }, limited = { 0 };
   g_autofree char *prev_batch = NULL;
   gboolean chunk_start = TRUE;
+  guint added = 0;
 
   if (timeline == NULL || !duet_json_raw_iter_init (&iter, timeline->data, timeline->length, depth, FALSE))
     return TRUE;
@@ -803,7 +851,7 @@ put_timeline_raw (DuetStoreDb        *db,
 
   prev_batch = duet_json_raw_dup_string (&prev_batch_raw);
   if (limited.length == 4 && memcmp (limited.data, "true", 4) == 0 &&
-      !start_limited_timeline (db, room_id, prev_batch, error))
+      !start_limited_timeline (db, room_id, new_room, prev_batch, error))
     return FALSE;
 
   if (duet_json_raw_type (&events) == '[' &&
@@ -812,16 +860,17 @@ put_timeline_raw (DuetStoreDb        *db,
       RawEvent event;
       gboolean valid;
 
-      while (next_event (&iter, &event, &valid))
+      while (next_event (&iter, strict, &event, &valid))
         {
           gboolean ok = TRUE;
 
           if (!valid)
             continue;
+          added++;
           if (!event.has_event_id || valid_id (event.event_id))
             ok = (!event.has_state_key ||
                   insert_state (db, room_id, event.type, event.state_key,
-                                event.text.data, event.text.length, error)) &&
+                                event.text.data, event.text.length, TRUE, error)) &&
                  insert_timeline (db, room_id, event.event_id, event.text.data, event.text.length,
                                   prev_batch, &chunk_start, error);
           raw_event_clear (&event);
@@ -830,7 +879,7 @@ put_timeline_raw (DuetStoreDb        *db,
         }
     }
 
-  return trim_timeline (db, room_id, error);
+  return trim_timeline (db, room_id, new_room, added, error);
 }
 
 /* Account data events {type, content}: the content replaces the stored one.
@@ -912,11 +961,13 @@ save_room_raw (DuetStoreDb        *db,
                const char         *room_id,
                const char         *membership,
                const DuetJsonRaw  *text,
+               gboolean            strict,
                GError            **error)
 {
   DuetJsonRawIter iter;
   DuetJsonRaw name, member, events;
   RawRoom room = { { 0 } };
+  gboolean new_room;
 
   if (!valid_id (room_id) || !duet_json_raw_iter_init (&iter, text->data, text->length, ROOM_DEPTH, FALSE))
     return TRUE;
@@ -940,16 +991,17 @@ save_room_raw (DuetStoreDb        *db,
   if (duet_json_raw_iter_failed (&iter))
     return TRUE;
 
-  if (!begin_room (db, room_id, membership, error))
+  if (!begin_room (db, room_id, membership, &new_room, error))
     return FALSE;
 
   if (g_str_equal (membership, "invite"))
-    return put_state_events_raw (db, room_id, events_of (&room.invite_state, &events), ROOM_DEPTH + 2, error);
+    return put_state_events_raw (db, room_id, events_of (&room.invite_state, &events), ROOM_DEPTH + 2,
+                                 strict, error);
 
   /* state.events is the state before the timeline, so it goes first. */
-  if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, error) ||
+  if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, strict, error) ||
       (duet_json_raw_type (&room.timeline) == '{' &&
-       !put_timeline_raw (db, room_id, &room.timeline, ROOM_DEPTH + 1, error)) ||
+       !put_timeline_raw (db, room_id, new_room, &room.timeline, ROOM_DEPTH + 1, strict, error)) ||
       !put_account_data_raw (db, room_id, events_of (&room.account_data, &events), ROOM_DEPTH + 2, error))
     return FALSE;
 
@@ -958,7 +1010,7 @@ save_room_raw (DuetStoreDb        *db,
       g_autoptr(JsonNode) summary = duet_json_raw_parse (room.summary.data, room.summary.length, ROOM_DEPTH + 1, NULL);
 
       if (summary != NULL && JSON_NODE_HOLDS_OBJECT (summary) &&
-          !merge_summary (db, room_id, json_node_get_object (summary), error))
+          !merge_summary (db, room_id, new_room, json_node_get_object (summary), error))
         return FALSE;
     }
 
@@ -993,6 +1045,7 @@ typedef enum {
 
 typedef struct {
   ItemKind  kind;
+  gboolean  checked;    /* @json passed the strict reader, and has no raw control characters */
   char     *membership;
   char     *room_id;
   char     *next_batch;
@@ -1029,13 +1082,12 @@ duet_store_sync_writer_get_queue (DuetStoreSyncWriter *writer)
   return writer->queue;
 }
 
-static void
-push_item (DuetStoreSyncWriter *writer,
-           ItemKind             kind,
-           const char          *membership,
-           const char          *room_id,
-           const char          *next_batch,
-           GBytes              *json)
+static WriterItem *
+new_item (ItemKind    kind,
+          const char *membership,
+          const char *room_id,
+          const char *next_batch,
+          GBytes     *json)
 {
   WriterItem *item = g_new0 (WriterItem, 1);
 
@@ -1044,7 +1096,18 @@ push_item (DuetStoreSyncWriter *writer,
   item->room_id = g_strdup (room_id);
   item->next_batch = g_strdup (next_batch);
   item->json = json != NULL ? g_bytes_ref (json) : NULL;
-  g_async_queue_push (writer->queue, item);
+  return item;
+}
+
+static void
+push_item (DuetStoreSyncWriter *writer,
+           ItemKind             kind,
+           const char          *membership,
+           const char          *room_id,
+           const char          *next_batch,
+           GBytes              *json)
+{
+  g_async_queue_push (writer->queue, new_item (kind, membership, room_id, next_batch, json));
 }
 
 void
@@ -1063,6 +1126,23 @@ duet_store_sync_writer_add_room (DuetStoreSyncWriter *writer,
 {
   g_return_if_fail (writer != NULL && membership != NULL && room_id != NULL && json != NULL);
   push_item (writer, ITEM_ROOM, membership, room_id, NULL, json);
+}
+
+void
+duet_store_sync_writer_add_checked_room (DuetStoreSyncWriter *writer,
+                                         const char          *membership,
+                                         const char          *room_id,
+                                         GBytes              *json,
+                                         gboolean             controls)
+{
+  WriterItem *item;
+
+  g_return_if_fail (writer != NULL && membership != NULL && room_id != NULL && json != NULL);
+  item = new_item (ITEM_ROOM, membership, room_id, NULL, json);
+  /* Raw control characters are rare: such a room is read strictly, so
+   * that each event that holds some is escaped. */
+  item->checked = !controls;
+  g_async_queue_push (writer->queue, item);
 }
 
 static void
@@ -1106,7 +1186,7 @@ save_item (DuetStoreDb  *db,
         return TRUE;
       return put_account_data_raw (db, NULL, &events, ACCOUNT_DATA_DEPTH + 1, error);
     }
-  return save_room_raw (db, item->room_id, item->membership, &text, error);
+  return save_room_raw (db, item->room_id, item->membership, &text, !item->checked, error);
 }
 
 gboolean
@@ -1184,6 +1264,7 @@ forget_body (DuetStoreDb  *db,
 
   return exec_for_room (db, "DELETE FROM rooms WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) &&
+         exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error);
 }
@@ -1207,6 +1288,7 @@ clear_body (DuetStoreDb  *db,
          duet_store_db_exec (db, "DELETE FROM account_data", error) &&
          duet_store_db_exec (db, "DELETE FROM rooms", error) &&
          duet_store_db_exec (db, "DELETE FROM room_state", error) &&
+         duet_store_db_exec (db, "DELETE FROM state_fields", error) &&
          duet_store_db_exec (db, "DELETE FROM timeline", error) &&
          duet_store_db_exec (db, "DELETE FROM room_account_data", error);
 }

@@ -98,6 +98,14 @@ void        duet_store_sync_writer_add_room   (DuetStoreSyncWriter  *writer,
                                                const char           *membership,
                                                const char           *room_id,
                                                GBytes               *json);
+/* The same, for @json the caller has checked with duet_json_raw_validate()
+ * at the nesting of a room in /sync (3); @controls: what it said of raw
+ * control characters.  The store then reads it without checking it again. */
+void        duet_store_sync_writer_add_checked_room (DuetStoreSyncWriter *writer,
+                                               const char           *membership,
+                                               const char           *room_id,
+                                               GBytes               *json,
+                                               gboolean              controls);
 void        duet_store_sync_writer_commit     (DuetStoreSyncWriter  *writer,
                                                const char           *next_batch);
 void        duet_store_sync_writer_abort      (DuetStoreSyncWriter  *writer);
