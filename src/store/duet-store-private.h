@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "duet-json-raw.h"
 #include "duet-store.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,11 @@ sqlite3_stmt *duet_store_db_prepare        (DuetStoreDb  *db,
 /* Runs a constant statement without results. */
 gboolean      duet_store_db_exec           (DuetStoreDb  *db,
                                             const char   *sql,
+                                            GError      **error);
+/* Steps a write statement from duet_store_db_prepare() once, then resets
+ * it and clears its bindings (a statement is bound afresh for each use). */
+gboolean      duet_store_db_step_write     (DuetStoreDb  *db,
+                                            sqlite3_stmt *stmt,
                                             GError      **error);
 void          duet_store_db_finalize_statements (DuetStoreDb *db);
 
@@ -97,6 +103,17 @@ gboolean      duet_store_db_put_state_fields (DuetStoreDb *db,
                                             gsize         length,
                                             gboolean      checked,
                                             GError      **error);
+/* The same from the event's members content, sender and unsigned as read
+ * from checked text without raw control characters (each zeroed when
+ * absent), the last of a repeated name, none with escapes in its name. */
+gboolean      duet_store_db_put_state_fields_read (DuetStoreDb       *db,
+                                            const char        *room_id,
+                                            const char        *type,
+                                            const char        *state_key,
+                                            const DuetJsonRaw *content,
+                                            const DuetJsonRaw *sender,
+                                            const DuetJsonRaw *unsigned_,
+                                            GError           **error);
 /* Rebuilds state_fields from room_state (a migration). */
 gboolean      duet_store_db_refill_state_fields (DuetStoreDb *db,
                                             GError      **error);

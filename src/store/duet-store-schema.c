@@ -65,6 +65,22 @@ duet_store_db_exec (DuetStoreDb  *db,
   return TRUE;
 }
 
+gboolean
+duet_store_db_step_write (DuetStoreDb   *db,
+                          sqlite3_stmt  *stmt,
+                          GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  /* Copies bound with a destructor are freed now, not at the next use,
+   * and no pointer bound SQLITE_STATIC outlives the step. */
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    return duet_store_db_fail (db, rc, "write", error);
+  return TRUE;
+}
+
 void
 duet_store_db_finalize_statements (DuetStoreDb *db)
 {

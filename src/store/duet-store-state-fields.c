@@ -145,13 +145,24 @@ enum {
   COL_SENDER, COL_PREV_MEMBERSHIP, COL_PREV_IS_DIRECT, COL_PREV_SENDER,
 };
 
+/* The string bound in place when it has no escapes: then it holds no
+ * U+0000 either (a raw control character is no checked JSON), and the
+ * text outlives the statement's step. */
 static void
 bind_string (sqlite3_stmt      *stmt,
              int                column,
              const DuetJsonRaw *value)
 {
-  char *text = dup_string (value);
+  char *text;
 
+  if (duet_json_raw_type (value) != '"' || value->length < 2)
+    return;
+  if (memchr (value->data, '\\', value->length) == NULL)
+    {
+      sqlite3_bind_text (stmt, column, value->data + 1, (int) value->length - 2, SQLITE_STATIC);
+      return;
+    }
+  text = dup_string (value);
   if (text != NULL)
     sqlite3_bind_text (stmt, column, text, -1, g_free);
 }
@@ -215,19 +226,51 @@ bind_list_fields (sqlite3_stmt      *stmt,
     }
 }
 
+/* @event: the event's members content, sender and unsigned. */
 static gboolean
-step_write (DuetStoreDb   *db,
-            sqlite3_stmt  *stmt,
-            GError       **error)
+put_fields (DuetStoreDb        *db,
+            const char         *room_id,
+            const char         *type,
+            const char         *state_key,
+            const DuetJsonRaw  *event,
+            GError            **error)
 {
-  int rc = sqlite3_step (stmt);
+  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+    "INSERT OR REPLACE INTO state_fields (room_id, type, state_key, content_type, membership, "
+    "displayname, avatar_url, is_direct, name, replacement, predecessor, service_members, sender, "
+    "prev_membership, prev_is_direct, prev_sender) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", error);
 
-  sqlite3_reset (stmt);
-  /* Bound copies (bind_string) are freed now, not at the next use. */
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    return duet_store_db_fail (db, rc, "write", error);
-  return TRUE;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, COL_ROOM_ID, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, COL_TYPE, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, COL_STATE_KEY, state_key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, COL_CONTENT_TYPE, type_name (&event[0]), -1, SQLITE_STATIC);
+  if (g_str_equal (type, "m.room.member"))
+    bind_member_fields (stmt, event, &event[0]);
+  else
+    bind_list_fields (stmt, type, &event[0]);
+  return duet_store_db_step_write (db, stmt, error);
+}
+
+gboolean
+duet_store_db_put_state_fields_read (DuetStoreDb        *db,
+                                     const char         *room_id,
+                                     const char         *type,
+                                     const char         *state_key,
+                                     const DuetJsonRaw  *content,
+                                     const DuetJsonRaw  *sender,
+                                     const DuetJsonRaw  *unsigned_,
+                                     GError            **error)
+{
+  DuetJsonRaw event[3] = { *content, *sender, *unsigned_ };
+
+  DUET_STORE_DB_ASSERT_THREAD (db);
+
+  if (!duet_store_state_fields_wanted (type, state_key))
+    return TRUE;
+  return put_fields (db, room_id, type, state_key, event, error);
 }
 
 gboolean
@@ -262,27 +305,11 @@ duet_store_db_put_state_fields (DuetStoreDb  *db,
       sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
-      return step_write (db, stmt, error);
+      return duet_store_db_step_write (db, stmt, error);
     }
 
-  stmt = duet_store_db_prepare (db,
-    "INSERT OR REPLACE INTO state_fields (room_id, type, state_key, content_type, membership, "
-    "displayname, avatar_url, is_direct, name, replacement, predecessor, service_members, sender, "
-    "prev_membership, prev_is_direct, prev_sender) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", error);
-  if (stmt == NULL)
-    return FALSE;
-
   read_members (&whole, event_names, event, G_N_ELEMENTS (event_names));
-  sqlite3_bind_text (stmt, COL_ROOM_ID, room_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, COL_TYPE, type, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, COL_STATE_KEY, state_key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, COL_CONTENT_TYPE, type_name (&event[0]), -1, SQLITE_STATIC);
-  if (g_str_equal (type, "m.room.member"))
-    bind_member_fields (stmt, event, &event[0]);
-  else
-    bind_list_fields (stmt, type, &event[0]);
-  return step_write (db, stmt, error);
+  return put_fields (db, room_id, type, state_key, event, error);
 }
 
 gboolean

@@ -83,20 +83,6 @@ serialize_bounded (JsonNode *node)
   return serialize_within (node, DUET_STORE_MAX_EVENT_SIZE);
 }
 
-/* Steps a bound write statement once and resets it. */
-static gboolean
-step_write (DuetStoreDb   *db,
-            sqlite3_stmt  *stmt,
-            GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return duet_store_db_fail (db, rc, "write", error);
-  return TRUE;
-}
-
 /* Runs a constant statement whose only parameter is a room id. */
 static gboolean
 exec_for_room (DuetStoreDb  *db,
@@ -109,19 +95,33 @@ exec_for_room (DuetStoreDb  *db,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return duet_store_db_step_write (db, stmt, error);
 }
 
-/* Events come in order, so the one written last is the newest. */
+/* The members of a raw event the cache reads, as read in place. */
+typedef struct {
+  DuetJsonRaw type;
+  DuetJsonRaw state_key;
+  DuetJsonRaw event_id;
+  DuetJsonRaw content;
+  DuetJsonRaw sender;
+  DuetJsonRaw unsigned_;
+  gboolean    controls;
+  gboolean    escaped_names;  /* some name has escapes (read again from the text) */
+} EventFields;
+
+/* Events come in order, so the one written last is the newest.  @fields:
+ * the raw event's members, read with its check (@checked), or NULL. */
 static gboolean
-insert_state (DuetStoreDb  *db,
-              const char   *room_id,
-              const char   *type,
-              const char   *state_key,
-              const char   *text,
-              gsize         length,
-              gboolean      checked,
-              GError      **error)
+insert_state (DuetStoreDb        *db,
+              const char         *room_id,
+              const char         *type,
+              const char         *state_key,
+              const char         *text,
+              gsize               length,
+              gboolean            checked,
+              const EventFields  *fields,
+              GError            **error)
 {
   sqlite3_stmt *stmt;
 
@@ -136,8 +136,13 @@ insert_state (DuetStoreDb  *db,
   sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, text, (int) length, SQLITE_STATIC);
-  return step_write (db, stmt, error) &&
-         duet_store_db_put_state_fields (db, room_id, type, state_key, text, length, checked, error);
+  if (!duet_store_db_step_write (db, stmt, error))
+    return FALSE;
+  /* The fields as read already: no second pass over the event. */
+  if (fields != NULL && checked && !fields->controls && !fields->escaped_names)
+    return duet_store_db_put_state_fields_read (db, room_id, type, state_key, &fields->content,
+                                                &fields->sender, &fields->unsigned_, error);
+  return duet_store_db_put_state_fields (db, room_id, type, state_key, text, length, checked, error);
 }
 
 /* An event seen before keeps its place (and the chunk's token goes to the
@@ -163,7 +168,7 @@ insert_timeline (DuetStoreDb  *db,
   sqlite3_bind_int (stmt, 3, *chunk_start);
   sqlite3_bind_text (stmt, 4, *chunk_start ? prev_batch : NULL, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, text, (int) length, SQLITE_STATIC);
-  if (!step_write (db, stmt, error))
+  if (!duet_store_db_step_write (db, stmt, error))
     return FALSE;
   if (sqlite3_changes (db->handle) > 0)
     *chunk_start = FALSE;
@@ -186,7 +191,7 @@ put_state_event (DuetStoreDb  *db,
     return TRUE;
   event = json_node_get_object (node);
   return insert_state (db, room_id, member_string (event, "type"), member_string (event, "state_key"),
-                       text, strlen (text), FALSE, error);
+                       text, strlen (text), FALSE, NULL, error);
 }
 
 static gboolean
@@ -228,7 +233,7 @@ insert_account_data (DuetStoreDb  *db,
     sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, content, (int) length, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return duet_store_db_step_write (db, stmt, error);
 }
 
 /* Account data events {type, content}: the content replaces the stored one.
@@ -287,7 +292,7 @@ trim_timeline (DuetStoreDb  *db,
     return FALSE;
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 2, DUET_STORE_TIMELINE_LENGTH);
-  if (!step_write (db, stmt, error))
+  if (!duet_store_db_step_write (db, stmt, error))
     return FALSE;
   if (sqlite3_changes (db->handle) == 0)
     return TRUE;
@@ -314,7 +319,7 @@ start_limited_timeline (DuetStoreDb  *db,
     return FALSE;
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, prev_batch, -1, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return duet_store_db_step_write (db, stmt, error);
 }
 
 static gboolean
@@ -372,7 +377,7 @@ put_room_json_len (DuetStoreDb  *db,
     return FALSE;
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, text, (int) length, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return duet_store_db_step_write (db, stmt, error);
 }
 
 static gboolean
@@ -565,7 +570,7 @@ save_sync_in_transaction (DuetStoreDb  *db,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, next_batch, -1, SQLITE_STATIC);
-  return step_write (db, stmt, error);
+  return duet_store_db_step_write (db, stmt, error);
 }
 
 /* Runs @body between BEGIN IMMEDIATE and COMMIT, rolling back on failure. */
@@ -662,6 +667,7 @@ typedef struct {
   char        *escaped;   /* the text with raw control characters escaped */
   gboolean     has_state_key;
   gboolean     has_event_id;
+  EventFields  fields;    /* in the text as sent */
 } RawEvent;
 
 static void
@@ -673,14 +679,6 @@ raw_event_clear (RawEvent *event)
   g_free (event->escaped);
   memset (event, 0, sizeof *event);
 }
-
-/* The members the cache indexes, as read in place. */
-typedef struct {
-  DuetJsonRaw type;
-  DuetJsonRaw state_key;
-  DuetJsonRaw event_id;
-  gboolean    controls;
-} EventFields;
 
 /* A raw name without escapes (quotes included) is the string literal @literal. */
 #define NAME_IS_PLAIN(name, literal) \
@@ -710,8 +708,16 @@ scan_event (DuetJsonRawIter *members,
             fields->state_key = member;
           else if (NAME_IS_PLAIN (&name, "event_id"))
             fields->event_id = member;
+          else if (NAME_IS_PLAIN (&name, "content"))
+            fields->content = member;
+          else if (NAME_IS_PLAIN (&name, "sender"))
+            fields->sender = member;
+          else if (NAME_IS_PLAIN (&name, "unsigned"))
+            fields->unsigned_ = member;
+          continue;
         }
-      else if (duet_json_raw_name_is (&name, "type"))
+      fields->escaped_names = TRUE;
+      if (duet_json_raw_name_is (&name, "type"))
         fields->type = member;
       else if (duet_json_raw_name_is (&name, "state_key"))
         fields->state_key = member;
@@ -732,6 +738,7 @@ read_event (const DuetJsonRaw *value,
   if (value->length > max_size)
     return FALSE;
   event->text = *value;
+  event->fields = *fields;
   if (fields->controls)
     {
       /* Raw control characters are not JSON: written as escapes. */
@@ -812,7 +819,7 @@ put_state_events_raw (DuetStoreDb        *db,
       if (!valid)
         continue;
       ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length,
-                         TRUE, error);
+                         TRUE, &event.fields, error);
       raw_event_clear (&event);
       if (!ok)
         return FALSE;
@@ -870,7 +877,7 @@ put_timeline_raw (DuetStoreDb        *db,
           if (!event.has_event_id || valid_id (event.event_id))
             ok = (!event.has_state_key ||
                   insert_state (db, room_id, event.type, event.state_key,
-                                event.text.data, event.text.length, TRUE, error)) &&
+                                event.text.data, event.text.length, TRUE, &event.fields, error)) &&
                  insert_timeline (db, room_id, event.event_id, event.text.data, event.text.length,
                                   prev_batch, &chunk_start, error);
           raw_event_clear (&event);
@@ -1230,7 +1237,8 @@ duet_store_db_save_sync_stream (DuetStoreDb  *db,
           if (stmt != NULL)
             {
               sqlite3_bind_text (stmt, 1, next_batch, -1, SQLITE_TRANSIENT);
-              if (step_write (db, stmt, &local_error) && duet_store_db_exec (db, "COMMIT", &local_error))
+              if (duet_store_db_step_write (db, stmt, &local_error) &&
+                  duet_store_db_exec (db, "COMMIT", &local_error))
                 open = FALSE;
             }
         }
