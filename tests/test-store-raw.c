@@ -266,6 +266,62 @@ test_same_as_tree (void)
   store_test_remove_dir (dir_tree);
 }
 
+#define MESSAGE(id, body) \
+  "{\"type\": \"m.room.message\", " id "\"sender\": \"@b:x\", \"content\": {\"body\": \"" body "\"}}"
+#define ID(id) "\"event_id\": \"" id "\", "
+
+/* An event id seen before keeps its first row and place, within one
+ * timeline, across the sections of one response, and across saves on
+ * both paths; events without an id are all kept; a chunk's token goes to
+ * its first new event. */
+static void
+test_repeated_event_ids (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  DuetStore *store = store_test_open_ok (dir);
+  const char *left =
+    "{\"timeline\": {\"prev_batch\": \"pl\", \"events\": [" MESSAGE (ID ("$x"), "x") ", "
+    MESSAGE (ID ("$y"), "y") "]}}";
+  const char *joined =
+    "{\"timeline\": {\"prev_batch\": \"pj\", \"events\": [" MESSAGE (ID ("$y"), "y again") ", "
+    MESSAGE (ID ("$a"), "a") ", " MESSAGE ("", "no id") ", " MESSAGE (ID ("$a"), "a again") ", "
+    MESSAGE ("", "no id") ", " MESSAGE (ID ("$b"), "b") "]}}";
+  StreamedSync first = { NULL, { { "leave", ROOM, left }, { "join", ROOM, joined }, { NULL } } };
+  const char *later =
+    "{\"timeline\": {\"prev_batch\": \"p2\", \"events\": [" MESSAGE (ID ("$b"), "b again") ", "
+    MESSAGE (ID ("$c"), "c") ", " MESSAGE (ID ("$c"), "c again") "]}}";
+  StreamedSync second = { NULL, { { "join", ROOM, later }, { NULL } } };
+  g_autoptr(JsonObject) third = duet_test_json_object (
+    "{\"next_batch\": \"t3\", \"rooms\": {\"join\": {\"" ROOM "\": {\"timeline\": {\"prev_batch\": \"p3\", "
+    "\"events\": [" MESSAGE (ID ("$x"), "x again") ", " MESSAGE (ID ("$d"), "d") ", "
+    MESSAGE (ID ("$d"), "d again") "]}}}}}");
+  const char *rows_sql =
+    "SELECT group_concat (row, ' ') FROM (SELECT coalesce (event_id, '-') || ':' || "
+    "(event ->> '$.content.body') || ':' || chunk_start || coalesce (':' || prev_batch, '') AS row "
+    "FROM timeline WHERE room_id = '" ROOM "' ORDER BY seq)";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rows = NULL;
+
+  g_assert_true (save_streamed (store, &first, "t1", &error));
+  g_assert_no_error (error);
+  rows = stored_text (dir, rows_sql);
+  g_assert_cmpstr (rows, ==, "$x:x:1:pl $y:y:0 $a:a:1:pj -:no id:0 -:no id:0 $b:b:0");
+
+  g_assert_true (save_streamed (store, &second, "t2", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&rows, g_free);
+  rows = stored_text (dir, rows_sql);
+  g_assert_cmpstr (rows, ==, "$x:x:1:pl $y:y:0 $a:a:1:pj -:no id:0 -:no id:0 $b:b:0 $c:c:1:p2");
+
+  store_test_save_ok (store, third);
+  g_clear_pointer (&rows, g_free);
+  rows = stored_text (dir, rows_sql);
+  g_assert_cmpstr (rows, ==, "$x:x:1:pl $y:y:0 $a:a:1:pj -:no id:0 -:no id:0 $b:b:0 $c:c:1:p2 $d:d:1:p3");
+
+  duet_test_finalize (store);
+  store_test_remove_dir (dir);
+}
+
 /* A room new in the cache that comes with more events than it keeps. */
 static void
 test_new_room_bounded (void)
@@ -398,6 +454,7 @@ main (int   argc,
   g_test_add_func ("/store-raw/same-as-tree", test_same_as_tree);
   g_test_add_func ("/store-raw/checked-same-as-unchecked", test_checked_same_as_unchecked);
   g_test_add_func ("/store-raw/new-room-bounded", test_new_room_bounded);
+  g_test_add_func ("/store-raw/repeated-event-ids", test_repeated_event_ids);
 
   return g_test_run ();
 }
