@@ -145,11 +145,92 @@ insert_state (DuetStoreDb        *db,
   return duet_store_db_put_state_fields (db, room_id, type, state_key, text, length, checked, error);
 }
 
+/* The event ids a room's timeline has, so that each is stored once.  A
+ * unique index on (room_id, event_id) did this for every saved event at
+ * the price of a second index entry and its lookup; the ids come mostly
+ * with rooms new in the save (the initial sync), where only the ones of
+ * this timeline can repeat. */
+typedef struct {
+  GHashTable *seen;        /* the ids this timeline inserted */
+  gint64      stored_max;  /* the seq of the room's newest row before it; 0: none */
+} TimelineIds;
+
+static void
+timeline_ids_clear (TimelineIds *ids)
+{
+  g_clear_pointer (&ids->seen, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TimelineIds, timeline_ids_clear)
+
+static gboolean
+timeline_ids_init (DuetStoreDb  *db,
+                   const char   *room_id,
+                   gboolean      new_room,
+                   TimelineIds  *ids,
+                   GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  ids->seen = NULL;
+  ids->stored_max = 0;
+  /* A room new in this save has no rows yet. */
+  if (new_room)
+    return TRUE;
+  stmt = duet_store_db_prepare (db, "SELECT max(seq) FROM timeline WHERE room_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    ids->stored_max = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_ROW)
+    return duet_store_db_fail (db, rc, "read", error);
+  return TRUE;
+}
+
+/* *@found: @event_id is in the room's timeline already. */
+static gboolean
+timeline_ids_lookup (DuetStoreDb  *db,
+                     const char   *room_id,
+                     TimelineIds  *ids,
+                     const char   *event_id,
+                     gboolean     *found,
+                     GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *found = ids->seen != NULL && g_hash_table_contains (ids->seen, event_id);
+  if (*found || ids->stored_max == 0)
+    return TRUE;
+  /* The rows this timeline added are in @seen: only the older ones are
+   * read, at most a cached timeline's worth. */
+  stmt = duet_store_db_prepare (db,
+    "SELECT 1 FROM timeline WHERE room_id = ?1 AND seq <= ?2 AND event_id = ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, ids->stored_max);
+  sqlite3_bind_text (stmt, 3, event_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return duet_store_db_fail (db, rc, "read", error);
+  *found = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 /* An event seen before keeps its place (and the chunk's token goes to the
  * next new one, which only makes pagination overlap). */
 static gboolean
 insert_timeline (DuetStoreDb  *db,
                  const char   *room_id,
+                 TimelineIds  *ids,
                  const char   *event_id,
                  const char   *text,
                  gsize         length,
@@ -157,10 +238,17 @@ insert_timeline (DuetStoreDb  *db,
                  gboolean     *chunk_start,
                  GError      **error)
 {
-  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+
+  /* Events without an id are all kept. */
+  if (event_id != NULL && !timeline_ids_lookup (db, room_id, ids, event_id, &found, error))
+    return FALSE;
+  if (found)
+    return TRUE;
+  stmt = duet_store_db_prepare (db,
     "INSERT OR IGNORE INTO timeline (room_id, event_id, chunk_start, prev_batch, event) "
     "VALUES (?1, ?2, ?3, ?4, ?5)", error);
-
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
@@ -172,6 +260,12 @@ insert_timeline (DuetStoreDb  *db,
     return FALSE;
   if (sqlite3_changes (db->handle) > 0)
     *chunk_start = FALSE;
+  if (event_id != NULL)
+    {
+      if (ids->seen == NULL)
+        ids->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_add (ids->seen, g_strdup (event_id));
+    }
   return TRUE;
 }
 
@@ -333,12 +427,15 @@ put_timeline (DuetStoreDb  *db,
   const char *prev_batch = member_string (timeline, "prev_batch");
   guint n = events != NULL ? json_array_get_length (events) : 0;
   gboolean chunk_start = TRUE;
+  g_auto(TimelineIds) ids = { NULL, 0 };
 
   if (timeline == NULL)
     return TRUE;
 
   if (member_true (timeline, "limited") &&
       !start_limited_timeline (db, room_id, new_room, prev_batch, error))
+    return FALSE;
+  if (!timeline_ids_init (db, room_id, new_room, &ids, error))
     return FALSE;
 
   for (guint i = 0; i < n; i++)
@@ -356,7 +453,8 @@ put_timeline (DuetStoreDb  *db,
           !put_state_event (db, room_id, node, text, error))
         return FALSE;
 
-      if (!insert_timeline (db, room_id, event_id, text, strlen (text), prev_batch, &chunk_start, error))
+      if (!insert_timeline (db, room_id, &ids, event_id, text, strlen (text), prev_batch, &chunk_start,
+                            error))
         return FALSE;
     }
 
@@ -841,6 +939,7 @@ put_timeline_raw (DuetStoreDb        *db,
   g_autofree char *prev_batch = NULL;
   gboolean chunk_start = TRUE;
   guint added = 0;
+  g_auto(TimelineIds) ids = { NULL, 0 };
 
   if (timeline == NULL || !duet_json_raw_iter_init (&iter, timeline->data, timeline->length, depth, FALSE))
     return TRUE;
@@ -860,6 +959,8 @@ put_timeline_raw (DuetStoreDb        *db,
   if (limited.length == 4 && memcmp (limited.data, "true", 4) == 0 &&
       !start_limited_timeline (db, room_id, new_room, prev_batch, error))
     return FALSE;
+  if (!timeline_ids_init (db, room_id, new_room, &ids, error))
+    return FALSE;
 
   if (duet_json_raw_type (&events) == '[' &&
       duet_json_raw_iter_init (&iter, events.data, events.length, depth + 1, FALSE))
@@ -878,7 +979,7 @@ put_timeline_raw (DuetStoreDb        *db,
             ok = (!event.has_state_key ||
                   insert_state (db, room_id, event.type, event.state_key,
                                 event.text.data, event.text.length, TRUE, &event.fields, error)) &&
-                 insert_timeline (db, room_id, event.event_id, event.text.data, event.text.length,
+                 insert_timeline (db, room_id, &ids, event.event_id, event.text.data, event.text.length,
                                   prev_batch, &chunk_start, error);
           raw_event_clear (&event);
           if (!ok)
