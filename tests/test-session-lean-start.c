@@ -325,7 +325,7 @@ test_migrate_v2 (Fixture       *f,
   g_assert_nonnull (strstr (contacts, "@dave:localhost|Dave Upgraded|!new:localhost|after the upgrade|"));
   duet_test_finalize (store);
 
-  g_assert_cmpint (stored_count (f->data_dir, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (stored_count (f->data_dir, "PRAGMA user_version"), ==, 5);
   /* Every valid member and list state row of the joined rooms and the
    * invite, not the damaged one. */
   g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM state_fields"), ==, 17);

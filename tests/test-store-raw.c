@@ -322,6 +322,54 @@ test_repeated_event_ids (void)
   store_test_remove_dir (dir);
 }
 
+/* A cache of the version before keeps its rows and loses the unique
+ * index on event ids; a repeated id is still stored once. */
+static void
+test_drop_timeline_by_event (void)
+{
+  g_autofree char *dir = store_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  DuetStore *store = store_test_open_ok (dir);
+  const char *room =
+    "{\"timeline\": {\"prev_batch\": \"p1\", \"events\": [" MESSAGE (ID ("$a"), "a") "]}}";
+  const char *again =
+    "{\"timeline\": {\"prev_batch\": \"p2\", \"events\": [" MESSAGE (ID ("$a"), "a again") ", "
+    MESSAGE (ID ("$b"), "b") "]}}";
+  StreamedSync first = { NULL, { { "join", ROOM, room }, { NULL } } };
+  StreamedSync second = { NULL, { { "join", ROOM, again }, { NULL } } };
+  const char *index_sql = "SELECT count(*) FROM sqlite_master WHERE name = 'timeline_by_event'";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *rows = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (save_streamed (store, &first, "t1", &error));
+  g_assert_no_error (error);
+  duet_test_finalize (store);
+  count = stored_text (dir, index_sql);
+  g_assert_cmpstr (count, ==, "0");
+
+  /* Back to what the version before left. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE UNIQUE INDEX timeline_by_event ON timeline (room_id, event_id);"
+    "PRAGMA user_version = 4;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = store_test_open_ok (dir);
+  g_assert_false (duet_store_get_was_reset (store));
+  g_assert_true (save_streamed (store, &second, "t2", &error));
+  g_assert_no_error (error);
+  duet_test_finalize (store);
+  g_clear_pointer (&count, g_free);
+  count = stored_text (dir, index_sql);
+  g_assert_cmpstr (count, ==, "0");
+  rows = stored_text (dir, "SELECT group_concat (event ->> '$.content.body', ',') FROM "
+                           "(SELECT event FROM timeline ORDER BY seq)");
+  g_assert_cmpstr (rows, ==, "a,b");
+  store_test_remove_dir (dir);
+}
+
 /* A room new in the cache that comes with more events than it keeps. */
 static void
 test_new_room_bounded (void)
@@ -455,6 +503,7 @@ main (int   argc,
   g_test_add_func ("/store-raw/checked-same-as-unchecked", test_checked_same_as_unchecked);
   g_test_add_func ("/store-raw/new-room-bounded", test_new_room_bounded);
   g_test_add_func ("/store-raw/repeated-event-ids", test_repeated_event_ids);
+  g_test_add_func ("/store-raw/drop-timeline-by-event", test_drop_timeline_by_event);
 
   return g_test_run ();
 }

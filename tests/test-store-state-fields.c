@@ -343,7 +343,7 @@ test_migrate_v3 (Fixture       *f,
   store = store_test_open_ok (f->dir);
   g_assert_false (duet_store_get_was_reset (store));
   duet_test_finalize (store);
-  g_assert_cmpint (count (f->dir, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (count (f->dir, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (count (f->dir, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), ==, 0);
   assert_fields_match_rows (f->dir, 8);
 }

@@ -77,10 +77,12 @@ duet_store_db_checkpoint (DuetStoreDb *db)
 #define DAMAGED_SUFFIX ".damaged"
 
 /* The first page of each table and index, read at open (a garbled root
- * fails here); @since: the schema version that made the table. */
+ * fails here); @since: the schema version that made the table, @until
+ * (if not 0) the one that dropped it. */
 static const struct {
   int         since;
   const char *sql;
+  int         until;
 } probes[] = {
   { 1, "SELECT count(*) FROM (SELECT * FROM sync_token LIMIT 1)" },
   { 1, "SELECT count(*) FROM (SELECT * FROM account_data LIMIT 1)" },
@@ -89,7 +91,8 @@ static const struct {
   { 1, "SELECT count(*) FROM (SELECT * FROM timeline ORDER BY seq LIMIT 1)" },
   { 1, "SELECT count(*) FROM (SELECT room_id, seq FROM timeline ORDER BY room_id, seq LIMIT 1)" },
   { 1, "SELECT count(*) FROM (SELECT room_id, event_id FROM timeline "
-       "                      WHERE room_id > '' ORDER BY room_id, event_id LIMIT 1)" },
+       "                      WHERE room_id > '' ORDER BY room_id, event_id LIMIT 1)",
+    DUET_STORE_VERSION_WITHOUT_TIMELINE_BY_EVENT },
   { 1, "SELECT count(*) FROM (SELECT * FROM room_account_data LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM outbox LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM drafts LIMIT 1)" },
@@ -180,7 +183,7 @@ duet_store_db_open (DuetStoreDb  *db,
    * pages, and duet_store_db_verify() the rest once the list is shown. */
   for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
     {
-      if (version < probes[i].since)
+      if (version < probes[i].since || (probes[i].until != 0 && version >= probes[i].until))
         continue;
       g_clear_pointer (&check, g_free);
       check = query_text (db, probes[i].sql, &rc);

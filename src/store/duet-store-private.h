@@ -16,7 +16,10 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 4
+#define DUET_STORE_SCHEMA_VERSION 5
+/* The version whose migration dropped timeline_by_event (the step
+ * migrate_drop_timeline_by_event in duet-store-schema.c). */
+#define DUET_STORE_VERSION_WITHOUT_TIMELINE_BY_EVENT 5
 
 typedef struct {
   sqlite3    *handle;

@@ -332,6 +332,21 @@ migrate_to_v4 (DuetStoreDb  *db,
   return run_script (db, schema_v4, error) && duet_store_db_refill_state_fields (db, error);
 }
 
+/* --- initial-sync branch: drop timeline_by_event (its own step; the lead
+ * numbers it when merging) ---------------------------------------------
+ *
+ * The unique index on (room_id, event_id) cost every saved event a second
+ * index entry in a random place of the file, and a lookup before it: a
+ * tenth of the initial save's work.  The save keeps each event id once
+ * itself (duet-store-sync.c, TimelineIds), and no query reads by event id:
+ * the readers go by timeline_by_room (room_id, seq). */
+static gboolean
+migrate_drop_timeline_by_event (DuetStoreDb  *db,
+                                GError      **error)
+{
+  return run_script (db, "DROP INDEX IF EXISTS timeline_by_event;", error);
+}
+
 typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
 
 /* steps[i] turns version i into version i + 1.  Add new steps at the end;
@@ -341,6 +356,7 @@ static const MigrationStep steps[] = {
   migrate_to_v2,
   migrate_to_v3,
   migrate_to_v4,
+  migrate_drop_timeline_by_event,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
@@ -352,6 +368,7 @@ static const char * const set_version_sql[] = {
   "PRAGMA user_version = 2",
   "PRAGMA user_version = 3",
   "PRAGMA user_version = 4",
+  "PRAGMA user_version = 5",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (set_version_sql) == DUET_STORE_SCHEMA_VERSION);
