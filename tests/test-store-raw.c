@@ -491,6 +491,101 @@ test_checked_same_as_unchecked (void)
   store_test_remove_dir (dir_unchecked);
 }
 
+#define MEMBER_NAMED(id, name) \
+  "{\"type\": \"m.room.member\", \"state_key\": \"@a:x\", " id "\"sender\": \"@a:x\", " \
+  "\"content\": {\"membership\": \"join\", \"displayname\": \"" name "\"}}"
+#define ROOM_NAME(id, name) \
+  "{\"type\": \"m.room.name\", \"state_key\": \"\", " id "\"content\": {\"name\": \"" name "\"}}"
+
+/* The room's text is read in one pass and written in the cache's order:
+ * the timeline before the state in the text, repeated sections and
+ * repeated "events" (the last wins, as json-glib reads them), a
+ * timeline's prev_batch and limited after its events; checked, unchecked
+ * and the whole tree store the same.  A section that is no JSON inside
+ * counts as absent, the rest of the room is stored. */
+static void
+test_sections_in_any_order (void)
+{
+  g_autofree char *dir_checked = store_test_make_data_dir ();
+  g_autofree char *dir_unchecked = store_test_make_data_dir ();
+  g_autofree char *dir_tree = store_test_make_data_dir ();
+  const char *room =
+    "{\"timeline\": {\"events\": [" MESSAGE (ID ("$early"), "early") "], \"prev_batch\": \"early\"},"
+    " \"state\": {\"events\": [" ROOM_NAME (ID ("$n0"), "ignored") "]},"
+    " \"timeline\": {\"events\": [" MEMBER_NAMED (ID ("$m1"), "from timeline") ", " MESSAGE (ID ("$t"), "t")
+    "], \"limited\": true, \"prev_batch\": \"pt\"},"
+    " \"state\": {\"events\": [" ROOM_NAME (ID ("$n1"), "ignored too") "], \"events\": ["
+    MEMBER_NAMED (ID ("$s1"), "from state") ", " ROOM_NAME (ID ("$n2"), "Room") "]}}";
+  const char *broken =
+    "{\"state\": {\"events\": [" ROOM_NAME (ID ("$b1"), "broken") "], \"x\" 1},"
+    " \"timeline\": {\"prev_batch\": \"pb\", \"events\": [" MESSAGE (ID ("$b2"), "kept") "]}}";
+  g_autofree char *whole = g_strdup_printf ("{\"next_batch\": \"t1\", \"rooms\": {\"join\": {\"" ROOM "\": %s}}}",
+                                            room);
+  StreamedSync sync = { NULL, { { "join", ROOM, room }, { NULL } } };
+  StreamedSync with_broken = { NULL, { { "join", "!broken:x", broken }, { NULL } } };
+  g_autoptr(JsonObject) response = duet_test_json_object (whole);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new (room, strlen (room));
+  g_autoptr(JsonObject) from_checked = NULL;
+  g_autoptr(JsonObject) from_tree = NULL;
+  g_autofree char *checked_rows = NULL;
+  g_autofree char *unchecked_rows = NULL;
+  g_autofree char *text = NULL;
+  DuetStore *store = store_test_open_ok (dir_checked);
+  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
+
+  duet_store_sync_writer_add_checked_room (writer, "join", ROOM, bytes, FALSE);
+  duet_store_sync_writer_commit (writer, "t1");
+  g_assert_true (duet_store_save_sync_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  from_checked = store_test_load (store);
+  duet_test_finalize (store);
+
+  store = store_test_open_ok (dir_tree);
+  store_test_save_ok (store, response);
+  from_tree = store_test_load (store);
+  duet_test_finalize (store);
+  g_assert_true (duet_test_json_object_equal (from_checked, from_tree));
+
+  text = stored_text (dir_checked, "SELECT displayname FROM state_fields WHERE type = 'm.room.member'");
+  g_assert_cmpstr (text, ==, "from timeline");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir_checked, "SELECT name FROM state_fields WHERE type = 'm.room.name'");
+  g_assert_cmpstr (text, ==, "Room");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir_checked, "SELECT group_concat (event_id || ':' || chunk_start || ':' || "
+                                   "coalesce (prev_batch, '-'), ' ') FROM (SELECT * FROM timeline ORDER BY seq)");
+  g_assert_cmpstr (text, ==, "$m1:1:pt $t:0:-");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir_checked, "SELECT timeline_limited || prev_batch FROM rooms");
+  g_assert_cmpstr (text, ==, "1pt");
+
+  store = store_test_open_ok (dir_unchecked);
+  g_assert_true (save_streamed (store, &sync, "t1", &error));
+  g_assert_no_error (error);
+  duet_test_finalize (store);
+  checked_rows = dump_rows (dir_checked);
+  unchecked_rows = dump_rows (dir_unchecked);
+  g_assert_cmpstr (checked_rows, ==, unchecked_rows);
+
+  store = store_test_open_ok (dir_unchecked);
+  g_assert_true (save_streamed (store, &with_broken, "t2", &error));
+  g_assert_no_error (error);
+  duet_test_finalize (store);
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir_unchecked, "SELECT count(*) FROM room_state WHERE room_id = '!broken:x'");
+  g_assert_cmpstr (text, ==, "0");
+  g_clear_pointer (&text, g_free);
+  text = stored_text (dir_unchecked, "SELECT event_id FROM timeline WHERE room_id = '!broken:x'");
+  g_assert_cmpstr (text, ==, "$b2");
+
+  store_test_remove_dir (dir_checked);
+  store_test_remove_dir (dir_unchecked);
+  store_test_remove_dir (dir_tree);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -503,6 +598,7 @@ main (int   argc,
   g_test_add_func ("/store-raw/checked-same-as-unchecked", test_checked_same_as_unchecked);
   g_test_add_func ("/store-raw/new-room-bounded", test_new_room_bounded);
   g_test_add_func ("/store-raw/repeated-event-ids", test_repeated_event_ids);
+  g_test_add_func ("/store-raw/sections-in-any-order", test_sections_in_any_order);
   g_test_add_func ("/store-raw/drop-timeline-by-event", test_drop_timeline_by_event);
 
   return g_test_run ();

@@ -895,96 +895,123 @@ next_event (DuetJsonRawIter *events,
   return TRUE;
 }
 
-static gboolean
-put_state_events_raw (DuetStoreDb        *db,
-                      const char         *room_id,
-                      const DuetJsonRaw  *events,
-                      guint               depth,
-                      gboolean            strict,
-                      GError            **error)
+/* A room's state, invite_state or timeline, read in the room's one pass
+ * over its text: the valid events of its last "events" array (in order)
+ * and a timeline's prev_batch and limited.  @present: the member was an
+ * object that read whole; else the section counts as absent. */
+typedef struct {
+  GArray      *events;      /* RawEvent; NULL when "events" is no array */
+  DuetJsonRaw  prev_batch;
+  DuetJsonRaw  limited;
+  gboolean     present;
+} RawSection;
+
+static void
+raw_section_clear (RawSection *section)
 {
-  DuetJsonRawIter iter;
+  g_clear_pointer (&section->events, g_array_unref);
+  memset (section, 0, sizeof *section);
+}
+
+/* The events of the array @events iterates (entered from its section). */
+static GArray *
+read_events (DuetJsonRawIter *events,
+             gboolean         strict)
+{
+  GArray *list = g_array_new (FALSE, FALSE, sizeof (RawEvent));
   RawEvent event;
   gboolean valid;
 
-  if (events == NULL || duet_json_raw_type (events) != '[' ||
-      !duet_json_raw_iter_init (&iter, events->data, events->length, depth, FALSE))
-    return TRUE;
-  while (next_event (&iter, strict, &event, &valid))
-    {
-      gboolean ok;
+  g_array_set_clear_func (list, (GDestroyNotify) raw_event_clear);
+  while (next_event (events, strict, &event, &valid))
+    if (valid)
+      g_array_append_val (list, event);
+  return list;
+}
 
-      if (!valid)
-        continue;
-      ok = insert_state (db, room_id, event.type, event.state_key, event.text.data, event.text.length,
-                         TRUE, &event.fields, error);
-      raw_event_clear (&event);
-      if (!ok)
+/* Reads the section whose members @members iterates, entered from the
+ * room's iterator. */
+static void
+read_section (DuetJsonRawIter *members,
+              gboolean         strict,
+              RawSection      *section)
+{
+  DuetJsonRawIter child;
+  DuetJsonRaw name, value;
+
+  raw_section_clear (section);
+  while (duet_json_raw_iter_enter (members, &name, &child, FALSE))
+    {
+      gboolean is_events = duet_json_raw_name_is (&name, "events");
+
+      /* The last of a repeated name wins: an "events" that is no array
+       * leaves none. */
+      if (is_events)
+        {
+          g_clear_pointer (&section->events, g_array_unref);
+          if (!child.failed && child.close == ']')
+            section->events = read_events (&child, strict);
+        }
+      if (!duet_json_raw_iter_leave (members, &child, &value) && duet_json_raw_iter_failed (members))
+        break;
+      if (duet_json_raw_name_is (&name, "prev_batch"))
+        section->prev_batch = value;
+      else if (duet_json_raw_name_is (&name, "limited"))
+        section->limited = value;
+    }
+  if (duet_json_raw_iter_failed (members))
+    raw_section_clear (section);
+  else
+    section->present = TRUE;
+}
+
+static gboolean
+put_state_events_raw (DuetStoreDb  *db,
+                      const char   *room_id,
+                      RawSection   *section,
+                      GError      **error)
+{
+  for (guint i = 0; section->events != NULL && i < section->events->len; i++)
+    {
+      RawEvent *event = &g_array_index (section->events, RawEvent, i);
+
+      if (!insert_state (db, room_id, event->type, event->state_key, event->text.data, event->text.length,
+                         TRUE, &event->fields, error))
         return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-put_timeline_raw (DuetStoreDb        *db,
-                  const char         *room_id,
-                  gboolean            new_room,
-                  const DuetJsonRaw  *timeline,
-                  guint               depth,
-                  gboolean            strict,
-                  GError            **error)
+put_timeline_raw (DuetStoreDb  *db,
+                  const char   *room_id,
+                  gboolean      new_room,
+                  RawSection   *timeline,
+                  GError      **error)
 {
-  DuetJsonRawIter iter;
-  DuetJsonRaw name, member, events = { 0 }, prev_batch_raw = { 0 }, limited = { 0 };
-  g_autofree char *prev_batch = NULL;
+  g_autofree char *prev_batch = duet_json_raw_dup_string (&timeline->prev_batch);
+  guint added = timeline->events != NULL ? timeline->events->len : 0;
   gboolean chunk_start = TRUE;
-  guint added = 0;
   g_auto(TimelineIds) ids = { NULL, 0 };
 
-  if (timeline == NULL || !duet_json_raw_iter_init (&iter, timeline->data, timeline->length, depth, FALSE))
-    return TRUE;
-  while (duet_json_raw_iter_next (&iter, &name, &member))
-    {
-      if (duet_json_raw_name_is (&name, "events"))
-        events = member;
-      else if (duet_json_raw_name_is (&name, "prev_batch"))
-        prev_batch_raw = member;
-      else if (duet_json_raw_name_is (&name, "limited"))
-        limited = member;
-    }
-  if (duet_json_raw_iter_failed (&iter))
-    return TRUE;
-
-  prev_batch = duet_json_raw_dup_string (&prev_batch_raw);
-  if (limited.length == 4 && memcmp (limited.data, "true", 4) == 0 &&
+  if (timeline->limited.length == 4 && memcmp (timeline->limited.data, "true", 4) == 0 &&
       !start_limited_timeline (db, room_id, new_room, prev_batch, error))
     return FALSE;
   if (!timeline_ids_init (db, room_id, new_room, &ids, error))
     return FALSE;
 
-  if (duet_json_raw_type (&events) == '[' &&
-      duet_json_raw_iter_init (&iter, events.data, events.length, depth + 1, FALSE))
+  for (guint i = 0; i < added; i++)
     {
-      RawEvent event;
-      gboolean valid;
+      RawEvent *event = &g_array_index (timeline->events, RawEvent, i);
 
-      while (next_event (&iter, strict, &event, &valid))
-        {
-          gboolean ok = TRUE;
-
-          if (!valid)
-            continue;
-          added++;
-          if (!event.has_event_id || valid_id (event.event_id))
-            ok = (!event.has_state_key ||
-                  insert_state (db, room_id, event.type, event.state_key,
-                                event.text.data, event.text.length, TRUE, &event.fields, error)) &&
-                 insert_timeline (db, room_id, &ids, event.event_id, event.text.data, event.text.length,
-                                  prev_batch, &chunk_start, error);
-          raw_event_clear (&event);
-          if (!ok)
-            return FALSE;
-        }
+      if (event->has_event_id && !valid_id (event->event_id))
+        continue;
+      if ((event->has_state_key &&
+           !insert_state (db, room_id, event->type, event->state_key, event->text.data, event->text.length,
+                          TRUE, &event->fields, error)) ||
+          !insert_timeline (db, room_id, &ids, event->event_id, event->text.data, event->text.length,
+                            prev_batch, &chunk_start, error))
+        return FALSE;
     }
 
   return trim_timeline (db, room_id, new_room, added, error);
@@ -1046,13 +1073,23 @@ put_account_data_raw (DuetStoreDb        *db,
 }
 
 typedef struct {
-  DuetJsonRaw state;
-  DuetJsonRaw timeline;
+  RawSection  state;
+  RawSection  timeline;
+  RawSection  invite_state;
   DuetJsonRaw account_data;
   DuetJsonRaw summary;
   DuetJsonRaw unread;
-  DuetJsonRaw invite_state;
 } RawRoom;
+
+static void
+raw_room_clear (RawRoom *room)
+{
+  raw_section_clear (&room->state);
+  raw_section_clear (&room->timeline);
+  raw_section_clear (&room->invite_state);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RawRoom, raw_room_clear)
 
 /* The "events" of the member @object of a room, or NULL. */
 static const DuetJsonRaw *
@@ -1064,6 +1101,48 @@ events_of (const DuetJsonRaw *object,
   return events;
 }
 
+/* One pass over the room's text: each section's events are read where
+ * they are (entered, not skipped first and read again), and written once
+ * the whole room has read, in the order the cache needs (state before the
+ * timeline, whatever order the server sent them in). */
+static gboolean
+read_room_raw (const DuetJsonRaw *text,
+               gboolean           strict,
+               RawRoom           *room)
+{
+  DuetJsonRawIter iter, child;
+  DuetJsonRaw name, member;
+
+  if (!duet_json_raw_iter_init (&iter, text->data, text->length, ROOM_DEPTH, FALSE) || iter.close != '}')
+    return FALSE;
+  while (duet_json_raw_iter_enter (&iter, &name, &child, FALSE))
+    {
+      RawSection *section = NULL;
+
+      if (duet_json_raw_name_is (&name, "state"))
+        section = &room->state;
+      else if (duet_json_raw_name_is (&name, "timeline"))
+        section = &room->timeline;
+      else if (duet_json_raw_name_is (&name, "invite_state"))
+        section = &room->invite_state;
+      if (section != NULL)
+        {
+          raw_section_clear (section);
+          if (!child.failed && child.close == '}')
+            read_section (&child, strict, section);
+        }
+      if (!duet_json_raw_iter_leave (&iter, &child, &member) && duet_json_raw_iter_failed (&iter))
+        break;
+      if (duet_json_raw_name_is (&name, "account_data"))
+        room->account_data = member;
+      else if (duet_json_raw_name_is (&name, "summary"))
+        room->summary = member;
+      else if (duet_json_raw_name_is (&name, "unread_notifications"))
+        room->unread = member;
+    }
+  return !duet_json_raw_iter_failed (&iter);
+}
+
 static gboolean
 save_room_raw (DuetStoreDb        *db,
                const char         *room_id,
@@ -1072,44 +1151,22 @@ save_room_raw (DuetStoreDb        *db,
                gboolean            strict,
                GError            **error)
 {
-  DuetJsonRawIter iter;
-  DuetJsonRaw name, member, events;
-  RawRoom room = { { 0 } };
+  g_auto(RawRoom) room = { { 0 } };
+  DuetJsonRaw events;
   gboolean new_room;
 
-  if (!valid_id (room_id) || !duet_json_raw_iter_init (&iter, text->data, text->length, ROOM_DEPTH, FALSE))
-    return TRUE;
-  if (iter.close != '}')
-    return TRUE;
-  while (duet_json_raw_iter_next (&iter, &name, &member))
-    {
-      if (duet_json_raw_name_is (&name, "state"))
-        room.state = member;
-      else if (duet_json_raw_name_is (&name, "timeline"))
-        room.timeline = member;
-      else if (duet_json_raw_name_is (&name, "account_data"))
-        room.account_data = member;
-      else if (duet_json_raw_name_is (&name, "summary"))
-        room.summary = member;
-      else if (duet_json_raw_name_is (&name, "unread_notifications"))
-        room.unread = member;
-      else if (duet_json_raw_name_is (&name, "invite_state"))
-        room.invite_state = member;
-    }
-  if (duet_json_raw_iter_failed (&iter))
+  if (!valid_id (room_id) || !read_room_raw (text, strict, &room))
     return TRUE;
 
   if (!begin_room (db, room_id, membership, &new_room, error))
     return FALSE;
 
   if (g_str_equal (membership, "invite"))
-    return put_state_events_raw (db, room_id, events_of (&room.invite_state, &events), ROOM_DEPTH + 2,
-                                 strict, error);
+    return put_state_events_raw (db, room_id, &room.invite_state, error);
 
   /* state.events is the state before the timeline, so it goes first. */
-  if (!put_state_events_raw (db, room_id, events_of (&room.state, &events), ROOM_DEPTH + 2, strict, error) ||
-      (duet_json_raw_type (&room.timeline) == '{' &&
-       !put_timeline_raw (db, room_id, new_room, &room.timeline, ROOM_DEPTH + 1, strict, error)) ||
+  if (!put_state_events_raw (db, room_id, &room.state, error) ||
+      (room.timeline.present && !put_timeline_raw (db, room_id, new_room, &room.timeline, error)) ||
       !put_account_data_raw (db, room_id, events_of (&room.account_data, &events), ROOM_DEPTH + 2, error))
     return FALSE;
 
