@@ -363,6 +363,27 @@ put_account_data (DuetStoreDb  *db,
   return TRUE;
 }
 
+/* The rooms row of a room new in a streamed save, written whole once the
+ * room has been read: one insert instead of an insert and up to three
+ * updates of it.  NULL where the row is written as it goes. */
+typedef struct {
+  gboolean  limited;
+  char     *prev_batch;
+  char     *summary;
+  char     *unread;
+} NewRoomRow;
+
+static void
+new_room_row_clear (NewRoomRow *row)
+{
+  g_free (row->prev_batch);
+  g_free (row->summary);
+  g_free (row->unread);
+  memset (row, 0, sizeof *row);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NewRoomRow, new_room_row_clear)
+
 /* Keeps the newest DUET_STORE_TIMELINE_LENGTH events; dropping any means
  * the cache now starts after a gap.  A room new in this save that was
  * given @added events at most has nothing to drop. */
@@ -371,6 +392,7 @@ trim_timeline (DuetStoreDb  *db,
                const char   *room_id,
                gboolean      new_room,
                guint         added,
+               NewRoomRow   *row,
                GError      **error)
 {
   sqlite3_stmt *stmt;
@@ -390,6 +412,11 @@ trim_timeline (DuetStoreDb  *db,
     return FALSE;
   if (sqlite3_changes (db->handle) == 0)
     return TRUE;
+  if (row != NULL)
+    {
+      row->limited = TRUE;
+      return TRUE;
+    }
   return exec_for_room (db, "UPDATE rooms SET timeline_limited = 1 WHERE room_id = ?1", room_id, error);
 }
 
@@ -400,6 +427,7 @@ start_limited_timeline (DuetStoreDb  *db,
                         const char   *room_id,
                         gboolean      new_room,
                         const char   *prev_batch,
+                        NewRoomRow   *row,
                         GError      **error)
 {
   sqlite3_stmt *stmt;
@@ -407,6 +435,13 @@ start_limited_timeline (DuetStoreDb  *db,
   /* A room new in this save has no cached events yet. */
   if (!new_room && !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error))
     return FALSE;
+  if (row != NULL)
+    {
+      row->limited = TRUE;
+      g_free (row->prev_batch);
+      row->prev_batch = g_strdup (prev_batch);
+      return TRUE;
+    }
   stmt = duet_store_db_prepare (db,
     "UPDATE rooms SET timeline_limited = 1, prev_batch = ?2 WHERE room_id = ?1", error);
   if (stmt == NULL)
@@ -433,7 +468,7 @@ put_timeline (DuetStoreDb  *db,
     return TRUE;
 
   if (member_true (timeline, "limited") &&
-      !start_limited_timeline (db, room_id, new_room, prev_batch, error))
+      !start_limited_timeline (db, room_id, new_room, prev_batch, NULL, error))
     return FALSE;
   if (!timeline_ids_init (db, room_id, new_room, &ids, error))
     return FALSE;
@@ -458,7 +493,7 @@ put_timeline (DuetStoreDb  *db,
         return FALSE;
     }
 
-  return trim_timeline (db, room_id, new_room, n, error);
+  return trim_timeline (db, room_id, new_room, n, NULL, error);
 }
 
 static gboolean
@@ -494,6 +529,7 @@ merge_summary (DuetStoreDb  *db,
                const char   *room_id,
                gboolean      new_room,
                JsonObject   *summary,
+               NewRoomRow   *row,
                GError      **error)
 {
   sqlite3_stmt *stmt;
@@ -535,6 +571,12 @@ merge_summary (DuetStoreDb  *db,
   text = serialize_bounded (merged);
   if (text == NULL)
     return TRUE;
+  if (row != NULL)
+    {
+      g_free (row->summary);
+      row->summary = g_steal_pointer (&text);
+      return TRUE;
+    }
   return put_room_json (db, "UPDATE rooms SET summary = ?2 WHERE room_id = ?1", room_id, text, error);
 }
 
@@ -546,6 +588,7 @@ static gboolean
 begin_room (DuetStoreDb  *db,
             const char   *room_id,
             const char   *membership,
+            gboolean      defer_new_row,
             gboolean     *new_room,
             GError      **error)
 {
@@ -579,6 +622,9 @@ begin_room (DuetStoreDb  *db,
         return FALSE;
     }
 
+  /* @defer_new_row: the caller writes a new room's row (NewRoomRow). */
+  if (*new_room && defer_new_row)
+    return TRUE;
   if (!put_room_json (db,
         "INSERT INTO rooms (room_id, membership) VALUES (?1, ?2) "
         "ON CONFLICT (room_id) DO UPDATE SET membership = excluded.membership",
@@ -600,7 +646,7 @@ save_room (DuetStoreDb  *db,
 
   if (!valid_id (room_id) || room == NULL)
     return TRUE;
-  if (!begin_room (db, room_id, membership, &new_room, error))
+  if (!begin_room (db, room_id, membership, FALSE, &new_room, error))
     return FALSE;
 
   if (is_invite)
@@ -612,7 +658,7 @@ save_room (DuetStoreDb  *db,
       !put_timeline (db, room_id, new_room, member_object (room, "timeline"), error) ||
       !put_account_data (db, room_id, member_array (member_object (room, "account_data"), "events"),
                          error) ||
-      !merge_summary (db, room_id, new_room, member_object (room, "summary"), error))
+      !merge_summary (db, room_id, new_room, member_object (room, "summary"), NULL, error))
     return FALSE;
 
   unread = serialize_bounded (json_object_get_member (room, "unread_notifications"));
@@ -987,6 +1033,7 @@ put_timeline_raw (DuetStoreDb  *db,
                   const char   *room_id,
                   gboolean      new_room,
                   RawSection   *timeline,
+                  NewRoomRow   *row,
                   GError      **error)
 {
   g_autofree char *prev_batch = duet_json_raw_dup_string (&timeline->prev_batch);
@@ -995,7 +1042,7 @@ put_timeline_raw (DuetStoreDb  *db,
   g_auto(TimelineIds) ids = { NULL, 0 };
 
   if (timeline->limited.length == 4 && memcmp (timeline->limited.data, "true", 4) == 0 &&
-      !start_limited_timeline (db, room_id, new_room, prev_batch, error))
+      !start_limited_timeline (db, room_id, new_room, prev_batch, row, error))
     return FALSE;
   if (!timeline_ids_init (db, room_id, new_room, &ids, error))
     return FALSE;
@@ -1014,7 +1061,7 @@ put_timeline_raw (DuetStoreDb  *db,
         return FALSE;
     }
 
-  return trim_timeline (db, room_id, new_room, added, error);
+  return trim_timeline (db, room_id, new_room, added, row, error);
 }
 
 /* Account data events {type, content}: the content replaces the stored one.
@@ -1143,6 +1190,85 @@ read_room_raw (const DuetJsonRaw *text,
   return !duet_json_raw_iter_failed (&iter);
 }
 
+/* The room's parts after its row's membership. */
+static gboolean
+put_room_parts_raw (DuetStoreDb  *db,
+                    const char   *room_id,
+                    const char   *membership,
+                    gboolean      new_room,
+                    RawRoom      *room,
+                    NewRoomRow   *row,
+                    GError      **error)
+{
+  DuetJsonRaw events;
+
+  if (g_str_equal (membership, "invite"))
+    return put_state_events_raw (db, room_id, &room->invite_state, error);
+
+  /* state.events is the state before the timeline, so it goes first. */
+  if (!put_state_events_raw (db, room_id, &room->state, error) ||
+      (room->timeline.present && !put_timeline_raw (db, room_id, new_room, &room->timeline, row, error)) ||
+      !put_account_data_raw (db, room_id, events_of (&room->account_data, &events), ROOM_DEPTH + 2, error))
+    return FALSE;
+
+  if (duet_json_raw_type (&room->summary) == '{')
+    {
+      g_autoptr(JsonNode) summary = duet_json_raw_parse (room->summary.data, room->summary.length,
+                                                         ROOM_DEPTH + 1, NULL);
+
+      if (summary != NULL && JSON_NODE_HOLDS_OBJECT (summary) &&
+          !merge_summary (db, room_id, new_room, json_node_get_object (summary), row, error))
+        return FALSE;
+    }
+
+  if (duet_json_raw_type (&room->unread) == '{' && room->unread.length <= DUET_STORE_MAX_EVENT_SIZE)
+    {
+      gboolean controls = FALSE;
+      g_autofree char *escaped = NULL;
+      const char *unread = room->unread.data;
+      gsize length = room->unread.length;
+
+      if (!duet_json_raw_validate (room->unread.data, room->unread.length, ROOM_DEPTH + 1, &controls))
+        return TRUE;
+      if (controls)
+        {
+          unread = escaped = duet_json_raw_escape_controls (&room->unread);
+          length = strlen (escaped);
+        }
+      if (row != NULL)
+        {
+          g_free (row->unread);
+          row->unread = g_strndup (unread, length);
+          return TRUE;
+        }
+      return put_room_json_len (db, "UPDATE rooms SET unread_notifications = ?2 WHERE room_id = ?1",
+                                room_id, unread, length, error);
+    }
+  return TRUE;
+}
+
+static gboolean
+insert_new_room_row (DuetStoreDb  *db,
+                     const char   *room_id,
+                     const char   *membership,
+                     NewRoomRow   *row,
+                     GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db,
+    "INSERT INTO rooms (room_id, membership, timeline_limited, prev_batch, unread_notifications, summary) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, membership, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, row->limited);
+  sqlite3_bind_text (stmt, 4, row->prev_batch, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, row->unread, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, row->summary, -1, SQLITE_STATIC);
+  return duet_store_db_step_write (db, stmt, error);
+}
+
 static gboolean
 save_room_raw (DuetStoreDb        *db,
                const char         *room_id,
@@ -1152,51 +1278,18 @@ save_room_raw (DuetStoreDb        *db,
                GError            **error)
 {
   g_auto(RawRoom) room = { { 0 } };
-  DuetJsonRaw events;
+  g_auto(NewRoomRow) new_row = { 0 };
   gboolean new_room;
 
   if (!valid_id (room_id) || !read_room_raw (text, strict, &room))
     return TRUE;
 
-  if (!begin_room (db, room_id, membership, &new_room, error))
+  if (!begin_room (db, room_id, membership, TRUE, &new_room, error))
     return FALSE;
-
-  if (g_str_equal (membership, "invite"))
-    return put_state_events_raw (db, room_id, &room.invite_state, error);
-
-  /* state.events is the state before the timeline, so it goes first. */
-  if (!put_state_events_raw (db, room_id, &room.state, error) ||
-      (room.timeline.present && !put_timeline_raw (db, room_id, new_room, &room.timeline, error)) ||
-      !put_account_data_raw (db, room_id, events_of (&room.account_data, &events), ROOM_DEPTH + 2, error))
-    return FALSE;
-
-  if (duet_json_raw_type (&room.summary) == '{')
-    {
-      g_autoptr(JsonNode) summary = duet_json_raw_parse (room.summary.data, room.summary.length, ROOM_DEPTH + 1, NULL);
-
-      if (summary != NULL && JSON_NODE_HOLDS_OBJECT (summary) &&
-          !merge_summary (db, room_id, new_room, json_node_get_object (summary), error))
-        return FALSE;
-    }
-
-  if (duet_json_raw_type (&room.unread) == '{' && room.unread.length <= DUET_STORE_MAX_EVENT_SIZE)
-    {
-      gboolean controls = FALSE;
-      g_autofree char *escaped = NULL;
-      const char *unread = room.unread.data;
-      gsize length = room.unread.length;
-
-      if (!duet_json_raw_validate (room.unread.data, room.unread.length, ROOM_DEPTH + 1, &controls))
-        return TRUE;
-      if (controls)
-        {
-          unread = escaped = duet_json_raw_escape_controls (&room.unread);
-          length = strlen (escaped);
-        }
-      return put_room_json_len (db, "UPDATE rooms SET unread_notifications = ?2 WHERE room_id = ?1",
-                                room_id, unread, length, error);
-    }
-  return TRUE;
+  if (!new_room)
+    return put_room_parts_raw (db, room_id, membership, FALSE, &room, NULL, error);
+  return put_room_parts_raw (db, room_id, membership, TRUE, &room, &new_row, error) &&
+         insert_new_room_row (db, room_id, membership, &new_row, error);
 }
 
 /* --- Streamed responses --------------------------------------------------- */
