@@ -162,6 +162,26 @@ stored_entries (const char *dir)
   return g_string_free (ids, FALSE);
 }
 
+/* The stored entry of @room_id ("" when none). */
+static char *
+stored_entry (const char *dir,
+              const char *room_id)
+{
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *entry;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT entry FROM room_start WHERE room_id = ?1", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  entry = g_strdup (sqlite3_step (stmt) == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : "");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return entry;
+}
+
 static const DuetStoreStartRoom *
 find_room (DuetStoreStart *start,
            const char     *room_id)
@@ -359,6 +379,51 @@ test_outbox_and_other_account (Fixture       *f,
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x @bob:x\n");
 }
 
+typedef struct {
+  const char *dir;
+  const char *expected;
+} EntriesWait;
+
+static gboolean
+entries_are (gpointer data)
+{
+  EntriesWait *wait = data;
+  g_autofree char *entries = stored_entries (wait->dir);
+
+  return g_str_equal (entries, wait->expected);
+}
+
+/* Nobody asks: once a start has said whose entries they are, the worker
+ * writes the entries of the rooms a save changed when it has no job. */
+static void
+test_written_when_idle (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *both[] = { "join", "!a:x", room_a, "join", "!b:x", room_b, NULL };
+  const char *a_later[] = { "join", "!a:x", room_a_later, NULL };
+  EntriesWait wait = { f->dir, "!a:x " OWN "\n!b:x " OWN "\n" };
+  DuetStore *store = store_test_open_ok (f->dir);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *entry = NULL;
+
+  /* A first start: nothing cached yet. */
+  duet_store_load_start_snapshot_async (store, OWN, duet_test_result_cb, &result);
+  g_assert_null (duet_store_load_start_snapshot_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  save_ok (store, both, "s1");
+  g_assert_true (duet_test_wait_until (entries_are, &wait, DUET_TEST_TIMEOUT_MS));
+
+  /* The newer entry is written, not the first one again. */
+  save_ok (store, a_later, "s2");
+  g_assert_true (duet_test_wait_until (entries_are, &wait, DUET_TEST_TIMEOUT_MS));
+  duet_test_finalize (store);
+  entry = stored_entry (f->dir, "!a:x");
+  g_assert_nonnull (strstr (entry, "\"later\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -371,6 +436,8 @@ main (int   argc,
               test_read_as_built, fixture_teardown);
   g_test_add ("/store-start/outbox-and-other-account", Fixture, NULL, fixture_setup,
               test_outbox_and_other_account, fixture_teardown);
+  g_test_add ("/store-start/written-when-idle", Fixture, NULL, fixture_setup,
+              test_written_when_idle, fixture_teardown);
 
   return g_test_run ();
 }
