@@ -353,7 +353,7 @@ test_drop_timeline_by_event (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db,
     "CREATE UNIQUE INDEX timeline_by_event ON timeline (room_id, event_id);"
-    "PRAGMA user_version = 4;", NULL, NULL, NULL), ==, SQLITE_OK);
+    "PRAGMA user_version = 5;", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
   store = store_test_open_ok (dir);

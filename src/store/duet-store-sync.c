@@ -623,14 +623,14 @@ begin_room (DuetStoreDb  *db,
     }
 
   /* @defer_new_row: the caller writes a new room's row (NewRoomRow). */
-  if (*new_room && defer_new_row)
-    return TRUE;
-  if (!put_room_json (db,
+  if (!(*new_room && defer_new_row) &&
+      !put_room_json (db,
         "INSERT INTO rooms (room_id, membership) VALUES (?1, ?2) "
         "ON CONFLICT (room_id) DO UPDATE SET membership = excluded.membership",
         room_id, membership, error))
     return FALSE;
-  return TRUE;
+  /* Whatever the save writes next, the start's entry no longer says it. */
+  return duet_store_db_start_changed (db, room_id, !*new_room, error);
 }
 
 static gboolean
@@ -1525,7 +1525,8 @@ forget_body (DuetStoreDb  *db,
          exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) &&
-         exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error);
+         exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error) &&
+         duet_store_db_start_changed (db, room_id, TRUE, error);
 }
 
 gboolean
@@ -1549,7 +1550,8 @@ clear_body (DuetStoreDb  *db,
          duet_store_db_exec (db, "DELETE FROM room_state", error) &&
          duet_store_db_exec (db, "DELETE FROM state_fields", error) &&
          duet_store_db_exec (db, "DELETE FROM timeline", error) &&
-         duet_store_db_exec (db, "DELETE FROM room_account_data", error);
+         duet_store_db_exec (db, "DELETE FROM room_account_data", error) &&
+         duet_store_db_exec (db, "DELETE FROM room_start", error);
 }
 
 gboolean
