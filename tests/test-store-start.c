@@ -87,27 +87,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
 }
 
-/* rooms: membership, room id, bytes, ... NULL */
-static void
-save_ok (DuetStore          *store,
-         const char * const *rooms,
-         const char         *next_batch)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
-
-  for (guint i = 0; rooms[i] != NULL; i += 3)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (rooms[i + 2], strlen (rooms[i + 2]));
-
-      duet_store_sync_writer_add_room (writer, rooms[i], rooms[i + 1], bytes);
-    }
-  duet_store_sync_writer_commit (writer, next_batch);
-  g_assert_true (duet_store_save_sync_finish (store, duet_test_wait (&result), &error));
-  g_assert_no_error (error);
-}
-
 static void
 write_entries_ok (DuetStore  *store,
                   const char *own_user_id)
@@ -248,7 +227,7 @@ test_entries_follow_saves (Fixture       *f,
   g_autofree char *entries = NULL;
 
   /* No start has said whose entries to write: none is. */
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   duet_test_finalize (store);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "");
@@ -269,7 +248,7 @@ test_entries_follow_saves (Fixture       *f,
   g_clear_pointer (&entries, g_free);
 
   store = store_test_open_ok (f->dir);
-  save_ok (store, a_later, "s2");
+  store_test_save_rooms_ok (store, a_later, "s2");
   duet_test_finalize (store);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "!b:x " OWN "\n");
@@ -284,7 +263,7 @@ test_entries_follow_saves (Fixture       *f,
 
   /* Written again after a save, then all gone with a clear. */
   store = store_test_open_ok (f->dir);
-  save_ok (store, both, "s3");
+  store_test_save_rooms_ok (store, both, "s3");
   write_entries_ok (store, OWN);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x " OWN "\n");
@@ -313,7 +292,7 @@ test_read_as_built (Fixture       *f,
   g_autoptr(JsonObject) a_after = NULL;
   JsonArray *events;
 
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   built = load_start_ok (store, OWN);
   g_assert_cmpstr (json_object_get_string_member (built->response, "next_batch"), ==, "s1");
   g_assert_cmpuint (built->rooms->len, ==, 2);
@@ -345,7 +324,7 @@ test_read_as_built (Fixture       *f,
   g_assert_true (json_object_get_boolean_member (store_test_path_object (b, "timeline", NULL), "limited"));
 
   /* The rename and the new message, read before the worker is idle. */
-  save_ok (store, a_later, "s2");
+  store_test_save_rooms_ok (store, a_later, "s2");
   later = load_start_ok (store, OWN);
   a_after = parse_entry (find_room (later, "!a:x"));
   events = store_test_events_of (a_after, "timeline");
@@ -372,7 +351,7 @@ test_outbox_and_other_account (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *entries = NULL;
 
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   write_entries_ok (store, OWN);
   json_object_set_string_member (content, "body", "unsent");
   duet_store_add_outgoing_async (store, "!a:x", "txn1", "m.room.message", content, 1, duet_test_result_cb,
@@ -418,7 +397,7 @@ test_texts_escaped (Fixture       *f,
   JsonArray *state, *timeline;
   gboolean seen_name = FALSE, seen_dan = FALSE;
 
-  save_ok (store, one, "s1");
+  store_test_save_rooms_ok (store, one, "s1");
   start = load_start_ok (store, OWN);
   c = parse_entry (find_room (start, "!c:x"));
   state = store_test_events_of (c, "state");
@@ -502,11 +481,11 @@ test_written_when_idle (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   g_assert_true (wait_for_entries (&wait));
 
   /* The newer entry is written, not the first one again. */
-  save_ok (store, a_later, "s2");
+  store_test_save_rooms_ok (store, a_later, "s2");
   g_assert_true (wait_for_entries (&wait));
   duet_test_finalize (store);
   entry = stored_entry (f->dir, "!a:x");
