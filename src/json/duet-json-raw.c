@@ -146,9 +146,14 @@ utf8_repair (const guchar *p,
 
   while (p < end)
     {
-      guchar c = *p;
+      guchar c;
       gsize n;
 
+      /* Runs of plain ASCII, eight bytes at a time. */
+      p = (const guchar *) duet_json_find_special ((const char *) p, (const char *) end);
+      if (p == end)
+        break;
+      c = *p;
       if (c < 0x80)
         {
           /* A NUL byte is no UTF-8 Duet takes, inside a string or not. */
