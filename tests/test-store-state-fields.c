@@ -337,13 +337,14 @@ test_migrate_v3 (Fixture       *f,
     "CREATE TRIGGER state_fields_insert AFTER INSERT ON room_state BEGIN SELECT 1; END;"
     "CREATE TRIGGER state_fields_update AFTER UPDATE ON room_state BEGIN SELECT 1; END;"
     "CREATE TRIGGER state_fields_delete AFTER DELETE ON room_state BEGIN SELECT 1; END;"
+    "DROP TABLE room_start;"
     "PRAGMA user_version = 3;", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
   store = store_test_open_ok (f->dir);
   g_assert_false (duet_store_get_was_reset (store));
   duet_test_finalize (store);
-  g_assert_cmpint (count (f->dir, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (count (f->dir, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (count (f->dir, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), ==, 0);
   assert_fields_match_rows (f->dir, 8);
 }

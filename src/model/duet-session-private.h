@@ -28,5 +28,9 @@ GPtrArray        *_duet_session_get_direct_invites_from (DuetSession *self,
 /* Recomputes the contact list now (after a local change to a room that no
  * sync carried, e.g. a read marker); ingest does it by itself. */
 void              _duet_session_update_contacts (DuetSession    *self);
+/* The rooms of a cached start (duet_session_load_cache_async() reads and
+ * takes them; a benchmark times this part alone). */
+void              _duet_session_ingest_start (DuetSession   *self,
+                                              DuetStoreStart *start);
 
 G_END_DECLS

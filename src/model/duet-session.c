@@ -282,6 +282,10 @@ duet_session_constructed (GObject *object)
   self->chats = _duet_session_chats_new (self);
 }
 
+static void room_invite_changed_cb (DuetSession *self,
+                                    GParamSpec  *pspec,
+                                    DuetRoom    *room);
+
 static void
 duet_session_dispose (GObject *object)
 {
@@ -303,6 +307,16 @@ duet_session_dispose (GObject *object)
     }
   if (self->direct_map != NULL)
     g_signal_handlers_disconnect_by_data (self->direct_map, self);
+  /* Rooms may outlive the session (a view still holds one). */
+  if (self->rooms_by_id != NULL)
+    {
+      GHashTableIter iter;
+      DuetRoom *room;
+
+      g_hash_table_iter_init (&iter, self->rooms_by_id);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+        g_signal_handlers_disconnect_by_func (room, room_invite_changed_cb, self);
+    }
 
   g_clear_object (&self->contacts);
   g_clear_object (&self->invites);
@@ -500,10 +514,12 @@ ensure_room (DuetSession *self,
       room = _duet_room_new (room_id, _duet_session_get_user_id (self));
       g_hash_table_insert (self->rooms_by_id, g_strdup (room_id), room);
       g_list_store_append (self->rooms, room);
-      g_signal_connect_object (room, "notify::inviter", G_CALLBACK (room_invite_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (room, "notify::invite-is-direct", G_CALLBACK (room_invite_changed_cb),
-                               self, G_CONNECT_SWAPPED);
+      /* Not g_signal_connect_object(): it watches each closure from the
+       * session, an array that grows by one per connection (quadratic
+       * over thousands of rooms).  The session never drops a room, and
+       * disconnects from all of them as it goes. */
+      g_signal_connect_swapped (room, "notify::inviter", G_CALLBACK (room_invite_changed_cb), self);
+      g_signal_connect_swapped (room, "notify::invite-is-direct", G_CALLBACK (room_invite_changed_cb), self);
     }
   return room;
 }
@@ -634,9 +650,6 @@ ingest_room (DuetSession *self,
              const char  *own_user_id)
 {
   apply (room, room_json, own_user_id);
-  /* Only the cache's own start snapshot says members were left out. */
-  if (!self->ingest_live && duet_json_get_bool (room_json, DUET_STORE_LAZY_MEMBERS, FALSE))
-    _duet_room_set_members_partial (room, TRUE);
   sync_invite_listing (self, room);
   emit_timeline_events (self, room, room_json);
 }
@@ -1246,8 +1259,46 @@ lazy_members_loaded_cb (GObject      *object,
 static gboolean
 drop_snapshot (gpointer snapshot)
 {
-  json_object_unref (snapshot);
+  duet_store_start_free (snapshot);
   return G_SOURCE_REMOVE;
+}
+
+/* The cache's rooms, each entry read in place as a streamed /sync's
+ * rooms are (no tree unless someone needs its events). */
+void
+_duet_session_ingest_start (DuetSession    *self,
+                            DuetStoreStart *start)
+{
+  self->ingesting = TRUE;
+  self->ingest_live = FALSE;
+
+  ingest_account_data (self, duet_json_get_object (start->response, "account_data"));
+  for (guint i = 0; i < start->rooms->len; i++)
+    {
+      const DuetStoreStartRoom *cached = start->rooms->pdata[i];
+      /* Nested as a room's entry is in a /sync response. */
+      DuetJsonPart part = { cached->section, cached->room_id, cached->entry, cached->length, 3 };
+      DuetMembership membership = DUET_MEMBERSHIP_JOIN;
+      DuetRoom *room;
+
+      for (guint rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
+        if (g_str_equal (cached->section, stream_sections[rank].name))
+          membership = stream_sections[rank].membership;
+      /* The store wrote it; a disk's damage the integrity check missed
+       * leaves the room to the next sync. */
+      if (!duet_matrix_is_valid_room_id (cached->room_id) ||
+          !duet_json_raw_validate (part.data, part.length, part.depth, NULL) || part_type (&part) != '{')
+        {
+          g_debug ("A cached room is not read: its entry is damaged");
+          continue;
+        }
+      room = ensure_room (self, cached->room_id);
+      ingest_room_raw (self, room, &part, membership);
+      if (cached->lazy_members)
+        _duet_room_set_members_partial (room, TRUE);
+    }
+
+  self->ingesting = FALSE;
 }
 
 static void
@@ -1257,7 +1308,7 @@ snapshot_loaded_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   DuetSession *self = g_task_get_source_object (task);
-  g_autoptr(JsonObject) snapshot = NULL;
+  g_autoptr(DuetStoreStart) snapshot = NULL;
   g_auto(GStrv) lazy = NULL;
   GError *error = NULL;
   const char *token;
@@ -1270,15 +1321,15 @@ snapshot_loaded_cb (GObject      *object,
     }
 
   /* Nothing cached yet: the first sync starts from scratch. */
-  token = duet_json_get_string (snapshot, "next_batch");
-  if (snapshot == NULL || token == NULL)
+  token = snapshot != NULL ? duet_json_get_string (snapshot->response, "next_batch") : NULL;
+  if (token == NULL)
     {
       verify_store (self);
       g_task_return_boolean (task, TRUE);
       return;
     }
 
-  ingest_rooms (self, snapshot, FALSE);
+  _duet_session_ingest_start (self, snapshot);
   duet_sync_loop_set_since (self->sync_loop, token);
   /* Tens of thousands of nodes: dropped once the list is drawn, not on
    * the way to its first frame (GTK paints above this priority). */

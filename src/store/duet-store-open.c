@@ -94,6 +94,7 @@ static const struct {
   { 2, "SELECT count(*) FROM (SELECT * FROM outbox LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM drafts LIMIT 1)" },
   { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)" },
+  { 5, "SELECT count(*) FROM (SELECT * FROM room_start LIMIT 1)" },
 };
 
 DuetStoreOpenResult
@@ -308,6 +309,8 @@ duet_store_db_close (DuetStoreDb *db)
 {
   DUET_STORE_DB_ASSERT_THREAD (db);
 
+  g_clear_pointer (&db->start_stale, g_hash_table_unref);
+  g_clear_pointer (&db->own_user_id, g_free);
   if (db->handle == NULL)
     return;
   duet_store_db_finalize_statements (db);

@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 4
+#define DUET_STORE_SCHEMA_VERSION 5
 
 typedef struct {
   sqlite3    *handle;
@@ -27,6 +27,11 @@ typedef struct {
   /* Frames in the WAL after the last commit (see duet_store_db_checkpoint). */
   int         wal_pages;
   int         page_size;
+  /* Rooms whose room_start entry a save dropped (schema version 5), to
+   * be written again between jobs; NULL when none.  @own_user_id: whose
+   * start they are for, from the last start read (none is written before). */
+  GHashTable *start_stale;
+  char       *own_user_id;
 } DuetStoreDb;
 
 #define DUET_STORE_DB_ASSERT_THREAD(db) g_assert (g_thread_self () == (db)->thread)
@@ -162,9 +167,22 @@ gboolean      _duet_store_snapshot_read_account_data (DuetStoreDb *db,
                                             GError      **error);
 
 /* duet-store-start.c */
-JsonObject   *duet_store_db_load_start_snapshot (DuetStoreDb *db,
+DuetStoreStart *duet_store_db_load_start_snapshot (DuetStoreDb *db,
                                             const char   *own_user_id,
                                             GError      **error);
+/* A save changed @room_id (or forgot it): its room_start row goes in the
+ * save's transaction (@has_row: it may have one), and it is written again
+ * between jobs. */
+gboolean      duet_store_db_start_changed  (DuetStoreDb  *db,
+                                            const char   *room_id,
+                                            gboolean      has_row,
+                                            GError      **error);
+/* Whose entries are written (our member event is kept in each). */
+void          duet_store_db_set_own_user_id (DuetStoreDb *db,
+                                            const char   *own_user_id);
+/* Writes the entries of up to a batch of changed rooms, in a transaction
+ * of its own; FALSE when there was nothing to do.  Between jobs. */
+gboolean      duet_store_db_refresh_start  (DuetStoreDb  *db);
 JsonObject   *duet_store_db_load_members   (DuetStoreDb         *db,
                                             const char * const  *room_ids,
                                             GError             **error);

@@ -481,7 +481,8 @@ begin_room (DuetStoreDb  *db,
         "ON CONFLICT (room_id) DO UPDATE SET membership = excluded.membership",
         room_id, membership, error))
     return FALSE;
-  return TRUE;
+  /* Whatever the save writes next, the start's entry no longer says it. */
+  return duet_store_db_start_changed (db, room_id, !*new_room, error);
 }
 
 static gboolean
@@ -1266,7 +1267,8 @@ forget_body (DuetStoreDb  *db,
          exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) &&
-         exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error);
+         exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error) &&
+         duet_store_db_start_changed (db, room_id, TRUE, error);
 }
 
 gboolean
@@ -1290,7 +1292,8 @@ clear_body (DuetStoreDb  *db,
          duet_store_db_exec (db, "DELETE FROM room_state", error) &&
          duet_store_db_exec (db, "DELETE FROM state_fields", error) &&
          duet_store_db_exec (db, "DELETE FROM timeline", error) &&
-         duet_store_db_exec (db, "DELETE FROM room_account_data", error);
+         duet_store_db_exec (db, "DELETE FROM room_account_data", error) &&
+         duet_store_db_exec (db, "DELETE FROM room_start", error);
 }
 
 gboolean

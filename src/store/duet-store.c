@@ -94,7 +94,17 @@ worker_main (gpointer data)
 
   for (;;)
     {
-      Job *job = g_async_queue_pop (self->jobs);
+      Job *job = g_async_queue_try_pop (self->jobs);
+
+      /* Idle: the start entries of rooms the last saves changed, a batch
+       * at a time, so a job waits for one batch at most. */
+      if (job == NULL && duet_store_db_refresh_start (&self->db))
+        {
+          duet_store_db_checkpoint (&self->db);
+          continue;
+        }
+      if (job == NULL)
+        job = g_async_queue_pop (self->jobs);
 
       if (job->task == NULL)
         {
@@ -447,11 +457,11 @@ duet_store_load_start_snapshot_async (DuetStore           *self,
   g_return_if_fail (own_user_id != NULL);
 
   _duet_store_queue_db_job (self, duet_store_load_start_snapshot_async, load_start_snapshot_job,
-                            g_strdup (own_user_id), g_free, (GDestroyNotify) json_object_unref,
+                            g_strdup (own_user_id), g_free, (GDestroyNotify) duet_store_start_free,
                             callback, user_data);
 }
 
-JsonObject *
+DuetStoreStart *
 duet_store_load_start_snapshot_finish (DuetStore     *self,
                                        GAsyncResult  *result,
                                        GError       **error)
@@ -520,6 +530,40 @@ duet_store_get_sync_token_finish (DuetStore     *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+write_start_entries_job (DuetStoreDb  *db,
+                         gpointer      input,
+                         GError      **error)
+{
+  duet_store_db_set_own_user_id (db, input);
+  while (duet_store_db_refresh_start (db))
+    ;
+  return GINT_TO_POINTER (TRUE);
+}
+
+void
+duet_store_write_start_entries_async (DuetStore           *self,
+                                      const char          *own_user_id,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+  g_return_if_fail (own_user_id != NULL);
+
+  _duet_store_queue_db_job (self, duet_store_write_start_entries_async, write_start_entries_job,
+                            g_strdup (own_user_id), g_free, NULL, callback, user_data);
+}
+
+gboolean
+duet_store_write_start_entries_finish (DuetStore     *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
 
 static gpointer

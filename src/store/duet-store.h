@@ -120,24 +120,52 @@ JsonObject *duet_store_load_snapshot_finish   (DuetStore            *self,
                                                GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* The lean snapshot a start shows the contact list from (see
- * duet-store-start.c): the same shape, but only what the list needs.
- * Each room's timeline holds its newest events back to the newest
- * message, without prev_batch (an open chat reads its events with
- * duet_store_load_timeline_async()); room account data is left out; a
- * room whose members were not all read carries DUET_STORE_LAZY_MEMBERS
- * (true) and has ours and its heroes'.  @own_user_id: whose member event
+/* A room as a start shows it: its /sync entry, as JSON text, with only
+ * what the contact list needs (see duet-store-start.c).  Its timeline
+ * holds its newest events back to the newest message, without prev_batch
+ * (an open chat reads its events with duet_store_load_timeline_async());
+ * room account data is left out.  @lazy_members: not every member is in
+ * it, only ours and the heroes' (the rest come with
+ * duet_store_load_members_async()). */
+typedef struct {
+  const char *section;        /* "join", "invite" or "leave" */
+  char       *room_id;
+  char       *entry;          /* JSON text of an object, written by the store */
+  gsize       length;
+  gboolean    lazy_members;
+} DuetStoreStartRoom;
+
+/* What a start reads: @response holds next_batch and account_data as a
+ * /sync response does (and no rooms); @rooms every cached room. */
+typedef struct {
+  JsonObject *response;
+  GPtrArray  *rooms;          /* of DuetStoreStartRoom */
+} DuetStoreStart;
+
+void        duet_store_start_free                 (DuetStoreStart   *start);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetStoreStart, duet_store_start_free)
+
+/* The lean snapshot a start shows the contact list from, or NULL (and
+ * no error) when nothing is cached.  @own_user_id: whose member event
  * every room keeps. */
 void        duet_store_load_start_snapshot_async  (DuetStore        *self,
                                                const char           *own_user_id,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);
-JsonObject *duet_store_load_start_snapshot_finish (DuetStore        *self,
+DuetStoreStart *duet_store_load_start_snapshot_finish (DuetStore    *self,
                                                GAsyncResult         *result,
                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* A member of a room entry in the start snapshot (never in a /sync). */
-#define DUET_STORE_LAZY_MEMBERS "io.github.duet_chat.lazy_members"
+/* Writes now the start entries the worker would write when idle (those
+ * of the rooms saved since the store opened), for @own_user_id's starts:
+ * for a benchmark or a test that needs them on disk. */
+void        duet_store_write_start_entries_async  (DuetStore        *self,
+                                               const char           *own_user_id,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean    duet_store_write_start_entries_finish (DuetStore        *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
 
 /* Every cached m.room.member event of each of @room_ids: a new object
  * mapping each room id to an array of events (empty when none). */

@@ -147,13 +147,6 @@ label_new (const char *const *css_classes)
   return g_object_new (GTK_TYPE_LABEL, "xalign", 0.0f, "css-classes", css_classes, NULL);
 }
 
-static GtkWidget *
-box_new (GtkOrientation orientation,
-         int            spacing)
-{
-  return gtk_box_new (orientation, spacing);
-}
-
 /* Widgets made on demand go where the template order puts them: after
  * the nearest earlier part that exists, else first. */
 static void
@@ -170,17 +163,17 @@ insert_part (GtkWidget *box,
 static void
 build_message (DuetMessageRow *self)
 {
-  self->message_box = box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  self->message_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
 
-  self->column = box_new (GTK_ORIENTATION_VERTICAL, 2);
+  self->column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   gtk_widget_set_hexpand (self->column, TRUE);
   gtk_box_append (GTK_BOX (self->message_box), self->column);
 
-  self->bubble = box_new (GTK_ORIENTATION_VERTICAL, 4);
+  self->bubble = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_add_css_class (self->bubble, "duet-bubble");
   gtk_box_append (GTK_BOX (self->column), self->bubble);
 
-  self->meta_box = box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  self->meta_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_set_halign (self->meta_box, GTK_ALIGN_END);
   gtk_box_append (GTK_BOX (self->bubble), self->meta_box);
 
@@ -219,7 +212,7 @@ ensure_reply_box (DuetMessageRow *self)
 {
   if (self->reply_box != NULL)
     return;
-  self->reply_box = box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->reply_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_add_css_class (self->reply_box, "duet-reply-quote");
   self->reply_sender_label = GTK_LABEL (label_new ((const char *[]) { "caption-heading", NULL }));
   gtk_label_set_ellipsize (self->reply_sender_label, PANGO_ELLIPSIZE_END);
@@ -258,12 +251,12 @@ ensure_file_button (DuetMessageRow *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->file_button), "row.download");
   gtk_widget_add_css_class (self->file_button, "duet-file-card");
 
-  box = box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
   self->file_icon = GTK_IMAGE (gtk_image_new_from_icon_name ("mail-attachment-symbolic"));
   gtk_image_set_pixel_size (self->file_icon, 24);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->file_icon));
 
-  column = box_new (GTK_ORIENTATION_VERTICAL, 0);
+  column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_valign (column, GTK_ALIGN_CENTER);
   self->file_name_label = GTK_LABEL (label_new ((const char *[]) { "heading", NULL }));
   gtk_label_set_ellipsize (self->file_name_label, PANGO_ELLIPSIZE_MIDDLE);
@@ -321,7 +314,7 @@ ensure_failed_box (DuetMessageRow *self)
 {
   if (self->failed_box != NULL)
     return;
-  self->failed_box = box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->failed_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_halign (self->failed_box, GTK_ALIGN_END);
   self->failed_label = GTK_LABEL (label_new ((const char *[]) { "caption", "error", NULL }));
   gtk_label_set_wrap (self->failed_label, TRUE);
@@ -341,7 +334,7 @@ ensure_reactions_box (DuetMessageRow *self)
 {
   if (self->reactions_box != NULL)
     return;
-  self->reactions_box = box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  self->reactions_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_box_append (GTK_BOX (self->column), self->reactions_box);
 }
 
@@ -350,7 +343,7 @@ build_gap (DuetMessageRow *self)
 {
   GtkWidget *label, *button;
 
-  self->gap_box = box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  self->gap_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_halign (self->gap_box, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (self->gap_box, 8);
   gtk_widget_set_margin_bottom (self->gap_box, 8);
@@ -792,8 +785,8 @@ update_accessible_name (DuetMessageRow *self)
   duet_a11y_label_list_row (GTK_WIDGET (self), label, description);
 }
 
-/* The chat view moves a row between its list's rows: the new one is named
- * after what it now shows. */
+/* A row in a list view names the list's row that holds it too, which it
+ * can do only once it has a parent (duet_a11y_label_list_row()). */
 static void
 parent_notify_cb (DuetMessageRow *self)
 {
