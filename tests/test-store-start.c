@@ -53,6 +53,21 @@ static const char room_b[] =
   "   \"origin_server_ts\": 15, \"content\": {\"msgtype\": \"m.text\", \"body\": \"from carol\"}}],"
   "  \"limited\": true}}";
 
+/* Texts the entry writer must escape: quotes, a backslash, control
+ * characters, a slash, non-ASCII; a number for a timestamp. */
+static const char room_c[] =
+  "{\"state\": {\"events\": ["
+  "  {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@alice:x\","
+  "   \"content\": {\"name\": \"say \\\"hi\\\" \\\\ a\\tb\\u0001 </ \u00e9\u6f22 \\ud83d\\ude00\"}},"
+  "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:x\", \"sender\": \"@alice:x\","
+  "   \"content\": {\"membership\": \"join\"}},"
+  "  {\"type\": \"m.room.member\", \"state_key\": \"@dan:x\", \"sender\": \"@dan:x\","
+  "   \"content\": {\"membership\": \"join\", \"displayname\": \"line\\nbreak \\\"D\\\"\"}}]},"
+  " \"timeline\": {\"events\": ["
+  "  {\"type\": \"m.room.message\", \"event_id\": \"$c1\", \"sender\": \"@dan:x\","
+  "   \"origin_server_ts\": 1.5e3, \"content\": {\"msgtype\": \"m.text\", \"body\": \"\\u0000cut\"}}],"
+  "  \"limited\": false}}";
+
 typedef struct {
   char *dir;
 } Fixture;
@@ -160,6 +175,26 @@ stored_entries (const char *dir)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return g_string_free (ids, FALSE);
+}
+
+/* The stored entry of @room_id ("" when none). */
+static char *
+stored_entry (const char *dir,
+              const char *room_id)
+{
+  g_autofree char *path = g_build_filename (dir, "duet.sqlite", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *entry;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT entry FROM room_start WHERE room_id = ?1", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  entry = g_strdup (sqlite3_step (stmt) == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : "");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return entry;
 }
 
 static const DuetStoreStartRoom *
@@ -359,6 +394,125 @@ test_outbox_and_other_account (Fixture       *f,
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x @bob:x\n");
 }
 
+static const char *
+member_string (JsonObject *object,
+               const char *first,
+               const char *second,
+               const char *name)
+{
+  JsonObject *inner = store_test_path_object (object, first, second, NULL);
+
+  return inner != NULL && json_object_has_member (inner, name) ? json_object_get_string_member (inner, name)
+                                                              : NULL;
+}
+
+/* Every text comes back as it was sent: the entry is strict JSON. */
+static void
+test_texts_escaped (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *one[] = { "join", "!c:x", room_c, NULL };
+  DuetStore *store = store_test_open_ok (f->dir);
+  g_autoptr(DuetStoreStart) start = NULL;
+  g_autoptr(JsonObject) c = NULL;
+  JsonArray *state, *timeline;
+  gboolean seen_name = FALSE, seen_dan = FALSE;
+
+  save_ok (store, one, "s1");
+  start = load_start_ok (store, OWN);
+  c = parse_entry (find_room (start, "!c:x"));
+  state = store_test_events_of (c, "state");
+  for (guint i = 0; i < json_array_get_length (state); i++)
+    {
+      JsonObject *event = json_array_get_object_element (state, i);
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (g_str_equal (type, "m.room.name"))
+        {
+          g_assert_cmpstr (member_string (event, "content", NULL, "name"), ==,
+                           "say \"hi\" \\ a\tb\001 </ \u00e9\u6f22 \U0001F600");
+          seen_name = TRUE;
+        }
+      else if (g_str_equal (json_object_get_string_member (event, "state_key"), "@dan:x"))
+        {
+          g_assert_cmpstr (member_string (event, "content", NULL, "displayname"), ==, "line\nbreak \"D\"");
+          seen_dan = TRUE;
+        }
+    }
+  g_assert_true (seen_name);
+  g_assert_true (seen_dan);
+  timeline = store_test_events_of (c, "timeline");
+  g_assert_cmpuint (json_array_get_length (timeline), ==, 1);
+  g_assert_cmpfloat (json_node_get_double (json_object_get_member (json_array_get_object_element (timeline, 0),
+                                                                   "origin_server_ts")), ==, 1500.0);
+  /* json-glib's reading: a string ends at U+0000. */
+  g_assert_cmpstr (member_string (json_array_get_object_element (timeline, 0), "content", NULL, "body"), ==, "");
+  duet_test_finalize (store);
+}
+
+typedef struct {
+  const char *dir;
+  const char *expected;
+} EntriesWait;
+
+static gboolean
+entries_are (gpointer data)
+{
+  EntriesWait *wait = data;
+  g_autofree char *entries = stored_entries (wait->dir);
+
+  return g_str_equal (entries, wait->expected);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The worker writes on its own, with nothing for the main context to
+ * wake up to: the condition is looked at every 10 ms. */
+static gboolean
+wait_for_entries (EntriesWait *wait)
+{
+  guint id = g_timeout_add (10, wake_cb, NULL);
+  gboolean met = duet_test_wait_until (entries_are, wait, DUET_TEST_TIMEOUT_MS);
+
+  g_source_remove (id);
+  return met;
+}
+
+/* Nobody asks: once a start has said whose entries they are, the worker
+ * writes the entries of the rooms a save changed when it has no job. */
+static void
+test_written_when_idle (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *both[] = { "join", "!a:x", room_a, "join", "!b:x", room_b, NULL };
+  const char *a_later[] = { "join", "!a:x", room_a_later, NULL };
+  EntriesWait wait = { f->dir, "!a:x " OWN "\n!b:x " OWN "\n" };
+  DuetStore *store = store_test_open_ok (f->dir);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *entry = NULL;
+
+  /* A first start: nothing cached yet. */
+  duet_store_load_start_snapshot_async (store, OWN, duet_test_result_cb, &result);
+  g_assert_null (duet_store_load_start_snapshot_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  save_ok (store, both, "s1");
+  g_assert_true (wait_for_entries (&wait));
+
+  /* The newer entry is written, not the first one again. */
+  save_ok (store, a_later, "s2");
+  g_assert_true (wait_for_entries (&wait));
+  duet_test_finalize (store);
+  entry = stored_entry (f->dir, "!a:x");
+  g_assert_nonnull (strstr (entry, "\"later\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -371,6 +525,10 @@ main (int   argc,
               test_read_as_built, fixture_teardown);
   g_test_add ("/store-start/outbox-and-other-account", Fixture, NULL, fixture_setup,
               test_outbox_and_other_account, fixture_teardown);
+  g_test_add ("/store-start/written-when-idle", Fixture, NULL, fixture_setup,
+              test_written_when_idle, fixture_teardown);
+  g_test_add ("/store-start/texts-escaped", Fixture, NULL, fixture_setup,
+              test_texts_escaped, fixture_teardown);
 
   return g_test_run ();
 }
