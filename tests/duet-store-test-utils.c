@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "duet-store-test-utils.h"
@@ -76,6 +78,26 @@ store_test_save_ok (DuetStore  *store,
   g_autoptr(GError) error = NULL;
 
   g_assert_true (store_test_save (store, response, &error));
+  g_assert_no_error (error);
+}
+
+void
+store_test_save_rooms_ok (DuetStore          *store,
+                          const char * const *rooms,
+                          const char         *next_batch)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
+
+  for (guint i = 0; rooms[i] != NULL; i += 3)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (rooms[i + 2], strlen (rooms[i + 2]));
+
+      duet_store_sync_writer_add_room (writer, rooms[i], rooms[i + 1], bytes);
+    }
+  duet_store_sync_writer_commit (writer, next_batch);
+  g_assert_true (duet_store_save_sync_finish (store, duet_test_wait (&result), &error));
   g_assert_no_error (error);
 }
 

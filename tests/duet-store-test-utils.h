@@ -24,6 +24,11 @@ gboolean     store_test_save              (DuetStore   *store,
                                            GError     **error);
 void         store_test_save_ok           (DuetStore  *store,
                                            JsonObject *response);
+/* A streamed response of @rooms (membership, room id, the entry's JSON
+ * text, ... NULL) and @next_batch, saved. */
+void         store_test_save_rooms_ok     (DuetStore          *store,
+                                           const char * const *rooms,
+                                           const char         *next_batch);
 JsonObject * store_test_load              (DuetStore *store);
 /* object.first.second... as an object, or NULL; the names end with NULL. */
 JsonObject * store_test_path_object       (JsonObject *object,

@@ -349,6 +349,183 @@ test_lone_surrogates (void)
   }
 }
 
+/* --- Invalid UTF-8 --------------------------------------------------------- */
+
+#define R "\xef\xbf\xbd"   /* U+FFFD */
+
+/* Bytes that are not UTF-8 inside strings (member names too) become one
+ * U+FFFD per maximal subpart; outside strings, and NUL bytes anywhere,
+ * are refused. */
+static void
+test_utf8_repair (void)
+{
+  static const struct {
+    const char *text;
+    gsize       length;     /* 0: strlen */
+    const char *repaired;   /* NULL: refused */
+    gsize       count;
+  } cases[] = {
+    { "\"bad \xff\xfe \xc0\xaf bytes\"", 0, "\"bad " R R " " R R " bytes\"", 4 },
+    /* Cut sequences: one each, at the end of a string too. */
+    { "\"\xe2\x82\"", 0, "\"" R "\"", 1 },
+    { "\"\xf0\x9f\x98\"", 0, "\"" R "\"", 1 },
+    { "\"a\xc3\"", 0, "\"a" R "\"", 1 },
+    { "\"\xf0\x9f\x98" "A\"", 0, "\"" R "A\"", 1 },
+    /* Surrogates, overlong forms, beyond U+10FFFF, no lead: per byte. */
+    { "\"\xed\xa0\x80\"", 0, "\"" R R R "\"", 3 },
+    { "\"\xed\xbf\xbf\xed\x9f\xbf\"", 0, "\"" R R R "\xed\x9f\xbf\"", 3 },
+    { "\"\xf4\x90\x80\x80\"", 0, "\"" R R R R "\"", 4 },
+    { "\"\xe0\x80\xaf\"", 0, "\"" R R R "\"", 3 },
+    { "\"\xf0\x80\x80\xaf\"", 0, "\"" R R R R "\"", 4 },
+    { "\"\xc1\xbf\"", 0, "\"" R R "\"", 2 },
+    { "\"\xf5\x80\"", 0, "\"" R R "\"", 2 },
+    { "\"\xf8\x88\x80\x80\x80\"", 0, "\"" R R R R R "\"", 5 },
+    { "\"\x80\xbf\"", 0, "\"" R R "\"", 2 },
+    /* Unicode's own example (Table 3-8). */
+    { "\"a\xf1\x80\x80\xe1\x80\xc2" "b\x80" "c\x80\xbf" "d\"", 0, "\"a" R R R "b" R "c" R R "d\"", 6 },
+    /* Valid sequences around are kept. */
+    { "\"\xc3\xa9\xff\xe2\x82\xac\xf4\x8f\xbf\xbf\xf4\x8f\xbf\"", 0,
+      "\"\xc3\xa9" R "\xe2\x82\xac\xf4\x8f\xbf\xbf" R "\"", 2 },
+    /* In member names, in nested values, after escapes. */
+    { "{\"k\xff\": [\"v\xfe\", {\"\xc0\": \"\\\"\xff\\\\\"}]}", 0,
+      "{\"k" R "\": [\"v" R "\", {\"" R "\": \"\\\"" R "\\\\\"}]}", 4 },
+    /* A byte after a backslash is no escape JSON has; still repaired. */
+    { "\"\\\xff\"", 0, "\"\\" R "\"", 1 },
+    /* An unclosed string to the end. */
+    { "\"\xe2\x82", 0, "\"" R, 1 },
+    /* Valid text is copied as it is. */
+    { "{\"\xc3\xa9\": \"\xf0\x9f\x98\x80\"}", 0, "{\"\xc3\xa9\": \"\xf0\x9f\x98\x80\"}", 0 },
+    /* Outside strings: no JSON. */
+    { "[\xff]", 0, NULL, 0 },
+    { "{\"a\": 1\xff}", 0, NULL, 0 },
+    { "\xef\xbb", 0, NULL, 0 },
+    { "\"\\\\\"\xff", 0, NULL, 0 },
+    { "{\"a\xff\"\xc0: 1}", 0, NULL, 0 },
+    /* A NUL byte, in a string or not. */
+    { "\"a\0\xff\"", 5, NULL, 0 },
+    { "[1,\0]", 5, NULL, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize length = cases[i].length > 0 ? cases[i].length : strlen (cases[i].text);
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      gsize count = G_MAXSIZE;
+      gboolean ok = duet_json_utf8_repair (cases[i].text, length, out, &count);
+
+      g_test_message ("case %u", i);
+      g_assert_cmpint (ok, ==, cases[i].repaired != NULL);
+      if (!ok)
+        continue;
+      g_assert_cmpuint (count, ==, cases[i].count);
+      g_assert_cmpmem (out->data, out->len, cases[i].repaired, strlen (cases[i].repaired));
+      g_assert_true (g_utf8_validate_len ((const char *) out->data, out->len, NULL));
+    }
+
+  /* What the strict reader refused, repaired, is JSON that reads as
+   * U+FFFD, in place and in the tree alike. */
+  {
+    const char *text = "{\"k\xff\": \"bad \xff\xfe \xc0\xaf bytes \xe2\x82\"}";
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    DuetJsonRawIter iter;
+    DuetJsonRaw name, value;
+    g_autofree char *key = NULL;
+    g_autofree char *string = NULL;
+    g_autoptr(JsonNode) tree = NULL;
+
+    g_assert_false (duet_json_raw_validate (text, strlen (text), 0, NULL));
+    g_assert_true (duet_json_utf8_repair (text, strlen (text), out, NULL));
+    g_assert_true (duet_json_raw_validate ((const char *) out->data, out->len, 0, NULL));
+    g_assert_true (duet_json_raw_iter_init (&iter, (const char *) out->data, out->len, 0, TRUE));
+    g_assert_true (duet_json_raw_iter_next (&iter, &name, &value));
+    key = duet_json_raw_dup_string (&name);
+    string = duet_json_raw_dup_string (&value);
+    g_assert_cmpstr (key, ==, "k" R);
+    g_assert_cmpstr (string, ==, "bad " R R " " R R " bytes " R);
+    tree = duet_json_raw_parse ((const char *) out->data, out->len, 0, NULL);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (tree), "k" R), ==, string);
+  }
+
+  /* The inside of one string (a member name as sent). */
+  {
+    const char *inside = "a\xff\\\"\xe2\x82";
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    gsize count = 0;
+
+    g_assert_true (duet_json_utf8_repair_string (inside, strlen (inside), out, &count));
+    g_assert_cmpuint (count, ==, 2);
+    g_assert_cmpmem (out->data, out->len, "a" R "\\\"" R, strlen ("a" R "\\\"" R));
+  }
+}
+
+/* The maximal subpart at @p as Unicode defines it, by brute force: the
+ * longest start of @p that some continuation bytes make well-formed (the
+ * third and fourth bytes of a sequence are any of 80..BF, so 0x80 stands
+ * for them), with GLib's validator as the judge. */
+static gsize
+reference_subpart (const guchar *p,
+                   const guchar *end)
+{
+  gsize n = g_utf8_skip[p[0]], best = 1;
+
+  if (p[0] < 0xc2 || p[0] > 0xf4)
+    return 1;
+  for (gsize k = 2; k < n && p + k <= end; k++)
+    {
+      guchar buffer[4];
+
+      memcpy (buffer, p, k);
+      memset (buffer + k, 0x80, n - k);
+      if (!g_utf8_validate_len ((const char *) buffer, n, NULL))
+        break;
+      best = k;
+    }
+  return best;
+}
+
+/* Random bytes in a string: the repair agrees with that reference. */
+static void
+test_utf8_repair_random (void)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      guchar buffer[16];
+      gsize length = g_rand_int_range (rand, 0, sizeof buffer);
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      g_autoptr(GString) expected = g_string_new (NULL);
+      gsize count = 0, expected_count = 0;
+
+      for (gsize j = 0; j < length; j++)
+        {
+          /* Mostly lead and continuation bytes, some ASCII letters. */
+          guint32 r = g_rand_int (rand);
+
+          buffer[j] = (r & 3) ? 0x80 + (r >> 8) % 0x80 : 'a' + (r >> 8) % 26;
+        }
+      for (const guchar *p = buffer, *end = buffer + length; p < end;)
+        {
+          gunichar ch = g_utf8_get_char_validated ((const char *) p, end - p);
+
+          if (ch < 0x110000)
+            {
+              g_string_append_len (expected, (const char *) p, g_utf8_skip[*p]);
+              p += g_utf8_skip[*p];
+              continue;
+            }
+          g_string_append (expected, R);
+          expected_count++;
+          p += reference_subpart (p, end);
+        }
+
+      g_assert_true (duet_json_utf8_repair_string ((const char *) buffer, length, out, &count));
+      g_assert_cmpuint (count, ==, expected_count);
+      g_assert_cmpmem (out->data, out->len, expected->str, expected->len);
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -363,6 +540,8 @@ main (int   argc,
   g_test_add_func ("/json-raw/utf8", test_utf8);
   g_test_add_func ("/json-raw/parse", test_parse);
   g_test_add_func ("/json-raw/lone-surrogates", test_lone_surrogates);
+  g_test_add_func ("/json-raw/utf8-repair", test_utf8_repair);
+  g_test_add_func ("/json-raw/utf8-repair/random", test_utf8_repair_random);
 
   return g_test_run ();
 }

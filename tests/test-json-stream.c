@@ -241,6 +241,93 @@ test_lone_surrogate_text (void)
   g_assert_cmpstr (body, ==, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
 }
 
+/* --- Invalid UTF-8 --------------------------------------------------------- */
+
+#define R "\xef\xbf\xbd"   /* U+FFFD */
+
+/* Bytes that are not UTF-8 in strings, which servers send: each maximal
+ * subpart becomes U+FFFD in its part (which then grows), in a member
+ * name, a section name and a room id, wherever the chunks end, with lone
+ * surrogates in the same part rewritten too.  Valid text stays as sent. */
+static const char utf8_doc[] =
+  "{\"next_batch\": \"s\xff\",\n"
+  " \"k\xc0\xaf\": 1,\n"
+  " \"rooms\": {\"join\": {\"!a:x\": {\"timeline\": {\"events\": [{\"content\": {\"body\":\n"
+  "   \"bad \xff\xfe \xc0\xaf bytes \xe2\x82\", \"k\xed\xa0\x80\": \"\\ud800 \xf4\x90\x80\x80 \xf0\x9f\x98\x80\"}}]}},\n"
+  "   \"!b\xff:x\": {\"u\": \"caf\xc3\xa9\"}, \"!c:x\": [\"\xf0\x9f\x98\"], \"!e\\u0041\xff:x\": {}},\n"
+  "  \"le\xff" "ave\": {\"!d:x\": {}}},\n"
+  " \"last\": \"\xe2\x82\"}";
+
+static const char * const utf8_parts[] = {
+  "|next_batch|\"s" R "\"",
+  "|k" R R "|1",
+  "join|!a:x|{\"timeline\": {\"events\": [{\"content\": {\"body\":\n"
+  "   \"bad " R R " " R R " bytes " R "\", \"k" R R R "\": \"\\ufffd " R R R R " \xf0\x9f\x98\x80\"}}]}}",
+  "join|!b" R ":x|{\"u\": \"caf\xc3\xa9\"}",
+  "join|!c:x|[\"" R "\"]",
+  "join|!eA" R ":x|{}",
+  "le" R "ave|!d:x|{}",
+  "|last|\"" R "\"",
+};
+
+static void
+assert_utf8_parts (GPtrArray *parts)
+{
+  g_assert_nonnull (parts);
+  g_assert_cmpuint (parts->len, ==, G_N_ELEMENTS (utf8_parts));
+  for (guint i = 0; i < parts->len; i++)
+    g_assert_cmpstr (parts->pdata[i], ==, utf8_parts[i]);
+}
+
+static void
+test_utf8_repair (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) whole = split_doc (utf8_doc, strlen (utf8_doc), 0, &error);
+  g_autoptr(GPtrArray) bytes = NULL;
+
+  g_assert_no_error (error);
+  assert_utf8_parts (whole);
+  bytes = split_doc (utf8_doc, 1, 0, &error);
+  g_assert_no_error (error);
+  assert_utf8_parts (bytes);
+  for (gsize split = 0; split <= strlen (utf8_doc); split++)
+    {
+      g_autoptr(GPtrArray) parts = split_doc (utf8_doc, 0, split, &error);
+
+      g_assert_no_error (error);
+      assert_utf8_parts (parts);
+    }
+}
+
+/* The part handed on reads as U+FFFD in json-glib's tree too, and the
+ * parts after it are handed on as sent. */
+static void
+test_utf8_repair_text (void)
+{
+  const char *json = "{\"rooms\": {\"join\": {\"!a:x\": {\"body\": \"bad \xff\xfe \xc0\xaf bytes\"},"
+                     " \"!b:x\": {\"body\": \"fine \xc3\xa9\"}}}}";
+  g_autofree char *body = NULL;
+  g_autoptr(DuetJsonStream) stream = duet_json_stream_new ("rooms", 1 << 20, 1 << 16, body_cb, &body);
+  g_autoptr(GError) error = NULL;
+
+  /* In two chunks, cut inside the first part. */
+  g_assert_true (duet_json_stream_feed (stream, json, 40, &error));
+  g_assert_true (duet_json_stream_feed (stream, json + 40, strlen (json) - 40, &error));
+  g_assert_true (duet_json_stream_finish (stream, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (body, ==, "fine \xc3\xa9");
+
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&stream, duet_json_stream_free);
+  json = "{\"rooms\": {\"join\": {\"!a:x\": {\"body\": \"bad \xff\xfe \xc0\xaf bytes\"}}}}";
+  stream = duet_json_stream_new ("rooms", 1 << 20, 1 << 16, body_cb, &body);
+  g_assert_true (duet_json_stream_feed (stream, json, strlen (json), &error));
+  g_assert_true (duet_json_stream_finish (stream, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (body, ==, "bad " R R " " R R " bytes");
+}
+
 /* --- Hostile bodies ------------------------------------------------------- */
 
 typedef struct {
@@ -381,16 +468,32 @@ test_truncated (void)
     }
 }
 
+/* Bytes that are not UTF-8 outside strings are no JSON: refused, in a
+ * part, in a scalar, and around the parts; so is a NUL byte in a string. */
 static void
 test_invalid_utf8 (void)
 {
-  const char in_part[] = "{\"rooms\": {\"join\": {\"!a:x\": {\"body\": \"\xc3\x28\"}}}}";
-  const char in_name[] = "{\"rooms\": {\"join\": {\"!a\xff:x\": {}}}}";
-  const char overlong[] = "{\"a\": \"\xc0\xaf\"}";
+  static const struct {
+    const char *json;
+    gsize       length;   /* 0: strlen */
+    const char *fragment;
+  } cases[] = {
+    { "{\"rooms\": {\"join\": {\"!a:x\": {\"a\": 1, \xff \"b\": \"\xff\"}}}}", 0, "UTF-8" },
+    { "{\"a\": [\"\xc3\", \xc0\xaf]}", 0, "UTF-8" },
+    { "{\"a\": {\"b\": \"x\"\xe2\x82}}", 0, "UTF-8" },
+    { "{\"a\": 1\xff}", 0, NULL },
+    { "{\"a\": 1, \xff\"b\": 2}", 0, NULL },
+    { "{\"a\": \xff}", 0, NULL },
+    { "{\"rooms\": {\xc0\"join\": {}}}", 0, NULL },
+    { "{\"a\": \"x\0\xff\"}", 12, "UTF-8" },
+  };
 
-  assert_refused (in_part, strlen (in_part), DUET_JSON_ERROR_INVALID, "UTF-8");
-  assert_refused (in_name, strlen (in_name), DUET_JSON_ERROR_INVALID, "UTF-8");
-  assert_refused (overlong, strlen (overlong), DUET_JSON_ERROR_INVALID, "UTF-8");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("case %u", i);
+      assert_refused (cases[i].json, cases[i].length > 0 ? cases[i].length : strlen (cases[i].json),
+                      DUET_JSON_ERROR_INVALID, cases[i].fragment);
+    }
 }
 
 static void
@@ -450,6 +553,8 @@ main (int   argc,
   g_test_add_func ("/duet/json-stream/split/no-split-member", test_no_split_member);
   g_test_add_func ("/duet/json-stream/lone-surrogates/parts", test_lone_surrogates);
   g_test_add_func ("/duet/json-stream/lone-surrogates/text", test_lone_surrogate_text);
+  g_test_add_func ("/duet/json-stream/utf8-repair/parts", test_utf8_repair);
+  g_test_add_func ("/duet/json-stream/utf8-repair/text", test_utf8_repair_text);
   g_test_add_func ("/duet/json-stream/hostile/wrong-types", test_wrong_types);
   g_test_add_func ("/duet/json-stream/hostile/part-invalid-json", test_part_invalid_json);
   g_test_add_func ("/duet/json-stream/hostile/depth-bomb", test_depth_bomb);

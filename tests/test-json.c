@@ -151,13 +151,21 @@ test_round_trip (void)
     { "{\"a\": \"\\udc00x\"}", FALSE },
     { "{\"a\\ud800\\u0041\": 1}", FALSE },
     { "{\"a\": \"\\ud83d\\ude00\\ude00\"}", FALSE },
+    /* Bytes that are not UTF-8 in a string would come back as U+FFFD;
+     * valid UTF-8 round-trips. */
+    { "{\"a\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\"}", TRUE },
+    { "{\"a\": \"bad \xff\"}", FALSE },
+    { "{\"a\xc0\xaf\": [\"!r:x\"]}", FALSE },
+    { "{\"a\": [\"\xe2\x82\"]}", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
+      /* TAP output must be UTF-8: bytes that are not print escaped. */
+      g_autofree char *shown = g_strescape (cases[i].json, NULL);
 
-      g_test_message ("%s", cases[i].json);
+      g_test_message ("%s", shown);
       g_assert_cmpint (duet_json_check_round_trip (cases[i].json, strlen (cases[i].json), &error),
                        ==, cases[i].ok);
       if (!cases[i].ok)
@@ -267,6 +275,50 @@ test_parse_lone_surrogates (void)
   }
 }
 
+#define R "\xef\xbf\xbd"   /* U+FFFD */
+
+/* Bytes that are not UTF-8 in a string read as U+FFFD, one per maximal
+ * subpart (json-glib alone refuses the body), in member names too, and
+ * with lone surrogates in the same body. */
+static void
+test_parse_invalid_utf8 (void)
+{
+  static const struct {
+    const char *body;
+    const char *text;
+  } cases[] = {
+    { "[\"bad \xff\xfe \xc0\xaf bytes\"]", "bad " R R " " R R " bytes" },
+    { "[\"\xe2\x82\"]", R },
+    { "[\"\xed\xa0\x80\"]", R R R },
+    { "[\"\xf4\x90\x80\x80\"]", R R R R },
+    { "[\"caf\xc3\xa9\xff\\ud800\\u0041\"]", "caf\xc3\xa9" R R "A" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = duet_json_parse (cases[i].body, -1, DUET_JSON_MAX_SIZE, &error);
+
+      g_test_message ("case %" G_GSIZE_FORMAT, i);
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_array_get_string_element (json_node_get_array (node), 0), ==, cases[i].text);
+    }
+
+  {
+    const char *body = "{\"k\xff\": {\"b\": \"\xc0\"}, \"c\": \"fine\"}";
+    g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) object = duet_json_parse_object (bytes, DUET_JSON_MAX_SIZE, &error);
+    JsonObject *inner;
+
+    g_assert_no_error (error);
+    inner = json_object_get_object_member (object, "k" R);
+    g_assert_nonnull (inner);
+    g_assert_cmpstr (json_object_get_string_member (inner, "b"), ==, R);
+    g_assert_cmpstr (json_object_get_string_member (object, "c"), ==, "fine");
+  }
+}
+
 static void
 test_bounds_size (void)
 {
@@ -312,7 +364,9 @@ test_parse_invalid (void)
     { "{\"a\":", -1 },
     { "[1,2,3]", -1 },          /* JSON, but not an object */
     { "\"text\"", -1 },
-    { "{\"a\":\"\xff\xfe\"}", -1 }, /* not UTF-8 */
+    { "{\"a\":\xff\xfe}", -1 }, /* not UTF-8, outside a string */
+    { "{\"a\":1,\xc0\xaf\"b\":\"\xff\"}", -1 },
+    { "{\"a\":\"x\0\xff\"}", 11 }, /* a NUL in a string */
     { "{\"a\":1}\0{\"b\":2}", 15 }, /* a NUL inside the body */
   };
 
@@ -782,6 +836,7 @@ main (int   argc,
   g_test_add_func ("/json/bounds/size", test_bounds_size);
   g_test_add_func ("/json/parse/invalid", test_parse_invalid);
   g_test_add_func ("/json/parse/lone-surrogates", test_parse_lone_surrogates);
+  g_test_add_func ("/json/parse/invalid-utf8", test_parse_invalid_utf8);
   g_test_add_func ("/json/require", test_require);
   g_test_add_func ("/matrix-id/server-names", test_server_names);
   g_test_add_func ("/matrix-id/user-ids", test_user_ids);

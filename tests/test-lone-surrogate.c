@@ -1,16 +1,20 @@
 /* test-lone-surrogate.c: an event whose text holds a lone UTF-16
- * surrogate escape, served by the test homeserver
+ * surrogate escape, or bytes that are not UTF-8, served by the test
+ * homeserver
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * "\ud800" with no low surrogate after it (or a lone "\udc00") is JSON by
  * the grammar, and RFC 8259 (§8.2) leaves what it means to the reader;
- * servers do send such strings.  Refusing the reply that carries one
- * refused every later /sync too, so the account was stuck for good.  Duet
- * reads each one as U+FFFD, the replacement character: the reply is taken
- * whole, the message shows U+FFFD, and syncing goes on.  Each way the
- * event can come in is tried: the streamed /sync (the room read in place
- * and as a tree), the cache written from it, and GET /messages.
+ * servers do send such strings, and strings with raw bytes that are not
+ * UTF-8 (which no JSON text may hold, RFC 8259 §8.1, but servers send
+ * all the same).  Refusing the reply that carries one refused every later
+ * /sync too, so the account was stuck for good.  Duet reads each one as
+ * U+FFFD, the replacement character (for bytes, one per maximal ill-formed
+ * subsequence): the reply is taken whole, the message shows U+FFFD, and
+ * syncing goes on.  Each way the event can come in is tried: the streamed
+ * /sync (the room read in place and as a tree), the cache written from
+ * it, and GET /messages.
  */
 #include "config.h"
 
@@ -24,17 +28,34 @@
 
 #define LONG_POLL_MS 200
 
-/* As sent: U+00E9 escaped, a lone high surrogate, a lone low one, a pair. */
-#define RAW_BODY "\"caf\\u00e9 \\ud800 and \\udc00x \\ud83d\\ude00\""
-/* As shown. */
-#define SHOWN_BODY "caf\xc3\xa9 \xef\xbf\xbd and \xef\xbf\xbdx \xf0\x9f\x98\x80"
+#define R "\xef\xbf\xbd"   /* U+FFFD */
+
+typedef struct {
+  const char *raw;     /* the body's JSON text as sent */
+  const char *shown;
+} Body;
+
+/* U+00E9 escaped, a lone high surrogate, a lone low one, a pair. */
+static const Body lone_surrogates = {
+  "\"caf\\u00e9 \\ud800 and \\udc00x \\ud83d\\ude00\"",
+  "caf\xc3\xa9 " R " and " R "x \xf0\x9f\x98\x80",
+};
+
+/* Bytes that never start a character, an overlong form, a surrogate and a
+ * code point beyond U+10FFFF in UTF-8 form, valid UTF-8, a lone surrogate
+ * escape, and a character cut at the end of the string. */
+static const Body invalid_utf8 = {
+  "\"bad \xff\xfe \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 caf\xc3\xa9 \\ud800 \xe2\x82\"",
+  "bad " R R " " R R " " R R R " " R R R R " caf\xc3\xa9 " R " " R,
+};
 
 typedef struct {
   DuetTestFixture  base;
+  const Body      *body;
   char            *carol;
-  char            *dm_id;      /* Bob and Alice; the lone surrogate is here */
+  char            *dm_id;      /* Bob and Alice; the odd text is here */
   char            *group_id;   /* Carol's room with Alice */
-  char            *lone_id;    /* the event with the lone surrogates */
+  char            *odd_id;     /* the event with f->body */
   char            *data_dir;
 } Fixture;
 
@@ -52,7 +73,8 @@ fixture_setup (Fixture       *f,
   g_autofree char *json = NULL;
   g_autoptr(JsonObject) direct = NULL;
 
-  duet_test_fixture_setup (&f->base, data);
+  duet_test_fixture_setup (&f->base, NULL);
+  f->body = data;
   invite[0] = f->base.alice;
   f->carol = duet_test_homeserver_add_user (f->base.server, "carol", "carol-password", "Carol");
   f->dm_id = duet_test_homeserver_create_room (f->base.server, f->base.bob, "trusted_private_chat", invite, TRUE);
@@ -74,19 +96,19 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->carol, g_free);
   g_clear_pointer (&f->dm_id, g_free);
   g_clear_pointer (&f->group_id, g_free);
-  g_clear_pointer (&f->lone_id, g_free);
+  g_clear_pointer (&f->odd_id, g_free);
   duet_test_fixture_teardown (&f->base, data);
 }
 
-/* Bob's messages around the one with lone surrogates, and Carol's. */
+/* Bob's messages around the one with the odd text, and Carol's. */
 static void
 send_messages (Fixture *f,
                guint    after)
 {
   g_free (duet_test_homeserver_send_message (f->base.server, f->dm_id, f->base.bob, "before"));
   g_free (duet_test_homeserver_send_message (f->base.server, f->group_id, f->carol, "hello from carol"));
-  f->lone_id = duet_test_homeserver_send_message_raw_body (f->base.server, f->dm_id, f->base.bob, RAW_BODY);
-  g_assert_nonnull (f->lone_id);
+  f->odd_id = duet_test_homeserver_send_message_raw_body (f->base.server, f->dm_id, f->base.bob, f->body->raw);
+  g_assert_nonnull (f->odd_id);
   for (guint i = 0; i < after; i++)
     {
       g_autofree char *text = g_strdup_printf ("later %u", i);
@@ -199,7 +221,7 @@ stop_session (DuetSession *session,
   duet_test_session_stop (session);
 }
 
-/* The initial sync takes the reply with the lone surrogates whole: every
+/* The initial sync takes the reply with the odd text whole: every
  * room and event is there, the message shows U+FFFD, and later syncs go
  * on. */
 static void
@@ -223,16 +245,16 @@ test_sync (Fixture       *f,
   group = duet_session_lookup_room (session, f->group_id);
   g_assert_nonnull (dm);
   g_assert_nonnull (group);
-  g_assert_cmpstr (duet_room_get_last_message (dm), ==, SHOWN_BODY);
-  g_assert_cmpstr (duet_room_get_last_event_id (dm), ==, f->lone_id);
+  g_assert_cmpstr (duet_room_get_last_message (dm), ==, f->body->shown);
+  g_assert_cmpstr (duet_room_get_last_event_id (dm), ==, f->odd_id);
   g_assert_cmpstr (duet_room_get_last_message (group), ==, "hello from carol");
-  g_assert_cmpstr (g_hash_table_lookup (bodies, f->lone_id), ==, SHOWN_BODY);
+  g_assert_cmpstr (g_hash_table_lookup (bodies, f->odd_id), ==, f->body->shown);
   g_assert_true (g_hash_table_contains (bodies, duet_room_get_last_event_id (group)));
   /* Bob's contact shows it too. */
   contacts = DUET_CONTACT_LIST (duet_session_get_contacts (session));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (contacts)), ==, 1);
   g_assert_cmpstr (duet_contact_get_last_message (duet_contact_list_lookup (contacts, f->base.bob)), ==,
-                   SHOWN_BODY);
+                   f->body->shown);
 
   /* An incremental sync after it. */
   after = duet_test_homeserver_send_message (f->base.server, f->dm_id, f->base.bob, "after");
@@ -245,8 +267,9 @@ test_sync (Fixture       *f,
   stop_session (session, &watch);
 }
 
-/* The cache keeps the room as read (the escape rewritten as \ufffd): a new
- * start from it shows U+FFFD before any request. */
+/* The cache keeps the room as read (each escape rewritten as \ufffd, each
+ * ill-formed subsequence as U+FFFD): a new start from it shows U+FFFD
+ * before any request. */
 static void
 test_cache (Fixture       *f,
             gconstpointer  data)
@@ -274,7 +297,7 @@ test_cache (Fixture       *f,
     load_cache (session);
     dm = duet_session_lookup_room (session, f->dm_id);
     g_assert_nonnull (dm);
-    g_assert_cmpstr (duet_room_get_last_message (dm), ==, SHOWN_BODY);
+    g_assert_cmpstr (duet_room_get_last_message (dm), ==, f->body->shown);
     g_assert_cmpstr (duet_room_get_last_message (duet_session_lookup_room (session, f->group_id)), ==,
                      "hello from carol");
     duet_test_finalize (g_steal_pointer (&session));
@@ -315,13 +338,13 @@ test_messages (Fixture       *f,
   /* More than a /sync's timeline slice after it. */
   send_messages (f, 60);
   session = start_session (f, NULL, &watch);
-  g_assert_false (g_hash_table_contains (bodies, f->lone_id));
+  g_assert_false (g_hash_table_contains (bodies, f->odd_id));
 
   timeline = duet_timeline_new (session, f->dm_id);
   duet_timeline_load_async (timeline, NULL, duet_test_result_cb, &result);
   g_assert_true (duet_timeline_load_finish (timeline, duet_test_wait (&result), &error));
   g_assert_no_error (error);
-  for (guint page = 0; page < 20 && (item = find_item (timeline, f->lone_id)) == NULL; page++)
+  for (guint page = 0; page < 20 && (item = find_item (timeline, f->odd_id)) == NULL; page++)
     {
       g_clear_object (&result);
       duet_timeline_paginate_async (timeline, NULL, duet_test_result_cb, &result);
@@ -329,7 +352,7 @@ test_messages (Fixture       *f,
       g_assert_no_error (error);
     }
   g_assert_nonnull (item);
-  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, SHOWN_BODY);
+  g_assert_cmpstr (duet_timeline_item_get_body (item), ==, f->body->shown);
   g_assert_cmpuint (watch.errors, ==, 0);
 
   /* The last result holds the timeline. */
@@ -344,9 +367,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/lone-surrogate/sync", Fixture, NULL, fixture_setup, test_sync, fixture_teardown);
-  g_test_add ("/lone-surrogate/cache", Fixture, NULL, fixture_setup, test_cache, fixture_teardown);
-  g_test_add ("/lone-surrogate/messages", Fixture, NULL, fixture_setup, test_messages, fixture_teardown);
+  g_test_add ("/lone-surrogate/sync", Fixture, &lone_surrogates, fixture_setup, test_sync, fixture_teardown);
+  g_test_add ("/lone-surrogate/cache", Fixture, &lone_surrogates, fixture_setup, test_cache, fixture_teardown);
+  g_test_add ("/lone-surrogate/messages", Fixture, &lone_surrogates, fixture_setup, test_messages,
+              fixture_teardown);
+  g_test_add ("/invalid-utf8/sync", Fixture, &invalid_utf8, fixture_setup, test_sync, fixture_teardown);
+  g_test_add ("/invalid-utf8/cache", Fixture, &invalid_utf8, fixture_setup, test_cache, fixture_teardown);
+  g_test_add ("/invalid-utf8/messages", Fixture, &invalid_utf8, fixture_setup, test_messages, fixture_teardown);
 
   return g_test_run ();
 }

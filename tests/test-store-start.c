@@ -53,6 +53,21 @@ static const char room_b[] =
   "   \"origin_server_ts\": 15, \"content\": {\"msgtype\": \"m.text\", \"body\": \"from carol\"}}],"
   "  \"limited\": true}}";
 
+/* Texts the entry writer must escape: quotes, a backslash, control
+ * characters, a slash, non-ASCII; a number for a timestamp. */
+static const char room_c[] =
+  "{\"state\": {\"events\": ["
+  "  {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@alice:x\","
+  "   \"content\": {\"name\": \"say \\\"hi\\\" \\\\ a\\tb\\u0001 </ \u00e9\u6f22 \\ud83d\\ude00\"}},"
+  "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:x\", \"sender\": \"@alice:x\","
+  "   \"content\": {\"membership\": \"join\"}},"
+  "  {\"type\": \"m.room.member\", \"state_key\": \"@dan:x\", \"sender\": \"@dan:x\","
+  "   \"content\": {\"membership\": \"join\", \"displayname\": \"line\\nbreak \\\"D\\\"\"}}]},"
+  " \"timeline\": {\"events\": ["
+  "  {\"type\": \"m.room.message\", \"event_id\": \"$c1\", \"sender\": \"@dan:x\","
+  "   \"origin_server_ts\": 1.5e3, \"content\": {\"msgtype\": \"m.text\", \"body\": \"\\u0000cut\"}}],"
+  "  \"limited\": false}}";
+
 typedef struct {
   char *dir;
 } Fixture;
@@ -70,27 +85,6 @@ fixture_teardown (Fixture       *f,
 {
   store_test_remove_dir (f->dir);
   g_free (f->dir);
-}
-
-/* rooms: membership, room id, bytes, ... NULL */
-static void
-save_ok (DuetStore          *store,
-         const char * const *rooms,
-         const char         *next_batch)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
-
-  for (guint i = 0; rooms[i] != NULL; i += 3)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (rooms[i + 2], strlen (rooms[i + 2]));
-
-      duet_store_sync_writer_add_room (writer, rooms[i], rooms[i + 1], bytes);
-    }
-  duet_store_sync_writer_commit (writer, next_batch);
-  g_assert_true (duet_store_save_sync_finish (store, duet_test_wait (&result), &error));
-  g_assert_no_error (error);
 }
 
 static void
@@ -233,7 +227,7 @@ test_entries_follow_saves (Fixture       *f,
   g_autofree char *entries = NULL;
 
   /* No start has said whose entries to write: none is. */
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   duet_test_finalize (store);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "");
@@ -254,7 +248,7 @@ test_entries_follow_saves (Fixture       *f,
   g_clear_pointer (&entries, g_free);
 
   store = store_test_open_ok (f->dir);
-  save_ok (store, a_later, "s2");
+  store_test_save_rooms_ok (store, a_later, "s2");
   duet_test_finalize (store);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "!b:x " OWN "\n");
@@ -269,7 +263,7 @@ test_entries_follow_saves (Fixture       *f,
 
   /* Written again after a save, then all gone with a clear. */
   store = store_test_open_ok (f->dir);
-  save_ok (store, both, "s3");
+  store_test_save_rooms_ok (store, both, "s3");
   write_entries_ok (store, OWN);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x " OWN "\n");
@@ -298,7 +292,7 @@ test_read_as_built (Fixture       *f,
   g_autoptr(JsonObject) a_after = NULL;
   JsonArray *events;
 
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   built = load_start_ok (store, OWN);
   g_assert_cmpstr (json_object_get_string_member (built->response, "next_batch"), ==, "s1");
   g_assert_cmpuint (built->rooms->len, ==, 2);
@@ -330,7 +324,7 @@ test_read_as_built (Fixture       *f,
   g_assert_true (json_object_get_boolean_member (store_test_path_object (b, "timeline", NULL), "limited"));
 
   /* The rename and the new message, read before the worker is idle. */
-  save_ok (store, a_later, "s2");
+  store_test_save_rooms_ok (store, a_later, "s2");
   later = load_start_ok (store, OWN);
   a_after = parse_entry (find_room (later, "!a:x"));
   events = store_test_events_of (a_after, "timeline");
@@ -357,7 +351,7 @@ test_outbox_and_other_account (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *entries = NULL;
 
-  save_ok (store, both, "s1");
+  store_test_save_rooms_ok (store, both, "s1");
   write_entries_ok (store, OWN);
   json_object_set_string_member (content, "body", "unsent");
   duet_store_add_outgoing_async (store, "!a:x", "txn1", "m.room.message", content, 1, duet_test_result_cb,
@@ -379,6 +373,62 @@ test_outbox_and_other_account (Fixture       *f,
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x @bob:x\n");
 }
 
+static const char *
+member_string (JsonObject *object,
+               const char *first,
+               const char *second,
+               const char *name)
+{
+  JsonObject *inner = store_test_path_object (object, first, second, NULL);
+
+  return inner != NULL && json_object_has_member (inner, name) ? json_object_get_string_member (inner, name)
+                                                              : NULL;
+}
+
+/* Every text comes back as it was sent: the entry is strict JSON. */
+static void
+test_texts_escaped (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *one[] = { "join", "!c:x", room_c, NULL };
+  DuetStore *store = store_test_open_ok (f->dir);
+  g_autoptr(DuetStoreStart) start = NULL;
+  g_autoptr(JsonObject) c = NULL;
+  JsonArray *state, *timeline;
+  gboolean seen_name = FALSE, seen_dan = FALSE;
+
+  store_test_save_rooms_ok (store, one, "s1");
+  start = load_start_ok (store, OWN);
+  c = parse_entry (find_room (start, "!c:x"));
+  state = store_test_events_of (c, "state");
+  for (guint i = 0; i < json_array_get_length (state); i++)
+    {
+      JsonObject *event = json_array_get_object_element (state, i);
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (g_str_equal (type, "m.room.name"))
+        {
+          g_assert_cmpstr (member_string (event, "content", NULL, "name"), ==,
+                           "say \"hi\" \\ a\tb\001 </ \u00e9\u6f22 \U0001F600");
+          seen_name = TRUE;
+        }
+      else if (g_str_equal (json_object_get_string_member (event, "state_key"), "@dan:x"))
+        {
+          g_assert_cmpstr (member_string (event, "content", NULL, "displayname"), ==, "line\nbreak \"D\"");
+          seen_dan = TRUE;
+        }
+    }
+  g_assert_true (seen_name);
+  g_assert_true (seen_dan);
+  timeline = store_test_events_of (c, "timeline");
+  g_assert_cmpuint (json_array_get_length (timeline), ==, 1);
+  g_assert_cmpfloat (json_node_get_double (json_object_get_member (json_array_get_object_element (timeline, 0),
+                                                                   "origin_server_ts")), ==, 1500.0);
+  /* json-glib's reading: a string ends at U+0000. */
+  g_assert_cmpstr (member_string (json_array_get_object_element (timeline, 0), "content", NULL, "body"), ==, "");
+  duet_test_finalize (store);
+}
+
 typedef struct {
   const char *dir;
   const char *expected;
@@ -391,6 +441,24 @@ entries_are (gpointer data)
   g_autofree char *entries = stored_entries (wait->dir);
 
   return g_str_equal (entries, wait->expected);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The worker writes on its own, with nothing for the main context to
+ * wake up to: the condition is looked at every 10 ms. */
+static gboolean
+wait_for_entries (EntriesWait *wait)
+{
+  guint id = g_timeout_add (10, wake_cb, NULL);
+  gboolean met = duet_test_wait_until (entries_are, wait, DUET_TEST_TIMEOUT_MS);
+
+  g_source_remove (id);
+  return met;
 }
 
 /* Nobody asks: once a start has said whose entries they are, the worker
@@ -413,12 +481,12 @@ test_written_when_idle (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  save_ok (store, both, "s1");
-  g_assert_true (duet_test_wait_until (entries_are, &wait, DUET_TEST_TIMEOUT_MS));
+  store_test_save_rooms_ok (store, both, "s1");
+  g_assert_true (wait_for_entries (&wait));
 
   /* The newer entry is written, not the first one again. */
-  save_ok (store, a_later, "s2");
-  g_assert_true (duet_test_wait_until (entries_are, &wait, DUET_TEST_TIMEOUT_MS));
+  store_test_save_rooms_ok (store, a_later, "s2");
+  g_assert_true (wait_for_entries (&wait));
   duet_test_finalize (store);
   entry = stored_entry (f->dir, "!a:x");
   g_assert_nonnull (strstr (entry, "\"later\""));
@@ -438,6 +506,8 @@ main (int   argc,
               test_outbox_and_other_account, fixture_teardown);
   g_test_add ("/store-start/written-when-idle", Fixture, NULL, fixture_setup,
               test_written_when_idle, fixture_teardown);
+  g_test_add ("/store-start/texts-escaped", Fixture, NULL, fixture_setup,
+              test_texts_escaped, fixture_teardown);
 
   return g_test_run ();
 }

@@ -36,37 +36,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
 }
 
-static gboolean
-save_streamed (DuetStore          *store,
-               const char * const *rooms,
-               const char         *next_batch,
-               GError            **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  DuetStoreSyncWriter *writer = duet_store_save_sync_begin (store, duet_test_result_cb, &result);
-
-  /* rooms: membership, room id, bytes, ... NULL */
-  for (guint i = 0; rooms[i] != NULL; i += 3)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (rooms[i + 2], strlen (rooms[i + 2]));
-
-      duet_store_sync_writer_add_room (writer, rooms[i], rooms[i + 1], bytes);
-    }
-  duet_store_sync_writer_commit (writer, next_batch);
-  return duet_store_save_sync_finish (store, duet_test_wait (&result), error);
-}
-
-static void
-save_streamed_ok (DuetStore          *store,
-                  const char * const *rooms,
-                  const char         *next_batch)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (save_streamed (store, rooms, next_batch, &error));
-  g_assert_no_error (error);
-}
-
 static int
 count (const char *dir,
        const char *sql)
@@ -210,7 +179,7 @@ test_fields_follow_rows (Fixture       *f,
   DuetStore *store;
 
   store = store_test_open_ok (f->dir);
-  save_streamed_ok (store, first, "s1");
+  store_test_save_rooms_ok (store, first, "s1");
   duet_test_finalize (store);
   /* 3 + 2 members in the state and 1 in the timeline, create, 2 names,
    * encryption, functional members, tombstone, create, 2 invite rows. */
@@ -226,13 +195,13 @@ test_fields_follow_rows (Fixture       *f,
 
   /* Moving to an invite clears the joined room's state, and back. */
   store = store_test_open_ok (f->dir);
-  save_streamed_ok (store, to_invite, "s2");
+  store_test_save_rooms_ok (store, to_invite, "s2");
   duet_test_finalize (store);
   assert_fields_match_rows (f->dir, 2);
   g_assert_cmpint (count (f->dir, "SELECT count(*) FROM state_fields WHERE room_id = '!group:x'"), ==, 2);
   store = store_test_open_ok (f->dir);
-  save_streamed_ok (store, back_to_join, "s3");
-  save_streamed_ok (store, leave, "s4");
+  store_test_save_rooms_ok (store, back_to_join, "s3");
+  store_test_save_rooms_ok (store, leave, "s4");
   duet_test_finalize (store);
   assert_fields_match_rows (f->dir, 14);
   value = text (f->dir, "SELECT membership FROM state_fields WHERE room_id = '!dm:x' AND state_key = '@a:x'");
@@ -302,7 +271,7 @@ test_fields_read_as_model (Fixture       *f,
   g_autofree char *value = NULL;
   DuetStore *store = store_test_open_ok (f->dir);
 
-  save_streamed_ok (store, rooms, "s1");
+  store_test_save_rooms_ok (store, rooms, "s1");
   duet_test_finalize (store);
 
   value = text (f->dir, "SELECT membership || '|' || displayname FROM state_fields WHERE state_key = '@a:x'");
@@ -327,7 +296,7 @@ test_migrate_v3 (Fixture       *f,
   sqlite3 *db = NULL;
   DuetStore *store = store_test_open_ok (f->dir);
 
-  save_streamed_ok (store, rooms, "s1");
+  store_test_save_rooms_ok (store, rooms, "s1");
   duet_test_finalize (store);
 
   /* Back to what version 3 left: its triggers and fields of its own. */

@@ -255,6 +255,21 @@ duet_json_check_round_trip (const char  *data,
         }
     }
 
+  /* Bytes that are not UTF-8 in a string are read as U+FFFD, and written
+   * back so (elsewhere they are no JSON: the parse refuses them). */
+  if (!duet_json_utf8_validate (data, length))
+    {
+      g_autoptr(GByteArray) repaired = g_byte_array_sized_new (length + 64);
+
+      if (duet_json_utf8_repair (data, length, repaired, NULL))
+        {
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT,
+                               "The content holds text that is not UTF-8, which Duet cannot write back "
+                               "unchanged");
+          return FALSE;
+        }
+    }
+
   return TRUE;
 }
 
@@ -353,20 +368,31 @@ duet_json_parse (const char  *data,
   if (!duet_json_check_bounds (data, length, max_size, DUET_JSON_MAX_DEPTH, error))
     return NULL;
 
-  if (!g_utf8_validate (data, length, NULL))
+  /* Each ill-formed UTF-8 sequence in a string reads as U+FFFD, as in
+   * the /sync stream (see duet_json_utf8_repair()); elsewhere it is no
+   * JSON. */
+  if (!duet_json_utf8_validate (data, length))
     {
-      g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
-                           "The body is not valid UTF-8");
-      return NULL;
+      g_autoptr(GByteArray) repaired = g_byte_array_sized_new (length + 64);
+
+      if (!duet_json_utf8_repair (data, length, repaired, NULL))
+        {
+          g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_INVALID_RESPONSE,
+                               "The body is not valid UTF-8");
+          return NULL;
+        }
+      length = repaired->len;
+      rewritten = (char *) g_byte_array_free (g_steal_pointer (&repaired), FALSE);
+      data = rewritten;
     }
 
   /* Each lone UTF-16 surrogate reads as U+FFFD, as in the /sync stream:
    * json-glib would make bytes that are not UTF-8 of it, or refuse it. */
   if (duet_json_find_lone_surrogate (data, length) != NULL)
     {
-      rewritten = g_memdup2 (data, length);
+      if (rewritten == NULL)
+        data = rewritten = g_memdup2 (data, length);
       duet_json_replace_lone_surrogates (rewritten, length);
-      data = rewritten;
     }
 
   parser = json_parser_new_immutable ();

@@ -20,13 +20,15 @@ gboolean     duet_json_check_bounds          (const char  *data,
                                               GError     **error);
 /* json-glib turns an integer beyond int64 into -1, 1e400 into "inf.0", 1e22
  * into "1e+22.0" and cuts strings at \u0000, and duet_json_parse() reads a
- * lone UTF-16 surrogate as U+FFFD: content read to be written back must
- * hold none. */
+ * lone UTF-16 surrogate and bytes that are not UTF-8 in a string as
+ * U+FFFD: content read to be written back must hold none. */
 gboolean     duet_json_check_round_trip         (const char  *data,
                                               gsize        length,
                                               GError     **error);
 /* One JSON value, bounded (size, nesting), UTF-8, with each escaped lone
- * UTF-16 surrogate read as U+FFFD (see duet_json_find_lone_surrogate()). */
+ * UTF-16 surrogate (see duet_json_find_lone_surrogate()) and each
+ * ill-formed UTF-8 sequence in a string (see duet_json_utf8_repair()) read
+ * as U+FFFD. */
 JsonNode    *duet_json_parse                 (const char  *data,
                                               gssize       length,
                                               gsize        max_size,

@@ -84,6 +84,130 @@ duet_json_utf8_validate (const char *data,
   return memchr (data, '\0', length) == NULL;
 }
 
+/* --- Invalid UTF-8 ------------------------------------------------------------ */
+
+/* The length of the maximal subpart of an ill-formed sequence at @p (one
+ * that utf8_sequence() refused): the longest start of a well-formed
+ * sequence there, or its first byte alone when nothing well-formed starts
+ * with it (Unicode §3.9, U+FFFD substitution of maximal subparts; the
+ * WHATWG encoding standard's UTF-8 decoder does the same).  The second
+ * byte's range depends on the first, so that overlong forms (E0 80),
+ * surrogates (ED A0) and code points beyond U+10FFFF (F4 90) end the
+ * subpart at their first byte. */
+static gsize
+utf8_maximal_subpart (const guchar *p,
+                      const guchar *end)
+{
+  guchar c = p[0], low = 0x80, high = 0xbf;
+  gsize n, i;
+
+  if (c >= 0xc2 && c <= 0xdf)
+    n = 2;
+  else if (c >= 0xe0 && c <= 0xef)
+    {
+      n = 3;
+      if (c == 0xe0)
+        low = 0xa0;
+      else if (c == 0xed)
+        high = 0x9f;
+    }
+  else if (c >= 0xf0 && c <= 0xf4)
+    {
+      n = 4;
+      if (c == 0xf0)
+        low = 0x90;
+      else if (c == 0xf4)
+        high = 0x8f;
+    }
+  else
+    return 1;
+  if (end - p < 2 || p[1] < low || p[1] > high)
+    return 1;
+  for (i = 2; i < n && p + i < end && (p[i] & 0xc0) == 0x80; i++)
+    ;
+  /* A whole sequence would have been well-formed: never here. */
+  return MIN (i, n - 1);
+}
+
+/* A string's escape starts at a backslash and takes the byte after it
+ * (the rest of a \u escape is ASCII, read as string text); a byte that is
+ * no ASCII after a backslash is no escape JSON has, and is read as text
+ * here, so that it too is repaired if it is not UTF-8. */
+static gboolean
+utf8_repair (const guchar *p,
+             const guchar *end,
+             gboolean      in_string,
+             GByteArray   *out,
+             gsize        *replaced)
+{
+  static const guint8 replacement[] = { 0xef, 0xbf, 0xbd };
+  const guchar *run = p;
+  gsize count = 0;
+
+  while (p < end)
+    {
+      guchar c;
+      gsize n;
+
+      /* Runs of plain ASCII, eight bytes at a time. */
+      p = (const guchar *) duet_json_find_special ((const char *) p, (const char *) end);
+      if (p == end)
+        break;
+      c = *p;
+      if (c < 0x80)
+        {
+          /* A NUL byte is no UTF-8 Duet takes, inside a string or not. */
+          if (c == '\0')
+            return FALSE;
+          if (c == '"')
+            in_string = !in_string;
+          else if (c == '\\' && in_string && end - p >= 2 && p[1] != '\0' && p[1] < 0x80)
+            p++;
+          p++;
+          continue;
+        }
+      if ((n = utf8_sequence (p, end)) > 0)
+        {
+          p += n;
+          continue;
+        }
+      /* Outside strings, only the grammar's ASCII stands: no JSON. */
+      if (!in_string)
+        return FALSE;
+      g_byte_array_append (out, run, p - run);
+      g_byte_array_append (out, replacement, sizeof replacement);
+      p += utf8_maximal_subpart (p, end);
+      run = p;
+      count++;
+    }
+  g_byte_array_append (out, run, end - run);
+  if (replaced != NULL)
+    *replaced = count;
+  return TRUE;
+}
+
+gboolean
+duet_json_utf8_repair (const char *data,
+                       gsize       length,
+                       GByteArray *out,
+                       gsize      *replaced)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  return utf8_repair ((const guchar *) data, (const guchar *) data + length, FALSE, out, replaced);
+}
+
+gboolean
+duet_json_utf8_repair_string (const char *data,
+                              gsize       length,
+                              GByteArray *out,
+                              gsize      *replaced)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  return utf8_repair ((const guchar *) data, (const guchar *) data + length, TRUE, out, replaced);
+}
+
 /* --- Lone surrogates ---------------------------------------------------------- */
 
 /* Every backslash in JSON text starts an escape (outside strings there are

@@ -141,4 +141,32 @@ gsize        duet_json_replace_lone_surrogates (char             *data,
 gboolean     duet_json_utf8_validate          (const char        *data,
                                                gsize              length);
 
+/* Invalid UTF-8 inside strings.  Servers send strings with bytes that are
+ * not UTF-8 (a client that wrote Latin-1, a cut multi-byte character), and
+ * refusing the reply that carries one refuses every later /sync too.  Duet
+ * reads each maximal subpart of an ill-formed sequence as one U+FFFD, as
+ * Unicode (§3.9) recommends and browsers do: "\xe2\x82" (a cut character)
+ * is one U+FFFD, "\xc0\xaf" (overlong), "\xed\xa0\x80" (a surrogate) and
+ * "\xf4\x90\x80\x80" (beyond U+10FFFF) are one per byte.  (g_utf8_make_valid()
+ * gives one per byte always, and knows no JSON.)  The same doors as for lone
+ * surrogates repair the text, on a copy since U+FFFD takes three bytes, and
+ * only when duet_json_utf8_validate() refused it, so valid text costs
+ * nothing more; past them every reader sees valid UTF-8.
+ *
+ * Appends @length bytes of JSON text to @out with each such subpart inside
+ * a string (member names too) written as U+FFFD; *@replaced (may be NULL):
+ * how many.  FALSE, with @out holding part of the text, when a byte that
+ * is not UTF-8 stands outside a string, or a NUL byte anywhere: that is no
+ * JSON Duet reads, as before.  The output is valid UTF-8 whenever TRUE. */
+gboolean     duet_json_utf8_repair            (const char        *data,
+                                               gsize              length,
+                                               GByteArray        *out,
+                                               gsize             *replaced);
+/* The same for the inside of one string as sent (between its quotes,
+ * escapes and all), e.g. a member name. */
+gboolean     duet_json_utf8_repair_string     (const char        *data,
+                                               gsize              length,
+                                               GByteArray        *out,
+                                               gsize             *replaced);
+
 G_END_DECLS

@@ -144,6 +144,18 @@ end_key (DuetJsonStream  *self,
 {
   char *name;
 
+  /* Bytes that are not UTF-8 read as U+FFFD, as in the parts.  Raw
+   * control bytes (NUL among them) were refused as they came. */
+  if (!duet_json_utf8_validate (self->key->str, self->key->len))
+    {
+      g_autoptr(GByteArray) repaired = g_byte_array_sized_new (self->key->len + 16);
+
+      if (!duet_json_utf8_repair_string (self->key->str, self->key->len, repaired, NULL))
+        return fail (self, error, DUET_JSON_ERROR_INVALID,
+                     "The body is not valid JSON text: a member name is not valid UTF-8");
+      g_string_truncate (self->key, 0);
+      g_string_append_len (self->key, (const char *) repaired->data, repaired->len);
+    }
   if (self->key_escaped)
     {
       /* A lone surrogate reads as U+FFFD, as in the parts. */
@@ -153,13 +165,9 @@ end_key (DuetJsonStream  *self,
   else
     name = g_strndup (self->key->str, self->key->len);
 
-  /* Raw control bytes (NUL among them) were refused as they came. */
-  if (name == NULL || !g_utf8_validate (name, -1, NULL))
-    {
-      g_free (name);
-      return fail (self, error, DUET_JSON_ERROR_INVALID,
-                   "The body is not valid JSON text: a member name is not valid UTF-8 or holds a bad escape");
-    }
+  if (name == NULL)
+    return fail (self, error, DUET_JSON_ERROR_INVALID,
+                 "The body is not valid JSON text: a member name holds a bad escape");
   g_free (self->name);
   self->name = name;
   g_string_truncate (self->key, 0);
@@ -188,21 +196,37 @@ emit_part (DuetJsonStream  *self,
     return fail (self, error, DUET_JSON_ERROR_TOO_LARGE,
                  "The member “%.64s” of the body is over the limit of %" G_GSIZE_FORMAT " bytes",
                  self->name, self->max_part_size);
+  /* Bytes that are not UTF-8 inside strings become U+FFFD here, on a copy
+   * (see duet_json_utf8_repair()); the check runs anyway, so a valid part
+   * costs nothing more.  Outside strings they are no JSON: refused. */
   if (!duet_json_utf8_validate (data, length))
-    return fail (self, error, DUET_JSON_ERROR_INVALID,
-                 "The member “%.64s” of the body is not valid UTF-8", self->name);
+    {
+      GByteArray *repaired = g_byte_array_sized_new (length + 64);
+
+      if (!duet_json_utf8_repair (data, length, repaired, NULL))
+        {
+          g_byte_array_unref (repaired);
+          return fail (self, error, DUET_JSON_ERROR_INVALID,
+                       "The member “%.64s” of the body is not valid UTF-8", self->name);
+        }
+      /* @data may be the old buffer: read whole above, freed now. */
+      g_byte_array_unref (self->part_buf);
+      self->part_buf = repaired;
+      part.data = (const char *) repaired->data;
+      part.length = repaired->len;
+    }
   /* Lone surrogates become \ufffd here, before any reader sees the part
    * (see duet_json_find_lone_surrogate()); rare, so only a part with a \u
    * escape is looked at, and only one that has one is copied. */
-  if (self->part_u_escape && duet_json_find_lone_surrogate (data, length) != NULL)
+  if (self->part_u_escape && duet_json_find_lone_surrogate (part.data, part.length) != NULL)
     {
-      if (data != (const char *) self->part_buf->data)
+      if (part.data != (const char *) self->part_buf->data)
         {
           g_byte_array_set_size (self->part_buf, 0);
-          g_byte_array_append (self->part_buf, (const guint8 *) data, length);
+          g_byte_array_append (self->part_buf, (const guint8 *) part.data, part.length);
           part.data = (const char *) self->part_buf->data;
         }
-      duet_json_replace_lone_surrogates ((char *) self->part_buf->data, length);
+      duet_json_replace_lone_surrogates ((char *) self->part_buf->data, part.length);
     }
 
   if (!self->func (&part, self->user_data, &local_error))

@@ -10,12 +10,15 @@
  * its own.  Each part is the exact text of one JSON value, for json-glib
  * (duet_json_part_parse()) or to store as it is, but for the escapes of
  * lone UTF-16 surrogates, rewritten as \ufffd (U+FFFD) in the part and in
- * member names (see duet_json_find_lone_surrogate()); no tree of the whole
- * document ever exists.
+ * member names (see duet_json_find_lone_surrogate()), and bytes that are
+ * not UTF-8 in their strings, each maximal subpart rewritten as U+FFFD
+ * (see duet_json_utf8_repair(); the part then comes from a copy, up to
+ * three times as long as sent); no tree of the whole document ever exists.
  *
  * Bounds, as for every body Duet parses: the whole body and each part have
  * a size cap, nesting (counted from the document's root) is at most
- * DUET_JSON_MAX_DEPTH, member names are short, the text is UTF-8, and
+ * DUET_JSON_MAX_DEPTH, member names are short, the text outside strings
+ * is UTF-8 (ASCII, in fact, or the parts' readers refuse it), and
  * neither comments nor single quotes pass.  The structure around the parts
  * must be objects; anything else is refused with DUET_JSON_ERROR_INVALID
  * (src/api turns these errors into DUET_API_ERROR ones).

@@ -1276,7 +1276,8 @@ _duet_session_ingest_start (DuetSession    *self,
   for (guint i = 0; i < start->rooms->len; i++)
     {
       const DuetStoreStartRoom *cached = start->rooms->pdata[i];
-      /* Nested as a room's entry is in a /sync response. */
+      /* Nested as a room's entry is in a /sync response (the depth the
+       * store checked it at). */
       DuetJsonPart part = { cached->section, cached->room_id, cached->entry, cached->length, 3 };
       DuetMembership membership = DUET_MEMBERSHIP_JOIN;
       DuetRoom *room;
@@ -1284,14 +1285,9 @@ _duet_session_ingest_start (DuetSession    *self,
       for (guint rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
         if (g_str_equal (cached->section, stream_sections[rank].name))
           membership = stream_sections[rank].membership;
-      /* The store wrote it; a disk's damage the integrity check missed
-       * leaves the room to the next sync. */
-      if (!duet_matrix_is_valid_room_id (cached->room_id) ||
-          !duet_json_raw_validate (part.data, part.length, part.depth, NULL) || part_type (&part) != '{')
-        {
-          g_debug ("A cached room is not read: its entry is damaged");
-          continue;
-        }
+      /* The store checked the text strictly, as a streamed part is. */
+      if (!duet_matrix_is_valid_room_id (cached->room_id) || part_type (&part) != '{')
+        continue;
       room = ensure_room (self, cached->room_id);
       ingest_room_raw (self, room, &part, membership);
       if (cached->lazy_members)

@@ -25,8 +25,10 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "duet-json-raw.h"
 #include "duet-store-private.h"
 
 /* A room with at most this many member rows comes with all of them: a
@@ -35,6 +37,9 @@
 /* Heroes whose member events a larger room keeps (the spec's summary
  * names up to 5). */
 #define MAX_HEROES 16
+/* Where a room's entry sits in a /sync response (rooms.join.<id>), for
+ * the nesting limit of duet_json_raw_validate(). */
+#define ENTRY_DEPTH 3
 /* Changed rooms whose entries one idle step writes (a few ms each). */
 #define REFRESH_BATCH 128
 
@@ -65,93 +70,201 @@ enum {
   COL_PREV_MEMBERSHIP, COL_PREV_IS_DIRECT, COL_PREV_SENDER,
 };
 
+/* --- Writing the entry's text --------------------------------------------
+ *
+ * The entry is written as text straight from the rows: a json-glib tree
+ * of it and its generator cost as much again as the queries.  Every text
+ * goes out as a JSON string with its quotes, backslashes and control
+ * characters escaped; the store took it from JSON, so it is UTF-8, and
+ * anything else (a damaged row) is mended to U+FFFD rather than written. */
+
 static void
-set_text (JsonObject   *object,
-          const char   *member,
-          sqlite3_stmt *stmt,
-          int           column)
+append_string (GString    *out,
+               const char *text)
 {
-  if (sqlite3_column_type (stmt, column) == SQLITE_TEXT)
-    json_object_set_string_member (object, member, (const char *) sqlite3_column_text (stmt, column));
+  g_autofree char *valid = NULL;
+  const char *run;
+
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
+  g_string_append_c (out, '"');
+  run = text;
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) c);
+        }
+      else
+        g_string_append_printf (out, "\\u%04x", c);
+      run = p + 1;
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+/* "name": (after a comma unless it is the object's first member). */
+static void
+append_name (GString    *out,
+             gboolean   *first,
+             const char *name)
+{
+  if (!*first)
+    g_string_append_c (out, ',');
+  *first = FALSE;
+  append_string (out, name);
+  g_string_append_c (out, ':');
 }
 
 static void
-set_bool (JsonObject   *object,
-          const char   *member,
-          sqlite3_stmt *stmt,
-          int           column)
+append_text_member (GString      *out,
+                    gboolean     *first,
+                    const char   *name,
+                    sqlite3_stmt *stmt,
+                    int           column)
+{
+  if (sqlite3_column_type (stmt, column) != SQLITE_TEXT)
+    return;
+  append_name (out, first, name);
+  append_string (out, (const char *) sqlite3_column_text (stmt, column));
+}
+
+/* The column holds the JSON type of a value: only a boolean is kept. */
+static void
+append_bool_member (GString      *out,
+                    gboolean     *first,
+                    const char   *name,
+                    sqlite3_stmt *stmt,
+                    int           column)
 {
   const char *type = (const char *) sqlite3_column_text (stmt, column);
 
-  if (g_strcmp0 (type, "true") == 0 || g_strcmp0 (type, "false") == 0)
-    json_object_set_boolean_member (object, member, type[0] == 't');
+  if (g_strcmp0 (type, "true") != 0 && g_strcmp0 (type, "false") != 0)
+    return;
+  append_name (out, first, name);
+  g_string_append (out, type);
 }
 
-/* The state event of the current row, with what the model reads of it,
- * or NULL when the row is damaged or its content is not an object. */
-static JsonObject *
-state_event_from_row (sqlite3_stmt *stmt)
+/* A stored event's text, parsed and written again (json-glib escapes
+ * what a raw text may hold unescaped); FALSE when it does not parse. */
+static gboolean
+append_stored_event (GString      *out,
+                     sqlite3_stmt *stmt,
+                     int           column)
 {
+  g_autoptr(JsonNode) node = _duet_store_snapshot_parse_column (stmt, column);
+  g_autofree char *text = NULL;
+
+  if (node == NULL)
+    return FALSE;
+  text = json_to_string (node, FALSE);
+  if (!g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  g_string_append (out, text);
+  return TRUE;
+}
+
+/* An array's elements: a comma before all but the first. */
+typedef struct {
+  GString  *out;
+  gboolean  empty;
+} Elements;
+
+static void
+next_element (Elements *elements)
+{
+  if (!elements->empty)
+    g_string_append_c (elements->out, ',');
+  elements->empty = FALSE;
+}
+
+/* The state event of the current row, with what the model reads of it;
+ * nothing when the row is damaged or its content is not an object. */
+static void
+append_state_event (Elements     *events,
+                    sqlite3_stmt *stmt)
+{
+  GString *out = events->out;
   const char *type = (const char *) sqlite3_column_text (stmt, 1);
-  JsonObject *event, *content;
+  gboolean first = TRUE, in_content = TRUE;
 
-  if (sqlite3_column_int (stmt, COL_VALID) == 0 ||
+  if (sqlite3_column_int (stmt, COL_VALID) == 0 || type == NULL ||
       g_strcmp0 ((const char *) sqlite3_column_text (stmt, COL_CONTENT_TYPE), "object") != 0)
-    return NULL;
+    return;
 
-  event = json_object_new ();
-  content = json_object_new ();
-  json_object_set_string_member (event, "type", type);
-  json_object_set_string_member (event, "state_key", (const char *) sqlite3_column_text (stmt, 2));
-  json_object_set_object_member (event, "content", content);
+  next_element (events);
+  g_string_append_c (out, '{');
+  append_name (out, &first, "type");
+  append_string (out, type);
+  append_text_member (out, &first, "state_key", stmt, 2);
+  append_name (out, &first, "content");
+  g_string_append_c (out, '{');
+  first = TRUE;
 
   if (g_str_equal (type, "m.room.member"))
     {
-      set_text (content, "membership", stmt, COL_MEMBERSHIP);
-      set_text (content, "displayname", stmt, COL_DISPLAYNAME);
-      set_text (content, "avatar_url", stmt, COL_AVATAR_URL);
-      set_bool (content, "is_direct", stmt, COL_IS_DIRECT);
-      set_text (event, "sender", stmt, COL_SENDER);
+      append_text_member (out, &first, "membership", stmt, COL_MEMBERSHIP);
+      append_text_member (out, &first, "displayname", stmt, COL_DISPLAYNAME);
+      append_text_member (out, &first, "avatar_url", stmt, COL_AVATAR_URL);
+      append_bool_member (out, &first, "is_direct", stmt, COL_IS_DIRECT);
+      g_string_append_c (out, '}');
+      in_content = FALSE;
+      first = FALSE;
+      append_text_member (out, &first, "sender", stmt, COL_SENDER);
       if (sqlite3_column_type (stmt, COL_PREV_MEMBERSHIP) == SQLITE_TEXT ||
           sqlite3_column_type (stmt, COL_PREV_SENDER) == SQLITE_TEXT)
         {
-          JsonObject *unsigned_ = json_object_new ();
-          JsonObject *prev = json_object_new ();
+          gboolean inner = TRUE;
 
-          set_text (prev, "membership", stmt, COL_PREV_MEMBERSHIP);
-          set_bool (prev, "is_direct", stmt, COL_PREV_IS_DIRECT);
-          json_object_set_object_member (unsigned_, "prev_content", prev);
-          set_text (unsigned_, "prev_sender", stmt, COL_PREV_SENDER);
-          json_object_set_object_member (event, "unsigned", unsigned_);
+          append_name (out, &first, "unsigned");
+          g_string_append (out, "{\"prev_content\":{");
+          append_text_member (out, &inner, "membership", stmt, COL_PREV_MEMBERSHIP);
+          append_bool_member (out, &inner, "is_direct", stmt, COL_PREV_IS_DIRECT);
+          g_string_append_c (out, '}');
+          inner = FALSE;
+          append_text_member (out, &inner, "prev_sender", stmt, COL_PREV_SENDER);
+          g_string_append_c (out, '}');
         }
     }
   else if (g_str_equal (type, "m.room.name"))
-    set_text (content, "name", stmt, COL_NAME);
+    append_text_member (out, &first, "name", stmt, COL_NAME);
   else if (g_str_equal (type, "m.room.tombstone"))
-    set_text (content, "replacement_room", stmt, COL_REPLACEMENT);
+    append_text_member (out, &first, "replacement_room", stmt, COL_REPLACEMENT);
   else if (g_str_equal (type, "m.room.create"))
     {
       const char *predecessor = (const char *) sqlite3_column_text (stmt, COL_PREDECESSOR);
 
       if (predecessor != NULL)
         {
-          JsonObject *object = json_object_new ();
-
-          json_object_set_string_member (object, "room_id", predecessor);
-          json_object_set_object_member (content, "predecessor", object);
+          append_name (out, &first, "predecessor");
+          g_string_append (out, "{\"room_id\":");
+          append_string (out, predecessor);
+          g_string_append_c (out, '}');
         }
     }
   else if (g_str_equal (type, "io.element.functional_members"))
     {
       const char *members = (const char *) sqlite3_column_text (stmt, COL_SERVICE_MEMBERS);
-      JsonNode *node = members != NULL ? json_from_string (members, NULL) : NULL;
+      g_autoptr(JsonNode) node = members != NULL ? json_from_string (members, NULL) : NULL;
+      g_autofree char *text = node != NULL ? json_to_string (node, FALSE) : NULL;
 
-      if (node != NULL)
-        json_object_set_member (content, "service_members", node);
+      /* The column holds JSON text (an array, as the spec has it). */
+      if (text != NULL && g_utf8_validate (text, -1, NULL))
+        {
+          append_name (out, &first, "service_members");
+          g_string_append (out, text);
+        }
     }
-  return event;
+  if (in_content)
+    g_string_append_c (out, '}');
+  g_string_append_c (out, '}');
 }
-
 
 /* A room's few newest timeline rows are read from the stored text: SQLite
  * reads the fields from it (far cheaper than a json-glib parse), and a
@@ -167,17 +280,20 @@ static const char timeline_sql[] =
   "FROM timeline WHERE room_id = ?1 AND json_valid (event) ORDER BY seq DESC";
 
 /* The current timeline row rebuilt with what the list reads (type,
- * event_id, origin_server_ts, content.body), or parsed whole when
+ * event_id, origin_server_ts, content.body), or written whole when
  * @whole is set or the row is a state event (which the model applies as
- * state).  *@message says whether it is what the list previews. */
-static JsonNode *
+ * state): its text, or NULL for a row left out.  *@message says whether
+ * it is what the list previews. */
+static char *
 timeline_event_from_row (sqlite3_stmt *stmt,
                          gboolean      whole,
                          gboolean     *message)
 {
   const char *type = (const char *) sqlite3_column_text (stmt, 2);
   gboolean has_content = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 5), "object") == 0;
-  JsonObject *event, *content;
+  gboolean has_body = sqlite3_column_type (stmt, 6) == SQLITE_TEXT;
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean first = TRUE;
   int ts_type;
 
   *message = FALSE;
@@ -185,44 +301,52 @@ timeline_event_from_row (sqlite3_stmt *stmt,
     return NULL;
   if (whole || sqlite3_column_int (stmt, 1) != 0)
     {
-      JsonNode *node = _duet_store_snapshot_parse_column (stmt, 7);
-
-      *message = node != NULL && sqlite3_column_int (stmt, 1) == 0 && has_content && type != NULL &&
-                 (g_str_equal (type, "m.room.encrypted") ||
-                  (g_str_equal (type, "m.room.message") && sqlite3_column_type (stmt, 6) != SQLITE_NULL));
-      return node;
+      if (!append_stored_event (out, stmt, 7))
+        return NULL;
+      *message = sqlite3_column_int (stmt, 1) == 0 && has_content && type != NULL &&
+                 (g_str_equal (type, "m.room.encrypted") || (g_str_equal (type, "m.room.message") && has_body));
+      return g_string_free (g_steal_pointer (&out), FALSE);
     }
 
-  event = json_object_new ();
+  g_string_append_c (out, '{');
   if (type != NULL)
-    json_object_set_string_member (event, "type", type);
-  set_text (event, "event_id", stmt, 3);
+    {
+      append_name (out, &first, "type");
+      append_string (out, type);
+    }
+  append_text_member (out, &first, "event_id", stmt, 3);
   ts_type = sqlite3_column_type (stmt, 4);
   if (ts_type == SQLITE_INTEGER)
-    json_object_set_int_member (event, "origin_server_ts", sqlite3_column_int64 (stmt, 4));
-  else if (ts_type == SQLITE_FLOAT)
-    json_object_set_double_member (event, "origin_server_ts", sqlite3_column_double (stmt, 4));
+    {
+      append_name (out, &first, "origin_server_ts");
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 4));
+    }
+  else if (ts_type == SQLITE_FLOAT && isfinite (sqlite3_column_double (stmt, 4)))
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      append_name (out, &first, "origin_server_ts");
+      g_string_append (out, g_ascii_dtostr (number, sizeof number, sqlite3_column_double (stmt, 4)));
+    }
   if (has_content)
     {
-      content = json_object_new ();
-      set_text (content, "body", stmt, 6);
-      json_object_set_object_member (event, "content", content);
-      *message = type != NULL && (g_str_equal (type, "m.room.encrypted") ||
-                                  (g_str_equal (type, "m.room.message") &&
-                                   json_object_has_member (content, "body")));
-    }
-  {
-    JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+      gboolean inner = TRUE;
 
-    json_node_take_object (node, event);
-    return node;
-  }
+      append_name (out, &first, "content");
+      g_string_append_c (out, '{');
+      append_text_member (out, &inner, "body", stmt, 6);
+      g_string_append_c (out, '}');
+      *message = type != NULL && (g_str_equal (type, "m.room.encrypted") ||
+                                  (g_str_equal (type, "m.room.message") && has_body));
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static gboolean
 read_room_timeline (DuetStoreDb  *db,
                     const char   *room_id,
-                    JsonArray    *timeline,
+                    Elements     *timeline,
                     gboolean      whole,
                     GError      **error)
 {
@@ -232,12 +356,12 @@ read_room_timeline (DuetStoreDb  *db,
 
   if (stmt == NULL)
     return FALSE;
-  newest_first = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  newest_first = g_ptr_array_new_with_free_func (g_free);
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gboolean message;
-      JsonNode *event = timeline_event_from_row (stmt, whole, &message);
+      char *event = timeline_event_from_row (stmt, whole, &message);
 
       if (event == NULL)
         continue;
@@ -252,7 +376,10 @@ read_room_timeline (DuetStoreDb  *db,
     return FALSE;
 
   for (guint i = newest_first->len; i > 0; i--)
-    json_array_add_element (timeline, json_node_ref (newest_first->pdata[i - 1]));
+    {
+      next_element (timeline);
+      g_string_append (timeline->out, newest_first->pdata[i - 1]);
+    }
   return TRUE;
 }
 
@@ -293,11 +420,10 @@ read_state_rows (DuetStoreDb  *db,
                  const char   *own_user_id,
                  const char   *room_id,
                  const char   *user_id,
-                 JsonArray    *state,
+                 Elements     *state,
                  GError      **error)
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
-  JsonObject *event;
   int index, rc;
 
   if (stmt == NULL)
@@ -307,25 +433,22 @@ read_state_rows (DuetStoreDb  *db,
   if ((index = sqlite3_bind_parameter_index (stmt, ":user")) > 0)
     sqlite3_bind_text (stmt, index, user_id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    if ((event = state_event_from_row (stmt)) != NULL)
-      json_array_add_object_element (state, event);
+    append_state_event (state, stmt);
   return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
-/* The summary's heroes into @entry (no summary when there are none), and
- * the member events of the first MAX_HEROES but ours. */
+/* The summary's heroes, in order (empty when there are none), and in
+ * @wanted the first MAX_HEROES but ours, whose member events a larger
+ * room keeps. */
 static gboolean
 read_heroes (DuetStoreDb  *db,
              const char   *own_user_id,
              const char   *room_id,
-             gboolean      members,
-             JsonObject   *entry,
-             JsonArray    *state,
+             GPtrArray    *heroes,
+             GPtrArray    *wanted,
              GError      **error)
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db, heroes_sql, error);
-  g_autoptr(GPtrArray) wanted = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *heroes = NULL;
   int rc;
 
   if (stmt == NULL)
@@ -335,37 +458,24 @@ read_heroes (DuetStoreDb  *db,
     {
       const char *user_id = (const char *) sqlite3_column_text (stmt, 1);
 
-      if (heroes == NULL)
-        {
-          JsonObject *summary = json_object_new ();
-
-          heroes = json_array_new ();
-          json_object_set_array_member (summary, "m.heroes", heroes);
-          json_object_set_object_member (entry, "summary", summary);
-        }
-      json_array_add_string_element (heroes, user_id);
-      if (members && sqlite3_column_int64 (stmt, 0) < MAX_HEROES && g_strcmp0 (user_id, own_user_id) != 0 &&
+      g_ptr_array_add (heroes, g_strdup (user_id));
+      if (sqlite3_column_int64 (stmt, 0) < MAX_HEROES && g_strcmp0 (user_id, own_user_id) != 0 &&
           !g_ptr_array_find_with_equal_func (wanted, user_id, g_str_equal, NULL))
         g_ptr_array_add (wanted, g_strdup (user_id));
     }
-  if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
-    return FALSE;
-
-  for (guint i = 0; i < wanted->len; i++)
-    if (!read_state_rows (db, hero_member_sql, own_user_id, room_id, wanted->pdata[i], state, error))
-      return FALSE;
-  return TRUE;
+  return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
 /* Invites: their stripped state is short, and read whole. */
 static gboolean
 read_invite_state (DuetStoreDb  *db,
                    const char   *room_id,
-                   JsonArray    *state,
+                   Elements     *state,
                    GError      **error)
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db,
     "SELECT event FROM room_state WHERE room_id = ?1 ORDER BY type, state_key", error);
+  g_autoptr(GString) event = g_string_new (NULL);
   int rc;
 
   if (stmt == NULL)
@@ -373,10 +483,11 @@ read_invite_state (DuetStoreDb  *db,
   sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonNode *event = _duet_store_snapshot_parse_column (stmt, 0);
-
-      if (event != NULL)
-        json_array_add_element (state, event);
+      g_string_truncate (event, 0);
+      if (!append_stored_event (event, stmt, 0))
+        continue;
+      next_element (state);
+      g_string_append_len (state->out, event->str, event->len);
     }
   return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
@@ -406,10 +517,10 @@ build_entry (DuetStoreDb   *db,
              GError       **error)
 {
   sqlite3_stmt *stmt = duet_store_db_prepare (db, room_sql, error);
-  g_autoptr(JsonGenerator) generator = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *entry;
-  JsonArray *state, *timeline;
+  g_autoptr(GString) out = NULL;
+  g_autoptr(GPtrArray) heroes = NULL;
+  g_autoptr(GPtrArray) wanted = NULL;
+  Elements events;
   const char *section;
   gboolean limited, small, has_unread;
   gint64 unread;
@@ -433,39 +544,59 @@ build_entry (DuetStoreDb   *db,
   if (section == NULL)
     return NULL;  /* the schema's CHECK keeps this from happening */
 
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
-  entry = json_node_get_object (root);
+  out = g_string_sized_new (1024);
+  events.out = out;
+  events.empty = TRUE;
   if (g_str_equal (section, "invite"))
     {
-      small = TRUE;
-      state = _duet_store_snapshot_add_events (entry, "invite_state");
-      if (!read_invite_state (db, room_id, state, error))
+      g_string_append (out, "{\"invite_state\":{\"events\":[");
+      if (!read_invite_state (db, room_id, &events, error))
         return NULL;
+      g_string_append (out, "]}}");
+      small = TRUE;
     }
   else
     {
-      state = _duet_store_snapshot_add_events (entry, "state");
-      timeline = _duet_store_snapshot_add_events (entry, "timeline");
-      json_object_set_boolean_member (json_object_get_object_member (entry, "timeline"), "limited", limited);
-      if (has_unread)
-        {
-          JsonObject *object = json_object_new ();
-
-          json_object_set_int_member (object, "notification_count", unread);
-          json_object_set_object_member (entry, "unread_notifications", object);
-        }
-      if (!read_state_rows (db, small ? small_state_sql : large_state_sql, own_user_id, room_id, NULL,
-                            state, error) ||
-          !read_heroes (db, own_user_id, room_id, !small, entry, state, error) ||
-          !read_room_timeline (db, room_id, timeline, whole, error))
+      heroes = g_ptr_array_new_with_free_func (g_free);
+      wanted = g_ptr_array_new_with_free_func (g_free);
+      if (!read_heroes (db, own_user_id, room_id, heroes, wanted, error))
         return NULL;
+
+      g_string_append (out, "{\"state\":{\"events\":[");
+      if (!read_state_rows (db, small ? small_state_sql : large_state_sql, own_user_id, room_id, NULL,
+                            &events, error))
+        return NULL;
+      for (guint i = 0; !small && i < wanted->len; i++)
+        if (!read_state_rows (db, hero_member_sql, own_user_id, room_id, wanted->pdata[i], &events, error))
+          return NULL;
+
+      g_string_append (out, "]},\"timeline\":{\"events\":[");
+      events.empty = TRUE;
+      if (!read_room_timeline (db, room_id, &events, whole, error))
+        return NULL;
+      g_string_append_printf (out, "],\"limited\":%s}", limited ? "true" : "false");
+
+      if (heroes->len > 0)
+        {
+          g_string_append (out, ",\"summary\":{\"m.heroes\":[");
+          for (guint i = 0; i < heroes->len; i++)
+            {
+              if (i > 0)
+                g_string_append_c (out, ',');
+              append_string (out, heroes->pdata[i]);
+            }
+          g_string_append (out, "]}");
+        }
+      if (has_unread)
+        g_string_append_printf (out, ",\"unread_notifications\":{\"notification_count\":%" G_GINT64_FORMAT "}",
+                                unread);
+      g_string_append_c (out, '}');
     }
 
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
   *section_out = section;
   *lazy_out = !small;
-  return json_generator_to_data (generator, length_out);
+  *length_out = out->len;
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 void
@@ -560,15 +691,21 @@ read_rooms (DuetStoreDb     *db,
       const char *section = section_of ((const char *) sqlite3_column_text (stmt, 1));
       const char *entry = (const char *) sqlite3_column_text (stmt, 3);
 
+      gsize length = sqlite3_column_bytes (stmt, 3);
+      gboolean controls = FALSE;
+
       if (section == NULL)
         continue;
-      if (entry == NULL || g_hash_table_contains (with_outbox, room_id))
+      /* Checked here, on the worker, as the stream checks a room's part:
+       * the model reads it in place, and a row damaged on disk is built
+       * again rather than lose its room until the next initial sync. */
+      if (entry == NULL || g_hash_table_contains (with_outbox, room_id) ||
+          !duet_json_raw_validate (entry, length, ENTRY_DEPTH, &controls) || controls)
         {
           g_ptr_array_add (missing, g_strdup (room_id));
           continue;
         }
-      add_room (start, section, room_id, g_strndup (entry, sqlite3_column_bytes (stmt, 3)),
-                sqlite3_column_bytes (stmt, 3), sqlite3_column_int (stmt, 2) != 0);
+      add_room (start, section, room_id, g_strndup (entry, length), length, sqlite3_column_int (stmt, 2) != 0);
     }
   if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
     return FALSE;
@@ -591,6 +728,13 @@ read_rooms (DuetStoreDb     *db,
         }
       if (entry == NULL)
         continue;
+      /* Written from checked JSON and UTF-8: never refused. */
+      if (!duet_json_raw_validate (entry, length, ENTRY_DEPTH, NULL))
+        {
+          g_warning ("A start entry built from the cache is not JSON");
+          g_free (entry);
+          continue;
+        }
       add_room (start, section, room_id, entry, length, lazy);
       if (!outbox)
         mark_stale (db, room_id);

@@ -130,7 +130,8 @@ JsonObject *duet_store_load_snapshot_finish   (DuetStore            *self,
 typedef struct {
   const char *section;        /* "join", "invite" or "leave" */
   char       *room_id;
-  char       *entry;          /* JSON text of an object, written by the store */
+  char       *entry;          /* JSON text of an object, checked strictly
+                               * (duet_json_raw_validate(), at depth 3) */
   gsize       length;
   gboolean    lazy_members;
 } DuetStoreStartRoom;

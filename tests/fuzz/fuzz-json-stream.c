@@ -72,6 +72,10 @@ collect_cb (const DuetJsonPart  *part,
 
   g_assert_true ((node == NULL) == (parse_error != NULL));
   g_assert_true (g_utf8_validate (part->name, -1, NULL));
+  /* Bytes that are not UTF-8 in strings were rewritten as U+FFFD, and
+   * parts with any elsewhere (or a NUL byte) refused: every reader past
+   * the stream may take the part for UTF-8. */
+  g_assert_true (g_utf8_validate_len (part->data, part->length, NULL));
   /* Lone surrogates were rewritten before any reader could see them: a
    * part that would be JSON with them rewritten is JSON as it is.  (A
    * part that is no JSON may keep one: no reader takes it anyway.) */

@@ -76,7 +76,8 @@ char               *duet_test_homeserver_send_message   (DuetTestHomeserver  *se
  * /messages, /context, ...) has @body_json as the body, the text of a JSON
  * string exactly as given, quotes included (e.g. "\"a \\ud800\""): for
  * text json-glib cannot hold, such as the escape of a lone UTF-16
- * surrogate, which some servers send. */
+ * surrogate or bytes that are not UTF-8 (any but NUL, served as they
+ * are), which some servers send. */
 char               *duet_test_homeserver_send_message_raw_body (DuetTestHomeserver *self,
                                                          const char          *room_id,
                                                          const char          *sender,

@@ -571,16 +571,21 @@ static void
 test_raw_body (Fixture       *f,
                gconstpointer  data)
 {
-  const char *raw = "\"a \\ud800 b\"";
+  /* An escape json-glib cannot hold, and bytes that are not UTF-8. */
+  const char *raws[] = { "\"a \\ud800 b\"", "\"a \xff\xc0\xaf \xe2\x82\"" };
   g_autofree char *room_id = duet_test_homeserver_create_room (f->server, f->alice, NULL, NULL, FALSE);
-  g_autofree char *event_id = duet_test_homeserver_send_message_raw_body (f->server, room_id, f->alice, raw);
-  g_autofree char *plain = duet_test_homeserver_send_message (f->server, room_id, f->alice, "plain");
   g_autofree char *path = sync_path (NULL, 0, NULL);
   g_autofree char *messages = room_path (room_id, "/messages?dir=b&limit=30");
-  g_autofree char *expected = g_strdup_printf ("\"body\":%s", raw);
   const char *replies[] = { path, messages };
+  char *event_ids[G_N_ELEMENTS (raws)] = { NULL };
+  g_autofree char *plain = NULL;
 
-  g_assert_nonnull (event_id);
+  for (guint r = 0; r < G_N_ELEMENTS (raws); r++)
+    {
+      event_ids[r] = duet_test_homeserver_send_message_raw_body (f->server, room_id, f->alice, raws[r]);
+      g_assert_nonnull (event_ids[r]);
+    }
+  plain = duet_test_homeserver_send_message (f->server, room_id, f->alice, "plain");
   for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
     {
       g_auto(Reply) reply = { 0 };
@@ -589,11 +594,19 @@ test_raw_body (Fixture       *f,
       request (f, "GET", replies[i], f->alice_token, NULL, &reply);
       g_assert_cmpuint (reply.status, ==, 200);
       text = g_strndup (g_bytes_get_data (reply.bytes, NULL), g_bytes_get_size (reply.bytes));
-      g_assert_nonnull (strstr (text, expected));
-      g_assert_nonnull (strstr (text, event_id));
+      g_assert_cmpuint (strlen (text), ==, g_bytes_get_size (reply.bytes));
+      for (guint r = 0; r < G_N_ELEMENTS (raws); r++)
+        {
+          g_autofree char *expected = g_strdup_printf ("\"body\":%s", raws[r]);
+
+          g_assert_nonnull (strstr (text, expected));
+          g_assert_nonnull (strstr (text, event_ids[r]));
+        }
       g_assert_nonnull (strstr (text, "\"body\":\"plain\""));
       g_assert_null (strstr (text, "duet-raw-string"));
     }
+  for (guint r = 0; r < G_N_ELEMENTS (raws); r++)
+    g_free (event_ids[r]);
 }
 
 static void
