@@ -349,10 +349,19 @@ test_drop_timeline_by_event (void)
   count = stored_text (dir, index_sql);
   g_assert_cmpstr (count, ==, "0");
 
-  /* Back to what the version before left. */
+  /* Back to what the version before left: the index, and rooms with its
+   * CHECK written with IN. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db,
     "CREATE UNIQUE INDEX timeline_by_event ON timeline (room_id, event_id);"
+    "CREATE TABLE rooms_v5 (room_id TEXT PRIMARY KEY,"
+    "  membership TEXT NOT NULL CHECK (membership IN ('join', 'invite', 'leave')),"
+    "  timeline_limited INTEGER NOT NULL DEFAULT 0, prev_batch TEXT, unread_notifications TEXT,"
+    "  summary TEXT) WITHOUT ROWID;"
+    "INSERT INTO rooms_v5 SELECT * FROM rooms;"
+    "DROP TABLE rooms;"
+    "ALTER TABLE rooms_v5 RENAME TO rooms;"
+    "UPDATE rooms SET timeline_limited = 1, prev_batch = 'kept', unread_notifications = '{}';"
     "PRAGMA user_version = 5;", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
@@ -367,6 +376,21 @@ test_drop_timeline_by_event (void)
   rows = stored_text (dir, "SELECT group_concat (event ->> '$.content.body', ',') FROM "
                            "(SELECT event FROM timeline ORDER BY seq)");
   g_assert_cmpstr (rows, ==, "a,b");
+
+  /* rooms was copied whole, its check written without IN, and still
+   * refuses what it refused. */
+  g_clear_pointer (&rows, g_free);
+  rows = stored_text (dir, "SELECT room_id || membership || timeline_limited || prev_batch || "
+                           "unread_notifications FROM rooms");
+  g_assert_cmpstr (rows, ==, ROOM "join1kept{}");
+  g_clear_pointer (&rows, g_free);
+  rows = stored_text (dir, "SELECT sql FROM sqlite_master WHERE name = 'rooms'");
+  g_assert_nonnull (strstr (rows, "membership = 'join' OR"));
+  g_assert_null (strstr (rows, " IN "));
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO rooms (room_id, membership) VALUES ('!x:y', 'ban')",
+                                 NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  sqlite3_close (db);
   store_test_remove_dir (dir);
 }
 

@@ -17,8 +17,7 @@ G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define DUET_STORE_SCHEMA_VERSION 6
-/* The version whose migration dropped timeline_by_event (the step
- * migrate_drop_timeline_by_event in duet-store-schema.c). */
+/* The version whose migration dropped timeline_by_event (migrate_to_v6). */
 #define DUET_STORE_VERSION_WITHOUT_TIMELINE_BY_EVENT 6
 
 typedef struct {
