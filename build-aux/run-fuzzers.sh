@@ -43,7 +43,7 @@ case $builddir in
 esac
 cd "$srcdir"
 
-targets=(sync direct-map mxc json-stream room-raw)
+targets=(sync direct-map mxc json-stream room-raw store)
 
 build_failed() {
   echo "run-fuzzers.sh: $1" >&2
