@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "duet-a11y.h"
+#include "duet-avatar.h"
 #include "duet-avatar-loader.h"
 #include "duet-contact-row.h"
 
@@ -19,7 +20,7 @@ struct _DuetContactRow
   AdwBin       parent_instance;
 
   /* Template widgets */
-  AdwAvatar   *avatar;
+  DuetAvatar  *avatar;
   GtkInscription *name_label;
   GtkLabel    *time_label;
   GtkInscription *message_label;
@@ -198,13 +199,13 @@ static void
 update_contact_name (DuetContactRow *self)
 {
   gtk_inscription_set_text (self->name_label, duet_contact_get_name (self->contact));
-  adw_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
+  duet_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
 }
 
 static void
 update_contact_avatar (DuetContactRow *self)
 {
-  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
+  duet_avatar_loader_set_duet_avatar_lazily (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
 }
 
 /* The badge and what a screen reader says: name, unread count, message. */
@@ -233,11 +234,6 @@ update_contact_summary (DuetContactRow *self)
   duet_a11y_label_list_row (GTK_WIDGET (self), accessible, message != NULL ? message : "");
 }
 
-/* The picture before the name: AdwAvatar 1.2 sizes the initials for a new
- * text (a Pango layout, a third of a bind) only while it shows no picture,
- * and does not size them when the picture goes; so with a picture from
- * memory the initials cost nothing, and without one they are sized for
- * this name, not the row's previous one. */
 static void
 update_from_contact (DuetContactRow *self)
 {
@@ -297,9 +293,9 @@ update_from_invite (DuetContactRow *self)
   gtk_inscription_set_text (self->name_label, title);
   gtk_inscription_set_text (self->message_label, subtitle);
   gtk_label_set_text (self->time_label, time);
-  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client,
-                                        member != NULL ? duet_member_get_avatar_url (member) : NULL);
-  adw_avatar_set_text (self->avatar, name);
+  duet_avatar_loader_set_duet_avatar_lazily (self->avatar, self->client,
+                                             member != NULL ? duet_member_get_avatar_url (member) : NULL);
+  duet_avatar_set_text (self->avatar, name);
   /* Translators: the badge on a pending invitation in the contacts list. */
   set_badge (self, C_("invite badge", "New"));
 
@@ -318,8 +314,8 @@ update (DuetContactRow *self)
       gtk_inscription_set_text (self->name_label, "");
       gtk_inscription_set_text (self->message_label, "");
       gtk_label_set_text (self->time_label, "");
-      adw_avatar_set_text (self->avatar, NULL);
-      duet_avatar_loader_set_avatar (self->avatar, NULL, NULL);
+      duet_avatar_set_text (self->avatar, NULL);
+      duet_avatar_loader_set_duet_avatar (self->avatar, NULL, NULL);
       set_badge (self, NULL);
     }
 }
@@ -514,6 +510,7 @@ duet_contact_row_class_init (DuetContactRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DUET_TYPE_AVATAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/duet_chat/Duet/duet-contact-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DuetContactRow, avatar);
