@@ -635,6 +635,115 @@ test_row_rebind_every_field (AvatarFixture *f,
   g_assert_true (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
 }
 
+/* The child of @row whose text is @text. */
+static GtkWidget *
+child_with_text (GtkWidget  *row,
+                 const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (row); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (shown_text (child), text) == 0)
+      return child;
+  g_error ("no child shows \"%s\"", text);
+}
+
+static graphene_rect_t
+bounds_in (GtkWidget *child,
+           GtkWidget *row)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (child, row, &bounds));
+  return bounds;
+}
+
+static gboolean
+laid_out (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 100;
+}
+
+/* Avatar at the start, the name and the time on the first line, the
+ * message and the badge under them, ends flush with the row's end; and all
+ * of it mirrored right to left. */
+static void
+check_row_layout (DuetContactRow *row,
+                  gboolean        rtl)
+{
+  GtkWidget *widget = GTK_WIDGET (row);
+  int width = gtk_widget_get_width (widget);
+  graphene_rect_t avatar = bounds_in (find_widget (widget, DUET_TYPE_AVATAR), widget);
+  graphene_rect_t name = bounds_in (child_with_text (widget, "Dana"), widget);
+  graphene_rect_t time = bounds_in (child_with_text (widget, "Yesterday"), widget);
+  graphene_rect_t message = bounds_in (child_with_text (widget, "See you at eight"), widget);
+  graphene_rect_t badge = bounds_in (find_badge (widget), widget);
+  int minimum, natural;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &minimum, &natural, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (widget), ==, natural);
+  g_assert_cmpfloat (avatar.size.width, ==, 40);
+  g_assert_cmpfloat (avatar.size.height, ==, 40);
+  /* 6 px above and below, the avatar centred. */
+  g_assert_cmpfloat (avatar.origin.y, >=, 6);
+  g_assert_cmpfloat (avatar.origin.y + 40, <=, gtk_widget_get_height (widget) - 6);
+  /* Two lines, 2 px apart. */
+  g_assert_cmpfloat (message.origin.y, ==, name.origin.y + name.size.height + 2);
+  g_assert_cmpfloat (time.origin.y, >=, name.origin.y);
+  g_assert_cmpfloat (time.origin.y + time.size.height, <=, name.origin.y + name.size.height);
+  g_assert_cmpfloat (badge.origin.y, >=, message.origin.y);
+  g_assert_cmpfloat (badge.size.width, >, 0);
+
+  if (!rtl)
+    {
+      g_assert_cmpfloat (avatar.origin.x, ==, 0);
+      g_assert_cmpfloat (name.origin.x, ==, 52);
+      g_assert_cmpfloat (message.origin.x, ==, 52);
+      g_assert_cmpfloat (time.origin.x, ==, name.origin.x + name.size.width + 6);
+      g_assert_cmpfloat (time.origin.x + time.size.width, ==, width);
+      g_assert_cmpfloat (badge.origin.x, ==, message.origin.x + message.size.width + 6);
+      g_assert_cmpfloat (badge.origin.x + badge.size.width, ==, width);
+    }
+  else
+    {
+      g_assert_cmpfloat (avatar.origin.x + 40, ==, width);
+      g_assert_cmpfloat (name.origin.x + name.size.width, ==, width - 52);
+      g_assert_cmpfloat (message.origin.x + message.size.width, ==, width - 52);
+      g_assert_cmpfloat (time.origin.x + time.size.width + 6, ==, name.origin.x);
+      g_assert_cmpfloat (time.origin.x, ==, 0);
+      g_assert_cmpfloat (badge.origin.x + badge.size.width + 6, ==, message.origin.x);
+      g_assert_cmpfloat (badge.origin.x, ==, 0);
+    }
+}
+
+static void
+test_row_layout (AvatarFixture *f,
+                 gconstpointer  data)
+{
+  g_autoptr(DuetRoom) room = _duet_room_new ("!dm:localhost", "@alice:localhost");
+  g_autoptr(DuetContact) dana = _duet_contact_new ("@dana:localhost");
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) yesterday = g_date_time_add_days (now, -1);
+  DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
+
+  gtk_window_set_default_size (f->window, 360, -1);
+  gtk_box_append (f->box, GTK_WIDGET (row));
+  _duet_room_set_last_message (room, "See you at eight");
+  _duet_room_note_activity (room, g_date_time_to_unix (yesterday) * 1000);
+  _duet_room_set_unread_count (room, 3);
+  _duet_contact_update (dana, room, "Dana", NULL);
+  duet_contact_row_set_contact (row, dana);
+  g_assert_true (duet_test_wait_until (laid_out, row, DUET_TEST_TIMEOUT_MS));
+  duet_test_run_for (50);
+  check_row_layout (row, FALSE);
+
+  gtk_widget_set_direction (GTK_WIDGET (row), GTK_TEXT_DIR_RTL);
+  duet_test_run_for (100);
+  check_row_layout (row, TRUE);
+
+  /* What a screen reader meets: a plain widget, as the AdwBin it was. */
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (row)), ==, GTK_ACCESSIBLE_ROLE_WIDGET);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -654,6 +763,7 @@ main (int   argc,
   ADD ("row-rebind-every-field", test_row_rebind_every_field);
   ADD ("row-new-message", test_row_new_message);
   ADD ("row-initials-sized", test_row_initials_sized);
+  ADD ("row-layout", test_row_layout);
 
 #undef ADD
 
