@@ -566,9 +566,11 @@ duet_contact_row_measure (GtkWidget      *widget,
     }
 }
 
-/* Places @child at @x from the start edge: mirrored right to left. */
+/* Places @child at @x from the start edge of a row @row_width wide:
+ * mirrored right to left. */
 static void
 place (DuetContactRow *self,
+       int             row_width,
        GtkWidget      *child,
        int             x,
        int             y,
@@ -577,7 +579,7 @@ place (DuetContactRow *self,
        int             baseline)
 {
   if (gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL)
-    x = gtk_widget_get_width (GTK_WIDGET (self)) - x - width;
+    x = row_width - x - width;
   gtk_widget_size_allocate (child, &(GtkAllocation) { x, y, width, height }, baseline);
 }
 
@@ -618,12 +620,12 @@ duet_contact_row_size_allocate (GtkWidget *widget,
   /* The name and the time share a baseline, the time's centred in the line. */
   first_baseline = time_baseline >= 0 ? time_baseline + (first_height - time_minimum) / 2 : -1;
 
-  place (self, GTK_WIDGET (self->avatar), 0, ROW_MARGIN + MAX ((content_height - avatar_height) / 2, 0),
-         avatar.natural, avatar_height, -1);
+  place (self, width, GTK_WIDGET (self->avatar),
+         0, ROW_MARGIN + MAX ((content_height - avatar_height) / 2, 0), avatar.natural, avatar_height, -1);
 
-  place (self, GTK_WIDGET (self->name_label), x, y, name_width, first_height, first_baseline);
-  place (self, GTK_WIDGET (self->time_label), x + name_width + END_SPACING, y, time_width, first_height,
-         first_baseline);
+  place (self, width, GTK_WIDGET (self->name_label), x, y, name_width, first_height, first_baseline);
+  place (self, width, GTK_WIDGET (self->time_label),
+         x + name_width + END_SPACING, y, time_width, first_height, first_baseline);
 
   y += first_height + LINE_SPACING;
   if (has_badge)
@@ -631,11 +633,11 @@ duet_contact_row_size_allocate (GtkWidget *widget,
       Size badge = measure_child (GTK_WIDGET (self->badge_label), horizontal);
 
       badge_width = MIN (badge.natural, MAX (column_width - END_SPACING, badge.minimum));
-      place (self, GTK_WIDGET (self->badge_label), x + column_width - badge_width,
+      place (self, width, GTK_WIDGET (self->badge_label), x + column_width - badge_width,
              y + (second_height - badge_height) / 2, badge_width, badge_height, -1);
     }
   message_width = MAX (column_width - (has_badge ? badge_width + END_SPACING : 0), 0);
-  place (self, GTK_WIDGET (self->message_label), x, y, message_width, second_height, -1);
+  place (self, width, GTK_WIDGET (self->message_label), x, y, message_width, second_height, -1);
 }
 
 static void
@@ -663,11 +665,12 @@ duet_contact_row_class_init (DuetContactRowClass *klass)
   widget_class->size_allocate = duet_contact_row_size_allocate;
 }
 
+/* Makes @child the row's last child, with the CSS classes listed. */
 static GtkWidget *
-add_line (DuetContactRow *self,
-          GtkWidget      *child,
-          const char     *css_class,
-          ...)
+append_child (DuetContactRow *self,
+              GtkWidget      *child,
+              const char     *css_class,
+              ...)
 {
   va_list classes;
 
@@ -696,11 +699,11 @@ duet_contact_row_init (DuetContactRow *self)
 
   self->avatar = DUET_AVATAR (duet_avatar_new (AVATAR_SIZE));
   gtk_widget_set_parent (GTK_WIDGET (self->avatar), GTK_WIDGET (self));
-  self->name_label = GTK_INSCRIPTION (add_line (self, new_inscription (), "heading", NULL));
-  self->time_label = GTK_LABEL (add_line (self, gtk_label_new (NULL), "caption", "dim-label", "numeric", NULL));
+  self->name_label = GTK_INSCRIPTION (append_child (self, new_inscription (), "heading", NULL));
+  self->time_label = GTK_LABEL (append_child (self, gtk_label_new (NULL), "caption", "dim-label", "numeric", NULL));
   gtk_label_set_xalign (self->time_label, 1);
   gtk_widget_set_valign (GTK_WIDGET (self->time_label), GTK_ALIGN_BASELINE);
-  self->message_label = GTK_INSCRIPTION (add_line (self, new_inscription (), "dim-label", NULL));
-  self->badge_label = GTK_LABEL (add_line (self, gtk_label_new (NULL), "duet-unread-badge", "numeric", NULL));
+  self->message_label = GTK_INSCRIPTION (append_child (self, new_inscription (), "dim-label", NULL));
+  self->badge_label = GTK_LABEL (append_child (self, gtk_label_new (NULL), "duet-unread-badge", "numeric", NULL));
   gtk_widget_set_visible (GTK_WIDGET (self->badge_label), FALSE);
 }
