@@ -16,9 +16,11 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 6
+#define DUET_STORE_SCHEMA_VERSION 7
 /* The version whose migration dropped timeline_by_event (migrate_to_v6). */
 #define DUET_STORE_VERSION_WITHOUT_TIMELINE_BY_EVENT 6
+/* The version whose migration dropped state_fields (migrate_to_v7). */
+#define DUET_STORE_VERSION_WITHOUT_STATE_FIELDS 7
 
 typedef struct {
   sqlite3    *handle;
@@ -96,34 +98,35 @@ int           duet_store_schema_get_version (DuetStoreDb  *db,
 gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
                                             GError      **error);
 
-/* duet-store-state-fields.c: the start's fields of a room_state row
- * (schema version 4), written by whatever writes the row.  A row the list
- * does not read has none; @checked: @text passed the strict reader
- * already (else it is checked, and a row that is no JSON loses its fields). */
-gboolean      duet_store_state_fields_wanted (const char *type,
-                                            const char   *state_key);
-gboolean      duet_store_db_put_state_fields (DuetStoreDb *db,
-                                            const char   *room_id,
+/* duet-store-state-fields.c: the fields a start entry keeps of a state
+ * row the contact list reads, from the row's stored text. */
+typedef struct {
+  gboolean    content_object;    /* else the entry leaves the row out */
+  char       *membership;
+  char       *displayname;
+  char       *avatar_url;
+  char       *name;              /* m.room.name */
+  char       *replacement;       /* m.room.tombstone's replacement_room */
+  char       *predecessor;       /* m.room.create's predecessor.room_id */
+  char       *service_members;   /* the value's JSON text, whatever its type */
+  /* Of our own member event only: */
+  const char *is_direct;         /* "true", "false", or NULL for no boolean */
+  char       *sender;
+  char       *prev_membership;
+  const char *prev_is_direct;
+  char       *prev_sender;
+} DuetStoreStateFields;
+
+/* FALSE (and no fields) when @text is no JSON object; @own: the row is
+ * our own member event.  Strings are NULL when absent or of another type. */
+gboolean      duet_store_state_fields_read (DuetStoreStateFields *fields,
                                             const char   *type,
-                                            const char   *state_key,
                                             const char   *text,
                                             gsize         length,
-                                            gboolean      checked,
-                                            GError      **error);
-/* The same from the event's members content, sender and unsigned as read
- * from checked text without raw control characters (each zeroed when
- * absent), the last of a repeated name, none with escapes in its name. */
-gboolean      duet_store_db_put_state_fields_read (DuetStoreDb       *db,
-                                            const char        *room_id,
-                                            const char        *type,
-                                            const char        *state_key,
-                                            const DuetJsonRaw *content,
-                                            const DuetJsonRaw *sender,
-                                            const DuetJsonRaw *unsigned_,
-                                            GError           **error);
-/* Rebuilds state_fields from room_state (a migration). */
-gboolean      duet_store_db_refill_state_fields (DuetStoreDb *db,
-                                            GError      **error);
+                                            gboolean      own);
+void          duet_store_state_fields_clear (DuetStoreStateFields *fields);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetStoreStateFields, duet_store_state_fields_clear)
 
 /* duet-store-sync.c: @response is the worker's own parsed copy. */
 gboolean      duet_store_db_save_sync      (DuetStoreDb  *db,
