@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "duet-text.h"
+#include "duet-text-private.h"
 
 /* Explicit bidi formatting characters: a name holding an unbalanced
  * override could reverse the text shown after it (the "Trojan Source"
@@ -29,8 +29,8 @@ is_line_break (gunichar c)
 }
 
 char *
-duet_text_sanitize_line (const char *text,
-                         guint       max_chars)
+_duet_text_sanitize_line_slow (const char *text,
+                               guint       max_chars)
 {
   g_autoptr(GString) out = NULL;
   const char *p;
@@ -63,7 +63,7 @@ duet_text_sanitize_line (const char *text,
 
       if (is_line_break (c))
         c = ' ';
-      else if (g_unichar_iscntrl (c) || is_bidi_control (c))
+      else if (c < 0x80 ? c < 0x20 || c == 0x7f : g_unichar_iscntrl (c) || is_bidi_control (c))
         continue;
 
       /* Runs of spaces (often line breaks) shrink to one, and none leads. */
@@ -90,6 +90,45 @@ duet_text_sanitize_line (const char *text,
     g_string_append (out, "…");
 
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* The length of @text when the line made of it is @text itself: printable
+ * ASCII with single spaces between words, none around them, and at most
+ * @max_chars characters (names and most messages); else -1. */
+static gssize
+clean_ascii_length (const char *text,
+                    guint       max_chars)
+{
+  gsize i;
+
+  for (i = 0; text[i] != '\0'; i++)
+    {
+      guchar c = (guchar) text[i];
+
+      if (c < 0x20 || c >= 0x7f || i == max_chars ||
+          (c == ' ' && (i == 0 || text[i - 1] == ' ')))
+        return -1;
+    }
+  if (i > 0 && text[i - 1] == ' ')
+    return -1;
+  return (gssize) i;
+}
+
+char *
+duet_text_sanitize_line (const char *text,
+                         guint       max_chars)
+{
+  gssize length;
+
+  if (text == NULL || max_chars == 0)
+    return NULL;
+  /* Nothing to replace, drop, trim or cut: a copy, without decoding. */
+  length = clean_ascii_length (text, max_chars);
+  if (length == 0)
+    return NULL;
+  if (length > 0)
+    return g_strndup (text, length);
+  return _duet_text_sanitize_line_slow (text, max_chars);
 }
 
 gboolean

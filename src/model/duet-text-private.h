@@ -1,0 +1,17 @@
+/* duet-text-private.h: the sanitizer's general path, for tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "duet-text.h"
+
+G_BEGIN_DECLS
+
+/* duet_text_sanitize_line() without its shortcut for text that needs no
+ * change: every character decoded and checked.  Both give the same line
+ * for any input (tests/test-text.c compares them). */
+char *_duet_text_sanitize_line_slow (const char *text,
+                                     guint       max_chars) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS
