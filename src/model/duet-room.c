@@ -185,7 +185,8 @@ duet_room_class_init (DuetRoomClass *klass)
 static void
 duet_room_init (DuetRoom *self)
 {
-  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  /* Keys are the members' own user ids; members are never removed. */
+  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->typing = g_new0 (char *, 1);
 }
 
@@ -403,8 +404,10 @@ _duet_room_update_member (DuetRoom       *self,
     {
       if (g_hash_table_size (self->members) >= MAX_MEMBERS)
         return FALSE;
-      member = _duet_member_new (user_id);
-      g_hash_table_insert (self->members, g_strdup (user_id), member);
+      member = _duet_member_new (user_id, membership, display_name, avatar_url);
+      /* The member keeps its id as long as the table keeps the member. */
+      g_hash_table_insert (self->members, (gpointer) duet_member_get_user_id (member), member);
+      return TRUE;
     }
   _duet_member_update (member, membership, display_name, avatar_url);
   return TRUE;
