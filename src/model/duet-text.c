@@ -92,26 +92,42 @@ _duet_text_sanitize_line_slow (const char *text,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* The length of @text when the line made of it is @text itself: printable
- * ASCII with single spaces between words, none around them, and at most
- * @max_chars characters (names and most messages); else -1. */
+/* The length of @text when the line made of it is @text itself: valid
+ * UTF-8 without breaks, controls or bidi formatting, single spaces between
+ * words, none around them, and at most @max_chars characters (names and
+ * most messages); else -1. */
 static gssize
-clean_ascii_length (const char *text,
-                    guint       max_chars)
+clean_length (const char *text,
+              guint       max_chars)
 {
-  gsize i;
+  const char *p = text;
+  guint chars = 0;
 
-  for (i = 0; text[i] != '\0'; i++)
+  while (*p != '\0')
     {
-      guchar c = (guchar) text[i];
+      if ((guchar) *p < 0x80)
+        {
+          guchar c = (guchar) *p;
 
-      if (c < 0x20 || c >= 0x7f || i == max_chars ||
-          (c == ' ' && (i == 0 || text[i - 1] == ' ')))
+          if (c < 0x20 || c == 0x7f || (c == ' ' && (p == text || p[-1] == ' ')))
+            return -1;
+          p++;
+        }
+      else
+        {
+          gunichar c = g_utf8_get_char_validated (p, -1);
+
+          if (c == (gunichar) -1 || c == (gunichar) -2 || is_line_break (c) ||
+              g_unichar_iscntrl (c) || is_bidi_control (c))
+            return -1;
+          p = g_utf8_next_char (p);
+        }
+      if (++chars > max_chars)
         return -1;
     }
-  if (i > 0 && text[i - 1] == ' ')
+  if (p > text && p[-1] == ' ')
     return -1;
-  return (gssize) i;
+  return p - text;
 }
 
 char *
@@ -122,8 +138,8 @@ duet_text_sanitize_line (const char *text,
 
   if (text == NULL || max_chars == 0)
     return NULL;
-  /* Nothing to replace, drop, trim or cut: a copy, without decoding. */
-  length = clean_ascii_length (text, max_chars);
+  /* Nothing to replace, drop, trim or cut: a plain copy. */
+  length = clean_length (text, max_chars);
   if (length == 0)
     return NULL;
   if (length > 0)
