@@ -221,6 +221,59 @@ test_member_notify (void)
   g_assert_null (member);
 }
 
+static void
+count_watch (gpointer  user_data,
+             DuetRoom *room)
+{
+  guint *count = user_data;
+
+  g_assert_true (DUET_IS_ROOM (room));
+  (*count)++;
+}
+
+static void
+apply_invite (DuetRoom   *room,
+              const char *entry)
+{
+  g_autofree char *last_id = NULL;
+
+  _duet_room_apply_raw (room, DUET_MEMBERSHIP_INVITE, entry, strlen (entry), 3, OWN, &last_id);
+}
+
+/* The invite watch runs when the inviter or the direct flag changes (once
+ * per burst), never otherwise, and not after it is unset. */
+static void
+test_invite_watch (void)
+{
+  g_autoptr(DuetRoom) room = _duet_room_new ("!a:x", OWN);
+  const char *direct = "{\"invite_state\":{\"events\":[{\"type\":\"m.room.member\","
+                       "\"state_key\":\"" OWN "\",\"sender\":\"@i:x\","
+                       "\"content\":{\"membership\":\"invite\",\"is_direct\":true}}]}}";
+  guint count = 0;
+
+  _duet_room_set_invite_watch (room, count_watch, &count);
+  apply_entry (room, "{\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"x\"}}]}}");
+  g_assert_cmpuint (count, ==, 0);
+
+  /* Inviter and flag change together: one call. */
+  apply_invite (room, direct);
+  g_assert_cmpstr (duet_room_get_inviter (room), ==, "@i:x");
+  g_assert_true (duet_room_get_invite_is_direct (room));
+  g_assert_cmpuint (count, ==, 1);
+  apply_invite (room, direct);
+  g_assert_cmpuint (count, ==, 1);
+
+  apply_invite (room, "{\"invite_state\":{\"events\":[{\"type\":\"m.room.member\","
+                      "\"state_key\":\"" OWN "\",\"sender\":\"@i:x\","
+                      "\"content\":{\"membership\":\"invite\"}}]}}");
+  g_assert_false (duet_room_get_invite_is_direct (room));
+  g_assert_cmpuint (count, ==, 2);
+
+  _duet_room_set_invite_watch (room, NULL, NULL);
+  apply_invite (room, direct);
+  g_assert_cmpuint (count, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -232,6 +285,7 @@ main (int   argc,
   g_test_add_func ("/room-raw/tricky", test_tricky);
   g_test_add_func ("/room-raw/bounds", test_bounds);
   g_test_add_func ("/room-raw/member-notify", test_member_notify);
+  g_test_add_func ("/room-raw/invite-watch", test_invite_watch);
 
   return g_test_run ();
 }

@@ -45,6 +45,9 @@ struct _DuetRoom
   GHashTable     *members;         /* user id → DuetMember */
   GStrv           functional_members;
   GStrv           heroes;
+
+  DuetRoomInviteWatch invite_watch;
+  gpointer            invite_watch_data;
 };
 
 G_DEFINE_FINAL_TYPE (DuetRoom, duet_room, G_TYPE_OBJECT)
@@ -150,6 +153,24 @@ duet_room_get_property (GObject    *object,
 }
 
 static void
+duet_room_dispatch_properties_changed (GObject     *object,
+                                       guint        n_pspecs,
+                                       GParamSpec **pspecs)
+{
+  DuetRoom *self = DUET_ROOM (object);
+
+  if (self->invite_watch != NULL)
+    for (guint i = 0; i < n_pspecs; i++)
+      if (pspecs[i] == properties[PROP_INVITER] || pspecs[i] == properties[PROP_INVITE_IS_DIRECT])
+        {
+          self->invite_watch (self->invite_watch_data, self);
+          break;
+        }
+
+  G_OBJECT_CLASS (duet_room_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
+}
+
+static void
 duet_room_class_init (DuetRoomClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -157,6 +178,7 @@ duet_room_class_init (DuetRoomClass *klass)
 
   object_class->finalize = duet_room_finalize;
   object_class->get_property = duet_room_get_property;
+  object_class->dispatch_properties_changed = duet_room_dispatch_properties_changed;
 
   properties[PROP_ROOM_ID] = g_param_spec_string ("room-id", NULL, NULL, NULL, flags);
   properties[PROP_MEMBERSHIP] =
@@ -372,6 +394,17 @@ _duet_room_set_members_partial (DuetRoom *self,
 {
   g_return_if_fail (DUET_IS_ROOM (self));
   self->members_partial = !!partial;
+}
+
+void
+_duet_room_set_invite_watch (DuetRoom            *self,
+                             DuetRoomInviteWatch  watch,
+                             gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_ROOM (self));
+
+  self->invite_watch = watch;
+  self->invite_watch_data = user_data;
 }
 
 gboolean
