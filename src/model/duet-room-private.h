@@ -55,8 +55,8 @@ void      _duet_room_add_cached_members (DuetRoom      *self,
                                      const char     *own_user_id);
 
 /* @watch (NULL: none) is called when the room's inviter or
- * invite-is-direct changed, as it notifies them and before any notify
- * handler runs: the session keeps its index of direct invites with it. */
+ * invite-is-direct changes, at once (before any notify:: handler hears of
+ * it): the session keeps its index of direct invites with it. */
 typedef void (*DuetRoomInviteWatch) (gpointer  user_data,
                                      DuetRoom *room);
 void      _duet_room_set_invite_watch (DuetRoom       *self,

@@ -153,24 +153,6 @@ duet_room_get_property (GObject    *object,
 }
 
 static void
-duet_room_dispatch_properties_changed (GObject     *object,
-                                       guint        n_pspecs,
-                                       GParamSpec **pspecs)
-{
-  DuetRoom *self = DUET_ROOM (object);
-
-  if (self->invite_watch != NULL)
-    for (guint i = 0; i < n_pspecs; i++)
-      if (pspecs[i] == properties[PROP_INVITER] || pspecs[i] == properties[PROP_INVITE_IS_DIRECT])
-        {
-          self->invite_watch (self->invite_watch_data, self);
-          break;
-        }
-
-  G_OBJECT_CLASS (duet_room_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
-}
-
-static void
 duet_room_class_init (DuetRoomClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -178,7 +160,6 @@ duet_room_class_init (DuetRoomClass *klass)
 
   object_class->finalize = duet_room_finalize;
   object_class->get_property = duet_room_get_property;
-  object_class->dispatch_properties_changed = duet_room_dispatch_properties_changed;
 
   properties[PROP_ROOM_ID] = g_param_spec_string ("room-id", NULL, NULL, NULL, flags);
   properties[PROP_MEMBERSHIP] =
@@ -250,6 +231,16 @@ set_boolean_prop (DuetRoom *self,
     return;
   *field = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+/* Not a notify:: handler, nor a dispatch_properties_changed override
+ * (which costs every notification of every room GLib's shortcut for
+ * objects no one watches): the watch hears of the change at once. */
+static void
+tell_invite_watch (DuetRoom *self)
+{
+  if (self->invite_watch != NULL)
+    self->invite_watch (self->invite_watch_data, self);
 }
 
 void
@@ -343,7 +334,10 @@ _duet_room_set_inviter (DuetRoom   *self,
                         const char *user_id)
 {
   g_return_if_fail (DUET_IS_ROOM (self));
-  set_string_prop (self, &self->inviter, user_id, PROP_INVITER);
+  if (!duet_text_set (&self->inviter, user_id))
+    return;
+  tell_invite_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITER]);
 }
 
 void
@@ -355,7 +349,11 @@ _duet_room_set_invite_is_direct (DuetRoom *self,
 
   if (seen)
     self->invite_seen = TRUE;
-  set_boolean_prop (self, &self->invite_is_direct, is_direct, PROP_INVITE_IS_DIRECT);
+  if (self->invite_is_direct == !!is_direct)
+    return;
+  self->invite_is_direct = !!is_direct;
+  tell_invite_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITE_IS_DIRECT]);
 }
 
 gboolean

@@ -527,9 +527,11 @@ adopt_room (DuetSession *self,
 {
   /* What it holds already (a room read in before it was adopted). */
   room_invite_changed_cb (self, room);
-  /* Not a signal handler: two connections a room were ~5k instructions
-   * each room on a start (and g_signal_connect_object() is quadratic).
-   * The session never drops a room, and unsets every watch as it goes. */
+  /* Not a signal handler: two connections were ~5k instructions a room
+   * on a start, and kept every notification of the room off GLib's
+   * shortcut for objects no one watches (g_signal_connect_object() is
+   * quadratic besides).  The session never drops a room, and unsets
+   * every watch as it goes. */
   _duet_room_set_invite_watch (room, room_invite_changed_cb, self);
   if (self->start_rooms != NULL)
     g_ptr_array_add (self->start_rooms, room);
