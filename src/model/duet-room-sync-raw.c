@@ -350,13 +350,19 @@ collect_events (DuetJsonRawIter *array,
                 GArray          *events,
                 guint            max)
 {
-  Event event;
-
   g_array_set_size (events, 0);
   if (!entered_array (array))
     return;
-  while (events->len < max && next_event (array, &event))
-    g_array_append_val (events, event);
+  /* Read in place: an event is 224 bytes to copy. */
+  while (events->len < max)
+    {
+      g_array_set_size (events, events->len + 1);
+      if (!next_event (array, &g_array_index (events, Event, events->len - 1)))
+        {
+          g_array_set_size (events, events->len - 1);
+          break;
+        }
+    }
 }
 
 /* The "events" of a state section (@section entered), replacing @events'. */

@@ -40,6 +40,7 @@ struct _DuetSession
   GHashTable       *rooms_by_id;   /* room id → DuetRoom */
   GListStore       *rooms;         /* DuetRoom, in the order first seen */
   GListStore       *invites;       /* DuetRoom we are invited to, newest first */
+  GHashTable       *invites_listed; /* the rooms in `invites` (borrowed) */
   /* Rooms whose own invite said is_direct, by inviter (rule 3 looks them
    * up per person: no scan of every room). */
   GHashTable       *direct_invites;    /* inviter id → GPtrArray of DuetRoom (borrowed) */
@@ -318,6 +319,7 @@ duet_session_dispose (GObject *object)
 
   g_clear_object (&self->contacts);
   g_clear_object (&self->invites);
+  g_clear_pointer (&self->invites_listed, g_hash_table_unref);
   g_clear_object (&self->rooms);
   g_clear_pointer (&self->replayed, g_hash_table_unref);
   g_clear_pointer (&self->direct_invites, g_hash_table_unref);
@@ -454,6 +456,7 @@ duet_session_init (DuetSession *self)
   self->direct_invite_of = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->rooms = g_list_store_new (DUET_TYPE_ROOM);
   self->invites = g_list_store_new (DUET_TYPE_ROOM);
+  self->invites_listed = g_hash_table_new (NULL, NULL);
   self->contacts = duet_contact_list_new ();
 }
 
@@ -570,13 +573,21 @@ sync_invite_listing (DuetSession *self,
                      DuetRoom    *room)
 {
   guint position;
-  gboolean listed = g_list_store_find (self->invites, room, &position);
+  /* Not g_list_store_find() for each room of a response: a scan of the
+   * invites each. */
+  gboolean listed = g_hash_table_contains (self->invites_listed, room);
   gboolean invited = duet_room_get_own_membership (room) == DUET_MEMBERSHIP_INVITE;
 
   if (invited && !listed)
-    g_list_store_insert_sorted (self->invites, room, compare_invites, NULL);
-  else if (!invited && listed)
-    g_list_store_remove (self->invites, position);
+    {
+      g_hash_table_add (self->invites_listed, room);
+      g_list_store_insert_sorted (self->invites, room, compare_invites, NULL);
+    }
+  else if (!invited && listed && g_list_store_find (self->invites, room, &position))
+    {
+      g_hash_table_remove (self->invites_listed, room);
+      g_list_store_remove (self->invites, position);
+    }
 }
 
 typedef void (*ApplyFunc) (DuetRoom *room, JsonObject *room_json, const char *own_user_id);
