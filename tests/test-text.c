@@ -139,6 +139,46 @@ test_random (void)
   g_rand_free (rand);
 }
 
+static void
+assert_name_key (const char *name)
+{
+  g_autofree char *normalized = g_utf8_normalize (name, -1, G_NORMALIZE_ALL);
+  g_autofree char *expected = g_utf8_casefold (normalized != NULL ? normalized : name, -1);
+  g_autofree char *key = _duet_text_name_key (name);
+
+  g_assert_cmpstr (key, ==, expected);
+}
+
+/* The ASCII shortcut of the name key gives what Unicode's tables give. */
+static void
+test_name_key (void)
+{
+  static const char *const names[] = {
+    "Alice", "ALICE", "alice", "", "Al1ce_X-Y.z", "Éric", "ÉRIC", "ﬁsh", "Straße", "ＡＢＣ", "İstanbul",
+  };
+  GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autofree char *eric = NULL, *eric_upper = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    assert_name_key (names[i]);
+  eric = _duet_text_name_key ("Éric");
+  eric_upper = _duet_text_name_key ("ÉRIC");
+  g_assert_cmpstr (eric, ==, eric_upper);
+
+  /* Every ASCII byte, in random strings. */
+  for (guint n = 0; n < 5000; n++)
+    {
+      char text[17];
+      guint length = g_rand_int_range (rand, 0, 17);
+
+      for (guint i = 0; i < length; i++)
+        text[i] = (char) g_rand_int_range (rand, 1, 0x80);
+      text[length] = '\0';
+      assert_name_key (text);
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -148,6 +188,7 @@ main (int   argc,
   g_test_add_func ("/duet/text/expected", test_expected);
   g_test_add_func ("/duet/text/ascii-edges", test_ascii_edges);
   g_test_add_func ("/duet/text/random", test_random);
+  g_test_add_func ("/duet/text/name-key", test_name_key);
 
   return g_test_run ();
 }

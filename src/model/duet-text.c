@@ -161,3 +161,21 @@ duet_text_set (char       **str,
   *str = copy;
   return TRUE;
 }
+
+char *
+_duet_text_name_key (const char *name)
+{
+  g_autofree char *normalized = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  /* ASCII (most names) is its own compatibility decomposition, and folds
+   * to lower case: no Unicode tables to walk. */
+  for (const char *p = name; *p != '\0'; p++)
+    if ((guchar) *p >= 0x80)
+      {
+        normalized = g_utf8_normalize (name, -1, G_NORMALIZE_ALL);
+        return g_utf8_casefold (normalized != NULL ? normalized : name, -1);
+      }
+  return g_ascii_strdown (name, -1);
+}
