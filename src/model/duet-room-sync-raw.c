@@ -695,7 +695,8 @@ read_room (const Value    *value,
   DuetJsonRawIter iter, child;
   DuetJsonRaw name, member;
 
-  room->state = g_array_new (FALSE, FALSE, sizeof (Event));
+  /* A room's state section is short once lazy-loaded: room for it at once. */
+  room->state = g_array_sized_new (FALSE, FALSE, sizeof (Event), 8);
   if (!is_object (value) ||
       !duet_json_raw_iter_init (&iter, value->raw.data, value->raw.length, value->depth, FALSE))
     return;
