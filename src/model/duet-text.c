@@ -61,7 +61,10 @@ _duet_text_sanitize_line_slow (const char *text,
       else
         p = g_utf8_next_char (p);
 
-      if (is_line_break (c))
+      /* Printable ASCII stays as it is. */
+      if (c >= 0x20 && c < 0x7f)
+        ;
+      else if (is_line_break (c))
         c = ' ';
       else if (c < 0x80 ? c < 0x20 || c == 0x7f : g_unichar_iscntrl (c) || is_bidi_control (c))
         continue;
@@ -138,6 +141,10 @@ duet_text_sanitize_line (const char *text,
 
   if (text == NULL || max_chars == 0)
     return NULL;
+  /* Leading spaces change nothing but where the line starts (an edit's
+   * " * " body). */
+  while (*text == ' ')
+    text++;
   /* Nothing to replace, drop, trim or cut: a plain copy. */
   length = clean_length (text, max_chars);
   if (length == 0)
