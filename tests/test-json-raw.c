@@ -354,8 +354,8 @@ test_lone_surrogates (void)
 #define R "\xef\xbf\xbd"   /* U+FFFD */
 
 /* Bytes that are not UTF-8 inside strings (member names too) become one
- * U+FFFD per maximal subpart; outside strings, and NUL bytes anywhere,
- * are refused. */
+ * U+FFFD per maximal subpart, a raw NUL byte one too; outside strings
+ * both are refused. */
 static void
 test_utf8_repair (void)
 {
@@ -401,9 +401,14 @@ test_utf8_repair (void)
     { "\xef\xbb", 0, NULL, 0 },
     { "\"\\\\\"\xff", 0, NULL, 0 },
     { "{\"a\xff\"\xc0: 1}", 0, NULL, 0 },
-    /* A NUL byte, in a string or not. */
-    { "\"a\0\xff\"", 5, NULL, 0 },
+    /* A raw NUL byte in a string (member names too), alone or beside bad
+     * bytes, after a backslash (which then escapes nothing JSON has). */
+    { "\"a\0\xff\"", 5, "\"a" R R "\"", 2 },
+    { "{\"k\0\": \"\0\0\"}", 12, "{\"k" R "\": \"" R R "\"}", 3 },
+    { "\"\\\0\"", 4, "\"\\" R "\"", 1 },
+    /* Outside strings: no JSON. */
     { "[1,\0]", 5, NULL, 0 },
+    { "\"a\"\0", 4, NULL, 0 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

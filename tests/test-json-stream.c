@@ -366,6 +366,29 @@ assert_refused (const char *json,
   g_ptr_array_unref (collect.parts);
 }
 
+/* A raw NUL byte inside a part's string reads as U+FFFD, beside bad bytes
+ * too, wherever the chunks end: one such event no longer refuses the
+ * reply (and so every later one).  Outside strings it is refused. */
+static void
+test_nul_in_string (void)
+{
+  static const char json[] = "{\"rooms\": {\"join\": {\"!a:x\": {\"body\": \"a\0b\xff\0\"}}}}";
+  gsize length = sizeof json - 1;
+
+  for (gsize split = 0; split <= length; split++)
+    {
+      g_autofree char *body = NULL;
+      g_autoptr(DuetJsonStream) stream = duet_json_stream_new ("rooms", 1 << 20, 1 << 16, body_cb, &body);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (duet_json_stream_feed (stream, json, split, &error));
+      g_assert_true (duet_json_stream_feed (stream, json + split, length - split, &error));
+      g_assert_true (duet_json_stream_finish (stream, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (body, ==, "a" R "b" R R);
+    }
+}
+
 static void
 test_wrong_types (void)
 {
@@ -469,7 +492,8 @@ test_truncated (void)
 }
 
 /* Bytes that are not UTF-8 outside strings are no JSON: refused, in a
- * part, in a scalar, and around the parts; so is a NUL byte in a string. */
+ * part, in a scalar, and around the parts; so is a NUL byte outside a
+ * string, and any raw control byte in a member name around the parts. */
 static void
 test_invalid_utf8 (void)
 {
@@ -485,7 +509,8 @@ test_invalid_utf8 (void)
     { "{\"a\": 1, \xff\"b\": 2}", 0, NULL },
     { "{\"a\": \xff}", 0, NULL },
     { "{\"rooms\": {\xc0\"join\": {}}}", 0, NULL },
-    { "{\"a\": \"x\0\xff\"}", 12, "UTF-8" },
+    { "{\"rooms\": {\"join\": {\"!a:x\": {\"a\": 1\0}}}}", 40, "UTF-8" },
+    { "{\"rooms\": {\"join\": {\"!a\0:x\": {}}}}", 34, NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -555,6 +580,7 @@ main (int   argc,
   g_test_add_func ("/duet/json-stream/lone-surrogates/text", test_lone_surrogate_text);
   g_test_add_func ("/duet/json-stream/utf8-repair/parts", test_utf8_repair);
   g_test_add_func ("/duet/json-stream/utf8-repair/text", test_utf8_repair_text);
+  g_test_add_func ("/duet/json-stream/utf8-repair/nul-in-string", test_nul_in_string);
   g_test_add_func ("/duet/json-stream/hostile/wrong-types", test_wrong_types);
   g_test_add_func ("/duet/json-stream/hostile/part-invalid-json", test_part_invalid_json);
   g_test_add_func ("/duet/json-stream/hostile/depth-bomb", test_depth_bomb);

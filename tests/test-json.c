@@ -171,6 +171,16 @@ test_round_trip (void)
       if (!cases[i].ok)
         g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT);
     }
+
+  /* A raw NUL byte in a string would come back as U+FFFD too. */
+  {
+    static const char json[] = "{\"a\": [\"!r\0:x\"]}";
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (duet_json_check_round_trip (json, sizeof json - 1, &error));
+    g_assert_error (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT);
+    g_assert_nonnull (strstr (error->message, "NUL"));
+  }
 }
 
 static void
@@ -317,6 +327,17 @@ test_parse_invalid_utf8 (void)
     g_assert_cmpstr (json_object_get_string_member (inner, "b"), ==, R);
     g_assert_cmpstr (json_object_get_string_member (object, "c"), ==, "fine");
   }
+  /* A raw NUL byte in a string (a C string cannot hold it) reads as
+   * U+FFFD too, in a member name as well. */
+  {
+    static const char body[] = "{\"k\0\": \"x\0\xff\"}";
+    g_autoptr(GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) object = duet_json_parse_object (bytes, DUET_JSON_MAX_SIZE, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (object, "k" R), ==, "x" R R);
+  }
 }
 
 static void
@@ -366,7 +387,7 @@ test_parse_invalid (void)
     { "\"text\"", -1 },
     { "{\"a\":\xff\xfe}", -1 }, /* not UTF-8, outside a string */
     { "{\"a\":1,\xc0\xaf\"b\":\"\xff\"}", -1 },
-    { "{\"a\":\"x\0\xff\"}", 11 }, /* a NUL in a string */
+    { "{\"a\":1\0}", 8 },        /* a NUL outside a string */
     { "{\"a\":1}\0{\"b\":2}", 15 }, /* a NUL inside the body */
   };
 

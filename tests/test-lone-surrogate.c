@@ -8,11 +8,12 @@
  * the grammar, and RFC 8259 (§8.2) leaves what it means to the reader;
  * servers do send such strings, and strings with raw bytes that are not
  * UTF-8 (which no JSON text may hold, RFC 8259 §8.1, but servers send
- * all the same).  Refusing the reply that carries one refused every later
+ * all the same), or raw NUL bytes (no JSON either, and no C string can
+ * hold one).  Refusing the reply that carries one refused every later
  * /sync too, so the account was stuck for good.  Duet reads each one as
  * U+FFFD, the replacement character (for bytes, one per maximal ill-formed
- * subsequence): the reply is taken whole, the message shows U+FFFD, and
- * syncing goes on.  Each way the event can come in is tried: the streamed
+ * subsequence or NUL byte): the reply is taken whole, the message shows
+ * U+FFFD, and syncing goes on.  Each way the event can come in is tried: the streamed
  * /sync (the room read in place and as a tree), the cache written from
  * it, and GET /messages.
  */
@@ -33,6 +34,7 @@
 typedef struct {
   const char *raw;     /* the body's JSON text as sent */
   const char *shown;
+  gsize       length;  /* of raw; 0: strlen */
 } Body;
 
 /* U+00E9 escaped, a lone high surrogate, a lone low one, a pair. */
@@ -47,6 +49,15 @@ static const Body lone_surrogates = {
 static const Body invalid_utf8 = {
   "\"bad \xff\xfe \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 caf\xc3\xa9 \\ud800 \xe2\x82\"",
   "bad " R R " " R R " " R R R " " R R R R " caf\xc3\xa9 " R " " R,
+};
+
+/* Raw NUL bytes (no C string holds one), alone and beside a byte that is
+ * not UTF-8. */
+static const char raw_nul_text[] = "\"a\0b \xff\0 caf\xc3\xa9\"";
+static const Body raw_nul = {
+  raw_nul_text,
+  "a" R "b " R R " caf\xc3\xa9",
+  sizeof raw_nul_text - 1,
 };
 
 typedef struct {
@@ -107,7 +118,9 @@ send_messages (Fixture *f,
 {
   g_free (duet_test_homeserver_send_message (f->base.server, f->dm_id, f->base.bob, "before"));
   g_free (duet_test_homeserver_send_message (f->base.server, f->group_id, f->carol, "hello from carol"));
-  f->odd_id = duet_test_homeserver_send_message_raw_body (f->base.server, f->dm_id, f->base.bob, f->body->raw);
+  f->odd_id = duet_test_homeserver_send_message_raw_body_len (f->base.server, f->dm_id, f->base.bob, f->body->raw,
+                                                              f->body->length > 0 ? f->body->length
+                                                                                  : strlen (f->body->raw));
   g_assert_nonnull (f->odd_id);
   for (guint i = 0; i < after; i++)
     {
@@ -374,6 +387,9 @@ main (int   argc,
   g_test_add ("/invalid-utf8/sync", Fixture, &invalid_utf8, fixture_setup, test_sync, fixture_teardown);
   g_test_add ("/invalid-utf8/cache", Fixture, &invalid_utf8, fixture_setup, test_cache, fixture_teardown);
   g_test_add ("/invalid-utf8/messages", Fixture, &invalid_utf8, fixture_setup, test_messages, fixture_teardown);
+  g_test_add ("/raw-nul/sync", Fixture, &raw_nul, fixture_setup, test_sync, fixture_teardown);
+  g_test_add ("/raw-nul/cache", Fixture, &raw_nul, fixture_setup, test_cache, fixture_teardown);
+  g_test_add ("/raw-nul/messages", Fixture, &raw_nul, fixture_setup, test_messages, fixture_teardown);
 
   return g_test_run ();
 }

@@ -255,8 +255,9 @@ duet_json_check_round_trip (const char  *data,
         }
     }
 
-  /* Bytes that are not UTF-8 in a string are read as U+FFFD, and written
-   * back so (elsewhere they are no JSON: the parse refuses them). */
+  /* Bytes that are not UTF-8 in a string, and raw NUL bytes, are read as
+   * U+FFFD, and written back so (elsewhere they are no JSON: the parse
+   * refuses them). */
   if (!duet_json_utf8_validate (data, length))
     {
       g_autoptr(GByteArray) repaired = g_byte_array_sized_new (length + 64);
@@ -264,8 +265,8 @@ duet_json_check_round_trip (const char  *data,
       if (duet_json_utf8_repair (data, length, repaired, NULL))
         {
           g_set_error_literal (error, DUET_API_ERROR, DUET_API_ERROR_UNSAFE_CONTENT,
-                               "The content holds text that is not UTF-8, which Duet cannot write back "
-                               "unchanged");
+                               "The content holds text that is not UTF-8 or a NUL byte, which Duet "
+                               "cannot write back unchanged");
           return FALSE;
         }
     }

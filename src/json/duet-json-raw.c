@@ -156,9 +156,20 @@ utf8_repair (const guchar *p,
       c = *p;
       if (c < 0x80)
         {
-          /* A NUL byte is no UTF-8 Duet takes, inside a string or not. */
+          /* A raw NUL byte is no text a C string can hold: inside a
+           * string it reads as U+FFFD, like the other bytes repaired here
+           * (raw control bytes above it are taken, and escaped when
+           * written); outside strings it is no JSON. */
           if (c == '\0')
-            return FALSE;
+            {
+              if (!in_string)
+                return FALSE;
+              g_byte_array_append (out, run, p - run);
+              g_byte_array_append (out, replacement, sizeof replacement);
+              run = ++p;
+              count++;
+              continue;
+            }
           if (c == '"')
             in_string = !in_string;
           else if (c == '\\' && in_string && end - p >= 2 && p[1] != '\0' && p[1] < 0x80)

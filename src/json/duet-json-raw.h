@@ -155,9 +155,10 @@ gboolean     duet_json_utf8_validate          (const char        *data,
  *
  * Appends @length bytes of JSON text to @out with each such subpart inside
  * a string (member names too) written as U+FFFD; *@replaced (may be NULL):
- * how many.  FALSE, with @out holding part of the text, when a byte that
- * is not UTF-8 stands outside a string, or a NUL byte anywhere: that is no
- * JSON Duet reads, as before.  The output is valid UTF-8 whenever TRUE. */
+ * how many.  A raw NUL byte inside a string is one U+FFFD too (a C string
+ * cannot hold it).  FALSE, with @out holding part of the text, when a byte
+ * that is not UTF-8, or a NUL byte, stands outside a string: that is no
+ * JSON.  The output is valid UTF-8 without NUL bytes whenever TRUE. */
 gboolean     duet_json_utf8_repair            (const char        *data,
                                                gsize              length,
                                                GByteArray        *out,

@@ -547,7 +547,7 @@ handle_get_all_state (HsRequest *req)
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
   GHashTableIter iter;
   HsEvent *event;
-  g_autofree char *text = NULL;
+  g_autoptr(GBytes) text = NULL;
 
   if (room == NULL)
     return;
@@ -556,7 +556,7 @@ handle_get_all_state (HsRequest *req)
     json_array_add_object_element (events, hs_event_for_client (event, req->token));
   json_node_set_array (node, events);
   text = hs_json_text (req->self, node);
-  hs_request_respond_raw (req, 200, "application/json", text, strlen (text));
+  hs_request_respond_raw (req, 200, "application/json", g_bytes_get_data (text, NULL), g_bytes_get_size (text));
 }
 
 /* The state key is the segment after the type, or "" when the path stops

@@ -107,7 +107,8 @@ typedef struct {
   DuetFaultKind  kind;
   guint          status;
   guint          delay_ms;
-  char          *body;
+  char          *body;         /* NUL-terminated; may hold NUL bytes too */
+  gsize          body_length;
   guint          skip;         /* matching requests to let through first */
 } HsFault;
 
@@ -202,7 +203,7 @@ void        hs_request_complete       (HsRequest   *req);
 char       *hs_random_string          (guint        length);
 /* @node as JSON text, with each raw string's placeholder (see
  * duet_test_homeserver_send_message_raw_body()) replaced by its text. */
-char       *hs_json_text              (DuetTestHomeserver *self,
+GBytes     *hs_json_text              (DuetTestHomeserver *self,
                                        JsonNode    *node);
 JsonObject *hs_json_object_copy       (JsonObject  *object);
 gboolean    hs_is_user_id             (const char  *user_id);

@@ -185,23 +185,48 @@ hs_request_respond_raw (HsRequest     *req,
   soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, data, size);
 }
 
-char *
+GBytes *
 hs_json_text (DuetTestHomeserver *self,
               JsonNode           *node)
 {
   g_autofree char *generated = json_to_string (node, FALSE);
-  g_autoptr(GString) text = g_string_new (generated);
-  GHashTableIter iter;
-  const char *placeholder, *raw;
+  g_autoptr(GByteArray) text = g_byte_array_new ();
+  const char *p = generated;
+  const char *quote;
 
-  g_hash_table_iter_init (&iter, self->raw_strings);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &placeholder, (gpointer *) &raw))
+  /* Placeholders are ASCII and never escaped; the text put in their place
+   * may hold any byte, NUL too, so the generated text is read, never the
+   * result. */
+  while ((quote = strchr (p, '"')) != NULL)
     {
-      g_autofree char *quoted = g_strdup_printf ("\"%s\"", placeholder);
+      const char *close = strchr (quote + 1, '"');
+      g_autofree char *name = NULL;
+      GBytes *raw;
 
-      g_string_replace (text, quoted, raw, 0);
+      if (close == NULL)
+        break;
+      name = g_strndup (quote + 1, close - quote - 1);
+      raw = g_hash_table_lookup (self->raw_strings, name);
+      if (raw == NULL)
+        {
+          /* Not a placeholder: this string ends at its closing quote, or
+           * at an escaped one. */
+          const char *next = quote + 1;
+
+          while (*next != '\0' && *next != '"')
+            next += next[0] == '\\' && next[1] != '\0' ? 2 : 1;
+          if (*next == '\0')
+            break;
+          g_byte_array_append (text, (const guint8 *) p, next + 1 - p);
+          p = next + 1;
+          continue;
+        }
+      g_byte_array_append (text, (const guint8 *) p, quote - p);
+      g_byte_array_append (text, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+      p = close + 1;
     }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  g_byte_array_append (text, (const guint8 *) p, strlen (p));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&text));
 }
 
 void
@@ -210,11 +235,12 @@ hs_request_respond_json (HsRequest  *req,
                          JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *text = NULL;
+  g_autoptr(GBytes) text = NULL;
 
   json_node_set_object (node, object);
   text = hs_json_text (req->self, node);
-  hs_request_respond_raw (req, status, "application/json", text, strlen (text));
+  hs_request_respond_raw (req, status, "application/json",
+                          g_bytes_get_data (text, NULL), g_bytes_get_size (text));
 }
 
 void
@@ -371,6 +397,17 @@ hs_fault_free (gpointer data)
   g_free (fault);
 }
 
+static char *
+dup_body (const char *body,
+          gsize       length)
+{
+  char *copy = g_malloc (length + 1);
+
+  memcpy (copy, body, length);
+  copy[length] = '\0';
+  return copy;
+}
+
 /* The first queued fault that matches, with one use taken; the caller owns a
  * copy so that the queue can drop exhausted entries right away.  A fault
  * still skipping counts every matching request, taken by another or not. */
@@ -403,7 +440,7 @@ hs_take_fault (DuetTestHomeserver *self,
       copy = g_memdup2 (fault, sizeof *fault);
       copy->method = g_strdup (fault->method);
       copy->path_prefix = g_strdup (fault->path_prefix);
-      copy->body = g_strdup (fault->body);
+      copy->body = fault->body != NULL ? dup_body (fault->body, fault->body_length) : NULL;
       if (--fault->remaining == 0)
         {
           g_queue_delete_link (&self->faults, l);
@@ -510,7 +547,7 @@ hs_apply_fault (HsRequest *req,
       if (fault->body != NULL)
         {
           hs_request_respond_raw (req, fault->status, "application/json",
-                                  fault->body, strlen (fault->body));
+                                  fault->body, fault->body_length);
         }
       else
         hs_request_respond_error (req, fault->status, errcode_for_status (fault->status),
@@ -519,7 +556,7 @@ hs_apply_fault (HsRequest *req,
 
     case DUET_FAULT_BODY:
       hs_request_respond_raw (req, fault->status ? fault->status : 200, "application/json",
-                              fault->body ? fault->body : "", fault->body ? strlen (fault->body) : 0);
+                              fault->body ? fault->body : "", fault->body_length);
       return TRUE;
 
     case DUET_FAULT_RATE_LIMIT:
@@ -726,7 +763,7 @@ duet_test_homeserver_init (DuetTestHomeserver *self)
   self->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->bots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->raw_strings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->raw_strings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   g_queue_init (&self->faults);
   self->authenticated_media = TRUE;
   self->versions = g_strdupv ((char **) default_versions);
@@ -954,16 +991,28 @@ duet_test_homeserver_send_message_raw_body (DuetTestHomeserver *self,
                                             const char         *sender,
                                             const char         *body_json)
 {
+  g_return_val_if_fail (body_json != NULL, NULL);
+
+  return duet_test_homeserver_send_message_raw_body_len (self, room_id, sender, body_json, strlen (body_json));
+}
+
+char *
+duet_test_homeserver_send_message_raw_body_len (DuetTestHomeserver *self,
+                                                const char         *room_id,
+                                                const char         *sender,
+                                                const char         *body_json,
+                                                gsize               length)
+{
   g_autofree char *random = NULL;
   char *placeholder;
 
-  g_return_val_if_fail (body_json != NULL && body_json[0] == '"', NULL);
+  g_return_val_if_fail (body_json != NULL && length >= 2 && body_json[0] == '"', NULL);
 
   random = hs_random_string (16);
   placeholder = g_strdup_printf ("duet-raw-string-%u-%s", g_hash_table_size (self->raw_strings), random);
   /* The event holds the placeholder; every answer that carries it has the
    * text in its place (hs_json_text()). */
-  g_hash_table_insert (self->raw_strings, placeholder, g_strdup (body_json));
+  g_hash_table_insert (self->raw_strings, placeholder, g_bytes_new (body_json, length));
   return duet_test_homeserver_send_message (self, room_id, sender, placeholder);
 }
 
@@ -1354,6 +1403,21 @@ duet_test_homeserver_add_fault (DuetTestHomeserver *self,
                                 guint               delay_ms,
                                 const char         *body)
 {
+  duet_test_homeserver_add_fault_len (self, method, path_prefix, count, kind, status, delay_ms,
+                                      body, body != NULL ? strlen (body) : 0);
+}
+
+void
+duet_test_homeserver_add_fault_len (DuetTestHomeserver *self,
+                                    const char         *method,
+                                    const char         *path_prefix,
+                                    guint               count,
+                                    DuetFaultKind       kind,
+                                    guint               status,
+                                    guint               delay_ms,
+                                    const char         *body,
+                                    gsize               length)
+{
   HsFault *fault;
 
   g_return_if_fail (DUET_IS_TEST_HOMESERVER (self));
@@ -1368,7 +1432,8 @@ duet_test_homeserver_add_fault (DuetTestHomeserver *self,
   fault->kind = kind;
   fault->status = status;
   fault->delay_ms = delay_ms;
-  fault->body = g_strdup (body);
+  fault->body = body != NULL ? dup_body (body, length) : NULL;
+  fault->body_length = body != NULL ? length : 0;
   g_queue_push_tail (&self->faults, fault);
 }
 

@@ -76,12 +76,17 @@ char               *duet_test_homeserver_send_message   (DuetTestHomeserver  *se
  * /messages, /context, ...) has @body_json as the body, the text of a JSON
  * string exactly as given, quotes included (e.g. "\"a \\ud800\""): for
  * text json-glib cannot hold, such as the escape of a lone UTF-16
- * surrogate or bytes that are not UTF-8 (any but NUL, served as they
- * are), which some servers send. */
+ * surrogate or bytes that are not UTF-8 (served as they are), which some
+ * servers send.  The _len form takes @length bytes, NUL bytes too. */
 char               *duet_test_homeserver_send_message_raw_body (DuetTestHomeserver *self,
                                                          const char          *room_id,
                                                          const char          *sender,
                                                          const char          *body_json);
+char               *duet_test_homeserver_send_message_raw_body_len (DuetTestHomeserver *self,
+                                                         const char          *room_id,
+                                                         const char          *sender,
+                                                         const char          *body_json,
+                                                         gsize                length);
 char               *duet_test_homeserver_send_event     (DuetTestHomeserver  *self,
                                                          const char          *room_id,
                                                          const char          *sender,
@@ -208,6 +213,16 @@ void                duet_test_homeserver_add_fault      (DuetTestHomeserver  *se
                                                          guint                status,
                                                          guint                delay_ms,
                                                          const char          *body);
+/* The same with a body of @length bytes, which may hold NUL bytes. */
+void                duet_test_homeserver_add_fault_len  (DuetTestHomeserver  *self,
+                                                         const char          *method,
+                                                         const char          *path_prefix,
+                                                         guint                count,
+                                                         DuetFaultKind        kind,
+                                                         guint                status,
+                                                         guint                delay_ms,
+                                                         const char          *body,
+                                                         gsize                length);
 /* One fault for the request after the next @skip matching ones (every
  * matching request counts, whether another fault took it or not). */
 void                duet_test_homeserver_add_fault_after (DuetTestHomeserver *self,
