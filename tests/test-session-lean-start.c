@@ -16,6 +16,7 @@
 #include "duet-contact-list.h"
 #include "duet-room-private.h"
 #include "duet-session.h"
+#include "duet-session-private.h"
 #include "duet-store-test-utils.h"
 #include "duet-sync-loop.h"
 #include "duet-test-utils.h"
@@ -228,7 +229,12 @@ describe_rooms (DuetSession *session,
       DuetRoom *lean_room = duet_session_lookup_room (lean, duet_room_get_id (room));
       gboolean partial = lean_room != NULL && _duet_room_get_members_partial (lean_room);
 
-      g_ptr_array_add (lines, g_strdup_printf ("%s|%d|%s|%s|%" G_GINT64_FORMAT "|%u|%d|%s|%s|%s|%d",
+      const char *inviter = duet_room_get_inviter (room);
+      GPtrArray *invites = inviter != NULL ? _duet_session_get_direct_invites_from (session, inviter) : NULL;
+      /* The session's index of direct invites by inviter (rule 3). */
+      gboolean indexed = invites != NULL && g_ptr_array_find (invites, room, NULL);
+
+      g_ptr_array_add (lines, g_strdup_printf ("%s|%d|%s|%s|%" G_GINT64_FORMAT "|%u|%d|%s|%s|%s|%d|%d",
                                                duet_room_get_id (room), duet_room_get_own_membership (room),
                                                partial ? "-" : duet_room_get_name (room),
                                                duet_room_get_last_message (room),
@@ -237,8 +243,9 @@ describe_rooms (DuetSession *session,
                                                duet_room_is_encrypted (room),
                                                duet_room_get_replacement_room (room),
                                                duet_room_get_predecessor (room),
-                                               duet_room_get_inviter (room),
-                                               duet_room_get_invite_is_direct (room)));
+                                               inviter,
+                                               duet_room_get_invite_is_direct (room),
+                                               indexed));
     }
   g_ptr_array_sort (lines, compare_lines);
   for (guint i = 0; i < lines->len; i++)
