@@ -99,34 +99,35 @@ gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
                                             GError      **error);
 
 /* duet-store-state-fields.c: the fields a start entry keeps of a state
- * row the contact list reads, from the row's stored text. */
+ * row the contact list reads, read in place from the row's stored text
+ * (each a slice of it, empty when absent). */
 typedef struct {
   gboolean    content_object;    /* else the entry leaves the row out */
-  char       *membership;
-  char       *displayname;
-  char       *avatar_url;
-  char       *name;              /* m.room.name */
-  char       *replacement;       /* m.room.tombstone's replacement_room */
-  char       *predecessor;       /* m.room.create's predecessor.room_id */
-  char       *service_members;   /* the value's JSON text, whatever its type */
+  DuetJsonRaw membership;
+  DuetJsonRaw displayname;
+  DuetJsonRaw avatar_url;
+  DuetJsonRaw name;              /* m.room.name */
+  DuetJsonRaw replacement;       /* m.room.tombstone's replacement_room */
+  DuetJsonRaw predecessor;       /* m.room.create's predecessor.room_id */
+  DuetJsonRaw service_members;   /* whatever its type */
   /* Of our own member event only: */
-  const char *is_direct;         /* "true", "false", or NULL for no boolean */
-  char       *sender;
-  char       *prev_membership;
-  const char *prev_is_direct;
-  char       *prev_sender;
+  DuetJsonRaw is_direct;
+  DuetJsonRaw sender;
+  DuetJsonRaw prev_membership;
+  DuetJsonRaw prev_is_direct;
+  DuetJsonRaw prev_sender;
 } DuetStoreStateFields;
 
-/* FALSE (and no fields) when @text is no JSON object; @own: the row is
- * our own member event.  Strings are NULL when absent or of another type. */
+/* FALSE (and no fields) when @text is no JSON object, or holds raw
+ * control characters; @own: the row is our own member event. */
 gboolean      duet_store_state_fields_read (DuetStoreStateFields *fields,
                                             const char   *type,
                                             const char   *text,
                                             gsize         length,
                                             gboolean      own);
-void          duet_store_state_fields_clear (DuetStoreStateFields *fields);
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetStoreStateFields, duet_store_state_fields_clear)
+/* A field's string as json-glib reads it (cut at U+0000), or NULL when
+ * it is no string. */
+char         *duet_store_state_fields_dup_string (const DuetJsonRaw *value) G_GNUC_WARN_UNUSED_RESULT;
 
 /* duet-store-sync.c: @response is the worker's own parsed copy. */
 gboolean      duet_store_db_save_sync      (DuetStoreDb  *db,

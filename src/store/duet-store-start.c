@@ -117,30 +117,53 @@ append_text_member (GString      *out,
   append_string (out, (const char *) sqlite3_column_text (stmt, column));
 }
 
-/* A string member, left out when @text is NULL. */
-static void
-append_string_member (GString    *out,
-                      gboolean   *first,
-                      const char *name,
-                      const char *text)
+static gboolean
+has_string (const DuetJsonRaw *value)
 {
+  return duet_json_raw_type (value) == '"' && value->length >= 2;
+}
+
+/* A string field of a state row (duet-store-state-fields.c), left out
+ * when it is no string.  One without escapes is copied as it stands: the
+ * row's text is checked JSON without raw control characters, so it holds
+ * no quote, backslash or control character and is UTF-8, which is what
+ * append_string() would write of it. */
+static void
+append_field_member (GString           *out,
+                     gboolean          *first,
+                     const char        *name,
+                     const DuetJsonRaw *value)
+{
+  g_autofree char *text = NULL;
+
+  if (!has_string (value))
+    return;
+  if (memchr (value->data, '\\', value->length) == NULL)
+    {
+      append_name (out, first, name);
+      g_string_append_len (out, value->data, value->length);
+      return;
+    }
+  text = duet_store_state_fields_dup_string (value);
   if (text == NULL)
     return;
   append_name (out, first, name);
   append_string (out, text);
 }
 
-/* @literal: "true", "false", or NULL to leave the member out. */
+/* A boolean field, left out when it is of another type. */
 static void
-append_literal_member (GString    *out,
-                       gboolean   *first,
-                       const char *name,
-                       const char *literal)
+append_boolean_member (GString           *out,
+                       gboolean          *first,
+                       const char        *name,
+                       const DuetJsonRaw *value)
 {
-  if (literal == NULL)
+  char type = duet_json_raw_type (value);
+
+  if (type != 't' && type != 'f')
     return;
   append_name (out, first, name);
-  g_string_append (out, literal);
+  g_string_append (out, type == 't' ? "true" : "false");
 }
 
 /* A stored event's text, parsed and written again (json-glib escapes
@@ -188,7 +211,7 @@ append_state_event (Elements   *events,
                     gboolean    own)
 {
   GString *out = events->out;
-  g_auto(DuetStoreStateFields) fields = { 0 };
+  DuetStoreStateFields fields;
   gboolean first = TRUE, in_content = TRUE;
 
   if (!duet_store_state_fields_read (&fields, type, text, length, own) || !fields.content_object)
@@ -198,53 +221,59 @@ append_state_event (Elements   *events,
   g_string_append_c (out, '{');
   append_name (out, &first, "type");
   append_string (out, type);
-  append_string_member (out, &first, "state_key", state_key);
+  append_name (out, &first, "state_key");
+  append_string (out, state_key);
   append_name (out, &first, "content");
   g_string_append_c (out, '{');
   first = TRUE;
 
   if (g_str_equal (type, "m.room.member"))
     {
-      append_string_member (out, &first, "membership", fields.membership);
-      append_string_member (out, &first, "displayname", fields.displayname);
-      append_string_member (out, &first, "avatar_url", fields.avatar_url);
-      append_literal_member (out, &first, "is_direct", fields.is_direct);
+      append_field_member (out, &first, "membership", &fields.membership);
+      append_field_member (out, &first, "displayname", &fields.displayname);
+      append_field_member (out, &first, "avatar_url", &fields.avatar_url);
+      append_boolean_member (out, &first, "is_direct", &fields.is_direct);
       g_string_append_c (out, '}');
       in_content = FALSE;
       first = FALSE;
-      append_string_member (out, &first, "sender", fields.sender);
-      if (fields.prev_membership != NULL || fields.prev_sender != NULL)
+      append_field_member (out, &first, "sender", &fields.sender);
+      /* As the column of state_fields did: a prev_membership or
+       * prev_sender that is a string. */
+      if (has_string (&fields.prev_membership) || has_string (&fields.prev_sender))
         {
           gboolean inner = TRUE;
 
           append_name (out, &first, "unsigned");
           g_string_append (out, "{\"prev_content\":{");
-          append_string_member (out, &inner, "membership", fields.prev_membership);
-          append_literal_member (out, &inner, "is_direct", fields.prev_is_direct);
+          append_field_member (out, &inner, "membership", &fields.prev_membership);
+          append_boolean_member (out, &inner, "is_direct", &fields.prev_is_direct);
           g_string_append_c (out, '}');
           inner = FALSE;
-          append_string_member (out, &inner, "prev_sender", fields.prev_sender);
+          append_field_member (out, &inner, "prev_sender", &fields.prev_sender);
           g_string_append_c (out, '}');
         }
     }
   else if (g_str_equal (type, "m.room.name"))
-    append_string_member (out, &first, "name", fields.name);
+    append_field_member (out, &first, "name", &fields.name);
   else if (g_str_equal (type, "m.room.tombstone"))
-    append_string_member (out, &first, "replacement_room", fields.replacement);
+    append_field_member (out, &first, "replacement_room", &fields.replacement);
   else if (g_str_equal (type, "m.room.create"))
     {
-      if (fields.predecessor != NULL)
+      if (has_string (&fields.predecessor))
         {
+          gboolean inner = TRUE;
+
           append_name (out, &first, "predecessor");
-          g_string_append (out, "{\"room_id\":");
-          append_string (out, fields.predecessor);
+          g_string_append_c (out, '{');
+          append_field_member (out, &inner, "room_id", &fields.predecessor);
           g_string_append_c (out, '}');
         }
     }
   else if (g_str_equal (type, "io.element.functional_members"))
     {
-      g_autoptr(JsonNode) node = fields.service_members != NULL ? json_from_string (fields.service_members, NULL)
-                                                                : NULL;
+      g_autofree char *value = fields.service_members.length > 0
+                               ? g_strndup (fields.service_members.data, fields.service_members.length) : NULL;
+      g_autoptr(JsonNode) node = value != NULL ? json_from_string (value, NULL) : NULL;
       g_autofree char *members = node != NULL ? json_to_string (node, FALSE) : NULL;
 
       /* The value's JSON text (an array, as the spec has it). */

@@ -98,21 +98,6 @@ read_members (const DuetJsonRaw *object,
   return TRUE;
 }
 
-/* A boolean's literal, or NULL for a value of another type or none. */
-static const char *
-boolean_of (const DuetJsonRaw *value)
-{
-  switch (duet_json_raw_type (value))
-    {
-    case 't':
-      return "true";
-    case 'f':
-      return "false";
-    default:
-      return NULL;
-    }
-}
-
 static void
 read_member_fields (DuetStoreStateFields *fields,
                     const DuetJsonRaw    *event,
@@ -126,20 +111,20 @@ read_member_fields (DuetStoreStateFields *fields,
   DuetJsonRaw prev[G_N_ELEMENTS (prev_names)];
 
   read_members (&event[0], FALSE, content_names, values, G_N_ELEMENTS (content_names));
-  fields->membership = dup_string (&values[0]);
-  fields->displayname = dup_string (&values[1]);
-  fields->avatar_url = dup_string (&values[2]);
+  fields->membership = values[0];
+  fields->displayname = values[1];
+  fields->avatar_url = values[2];
   /* Who made the room direct is kept of our own member event only. */
   if (!own)
     return;
-  fields->is_direct = boolean_of (&values[3]);
-  fields->sender = dup_string (&event[1]);
+  fields->is_direct = values[3];
+  fields->sender = event[1];
 
   read_members (&event[2], FALSE, unsigned_names, unsigned_, G_N_ELEMENTS (unsigned_names));
   read_members (&unsigned_[0], FALSE, prev_names, prev, G_N_ELEMENTS (prev_names));
-  fields->prev_membership = dup_string (&prev[0]);
-  fields->prev_is_direct = boolean_of (&prev[1]);
-  fields->prev_sender = dup_string (&unsigned_[1]);
+  fields->prev_membership = prev[0];
+  fields->prev_is_direct = prev[1];
+  fields->prev_sender = unsigned_[1];
 }
 
 static void
@@ -147,32 +132,19 @@ read_list_fields (DuetStoreStateFields *fields,
                   const char           *type,
                   const DuetJsonRaw    *content)
 {
-  DuetJsonRaw value;
-
   if (g_str_equal (type, "m.room.name"))
-    {
-      read_members (content, FALSE, (const char *[]) { "name" }, &value, 1);
-      fields->name = dup_string (&value);
-    }
+    read_members (content, FALSE, (const char *[]) { "name" }, &fields->name, 1);
   else if (g_str_equal (type, "m.room.tombstone"))
-    {
-      read_members (content, FALSE, (const char *[]) { "replacement_room" }, &value, 1);
-      fields->replacement = dup_string (&value);
-    }
+    read_members (content, FALSE, (const char *[]) { "replacement_room" }, &fields->replacement, 1);
   else if (g_str_equal (type, "m.room.create"))
     {
-      DuetJsonRaw room_id;
+      DuetJsonRaw value;
 
       read_members (content, FALSE, (const char *[]) { "predecessor" }, &value, 1);
-      read_members (&value, FALSE, (const char *[]) { "room_id" }, &room_id, 1);
-      fields->predecessor = dup_string (&room_id);
+      read_members (&value, FALSE, (const char *[]) { "room_id" }, &fields->predecessor, 1);
     }
   else if (g_str_equal (type, "io.element.functional_members"))
-    {
-      read_members (content, FALSE, (const char *[]) { "service_members" }, &value, 1);
-      if (value.length > 0)
-        fields->service_members = g_strndup (value.data, value.length);
-    }
+    read_members (content, FALSE, (const char *[]) { "service_members" }, &fields->service_members, 1);
 }
 
 gboolean
@@ -199,18 +171,8 @@ duet_store_state_fields_read (DuetStoreStateFields *fields,
   return TRUE;
 }
 
-void
-duet_store_state_fields_clear (DuetStoreStateFields *fields)
+char *
+duet_store_state_fields_dup_string (const DuetJsonRaw *value)
 {
-  g_free (fields->membership);
-  g_free (fields->displayname);
-  g_free (fields->avatar_url);
-  g_free (fields->name);
-  g_free (fields->replacement);
-  g_free (fields->predecessor);
-  g_free (fields->service_members);
-  g_free (fields->sender);
-  g_free (fields->prev_membership);
-  g_free (fields->prev_sender);
-  memset (fields, 0, sizeof *fields);
+  return dup_string (value);
 }
