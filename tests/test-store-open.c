@@ -48,7 +48,7 @@ test_open_creates_folder (void)
   g_assert_null (duet_store_get_reset_reason (store));
   g_assert_null (store_test_load (store));
   duet_test_finalize (store);
-  g_assert_cmpint (schema_version (dir), ==, 6);
+  g_assert_cmpint (schema_version (dir), ==, 7);
   store_test_remove_dir (parent);
 }
 
@@ -145,7 +145,7 @@ test_migrate_empty_file (void)
   g_assert_false (duet_store_get_was_reset (store));
   store_test_save_ok (store, response);
   duet_test_finalize (store);
-  g_assert_cmpint (schema_version (dir), ==, 6);
+  g_assert_cmpint (schema_version (dir), ==, 7);
 
   /* At the current version nothing runs again and the data stays. */
   store = store_test_open_ok (dir);

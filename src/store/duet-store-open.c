@@ -96,7 +96,8 @@ static const struct {
   { 1, "SELECT count(*) FROM (SELECT * FROM room_account_data LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM outbox LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM drafts LIMIT 1)" },
-  { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)" },
+  { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)",
+    DUET_STORE_VERSION_WITHOUT_STATE_FIELDS },
   { 5, "SELECT count(*) FROM (SELECT * FROM room_start LIMIT 1)" },
 };
 
