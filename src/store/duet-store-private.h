@@ -76,9 +76,15 @@ DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
                                         char        **reason,
                                         GError      **error);
 void          duet_store_db_close          (DuetStoreDb  *db);
-/* Copies the WAL into the database once it has grown (SQLite's automatic
- * checkpoint, run between jobs instead of inside a commit). */
-void          duet_store_db_checkpoint     (DuetStoreDb  *db);
+/* Copies the WAL into the database once it holds @min_bytes or more
+ * (SQLite's automatic checkpoint, run when the worker chooses instead of
+ * inside a commit): DUET_STORE_CHECKPOINT_IDLE when nothing waits,
+ * DUET_STORE_CHECKPOINT_BUSY between jobs, so that it cannot grow without
+ * end under a steady stream of them. */
+#define DUET_STORE_CHECKPOINT_IDLE (G_GINT64_CONSTANT (4) * 1024 * 1024)
+#define DUET_STORE_CHECKPOINT_BUSY (G_GINT64_CONSTANT (512) * 1024 * 1024)
+void          duet_store_db_checkpoint     (DuetStoreDb  *db,
+                                            gint64        min_bytes);
 /* Reads every page; on damage leaves a mark beside @path that makes the
  * next open move the database aside, and fails. */
 gboolean      duet_store_db_verify         (DuetStoreDb  *db,
