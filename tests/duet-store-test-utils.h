@@ -13,6 +13,15 @@
 
 G_BEGIN_DECLS
 
+/* The table state_fields as versions 3 to 6 had it (version 7 dropped
+ * it), for tests that turn a cache back into one of those versions. */
+#define STORE_TEST_STATE_FIELDS_TABLE \
+  "CREATE TABLE state_fields (" \
+  "  room_id TEXT NOT NULL, type TEXT NOT NULL, state_key TEXT NOT NULL," \
+  "  content_type, membership, displayname, avatar_url, is_direct, name, replacement," \
+  "  predecessor, service_members, sender, prev_membership, prev_is_direct, prev_sender," \
+  "  PRIMARY KEY (room_id, type, state_key)) WITHOUT ROWID;"
+
 /* A fresh folder under the test's TMPDIR, and its removal. */
 char *       store_test_make_data_dir     (void);
 void         store_test_remove_dir        (const char *path);

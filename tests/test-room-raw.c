@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "duet-bench-account.h"
+#include "duet-member.h"
+#include "duet-room-private.h"
 #include "duet-room-raw-test-utils.h"
 
 #define OWN "@me:bench.example"
@@ -151,6 +153,127 @@ test_bounds (void)
   g_assert_cmpuint (duet_test_compare_room_readers (body, OWN), ==, 2);
 }
 
+static void
+apply_entry (DuetRoom   *room,
+             const char *entry)
+{
+  g_autofree char *last_id = NULL;
+
+  /* A room's entry is nested at depth 3 of a /sync body. */
+  _duet_room_apply_raw (room, DUET_MEMBERSHIP_JOIN, entry, strlen (entry), 3, OWN, &last_id);
+}
+
+static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
+/* A member is born with its first event's values (nothing notifies: no
+ * one holds it yet); a later event notifies what it changes, once. */
+static void
+test_member_notify (void)
+{
+  DuetRoom *room = _duet_room_new ("!a:x", OWN);
+  DuetMember *member;
+  guint display_name = 0, membership = 0, avatar_url = 0;
+
+  apply_entry (room, "{\"state\":{\"events\":[{\"type\":\"m.room.member\",\"state_key\":\"@b:x\","
+                     "\"content\":{\"membership\":\"join\",\"displayname\":\" Bee\\n  Bop \","
+                     "\"avatar_url\":\"mxc://x/a\"}}]}}");
+  member = duet_room_lookup_member (room, "@b:x");
+  g_assert_nonnull (member);
+  g_assert_cmpstr (duet_member_get_user_id (member), ==, "@b:x");
+  g_assert_cmpint (duet_member_get_membership (member), ==, DUET_MEMBERSHIP_JOIN);
+  g_assert_cmpstr (duet_member_get_display_name (member), ==, "Bee Bop");
+  g_assert_cmpstr (duet_member_get_avatar_url (member), ==, "mxc://x/a");
+  g_assert_cmpstr (duet_room_get_name (room), ==, "Bee Bop");
+  g_object_add_weak_pointer (G_OBJECT (member), (gpointer *) &member);
+
+  g_signal_connect_swapped (member, "notify::display-name", G_CALLBACK (count_notify), &display_name);
+  g_signal_connect_swapped (member, "notify::membership", G_CALLBACK (count_notify), &membership);
+  g_signal_connect_swapped (member, "notify::avatar-url", G_CALLBACK (count_notify), &avatar_url);
+
+  apply_entry (room, "{\"state\":{\"events\":[{\"type\":\"m.room.member\",\"state_key\":\"@b:x\","
+                     "\"content\":{\"membership\":\"join\",\"displayname\":\"Bea\","
+                     "\"avatar_url\":\"mxc://x/a\"}}]}}");
+  g_assert_cmpstr (duet_member_get_display_name (member), ==, "Bea");
+  g_assert_cmpuint (display_name, ==, 1);
+  g_assert_cmpuint (membership, ==, 0);
+  g_assert_cmpuint (avatar_url, ==, 0);
+
+  apply_entry (room, "{\"timeline\":{\"events\":[{\"type\":\"m.room.member\",\"state_key\":\"@b:x\","
+                     "\"content\":{\"membership\":\"leave\"}}]}}");
+  g_assert_cmpint (duet_member_get_membership (member), ==, DUET_MEMBERSHIP_LEAVE);
+  g_assert_null (duet_member_get_display_name (member));
+  g_assert_null (duet_member_get_avatar_url (member));
+  g_assert_cmpuint (display_name, ==, 2);
+  g_assert_cmpuint (membership, ==, 1);
+  g_assert_cmpuint (avatar_url, ==, 1);
+
+  /* The same event again changes nothing. */
+  apply_entry (room, "{\"timeline\":{\"events\":[{\"type\":\"m.room.member\",\"state_key\":\"@b:x\","
+                     "\"content\":{\"membership\":\"leave\"}}]}}");
+  g_assert_cmpuint (display_name + membership + avatar_url, ==, 4);
+
+  /* The room's table holds the member (keyed by its own id) until the end. */
+  g_assert_finalize_object (room);
+  g_assert_null (member);
+}
+
+static void
+count_watch (gpointer  user_data,
+             DuetRoom *room)
+{
+  guint *count = user_data;
+
+  g_assert_true (DUET_IS_ROOM (room));
+  (*count)++;
+}
+
+static void
+apply_invite (DuetRoom   *room,
+              const char *entry)
+{
+  g_autofree char *last_id = NULL;
+
+  _duet_room_apply_raw (room, DUET_MEMBERSHIP_INVITE, entry, strlen (entry), 3, OWN, &last_id);
+}
+
+/* The invite watch runs when the inviter or the direct flag changes (each
+ * of them), never otherwise, and not after it is unset. */
+static void
+test_invite_watch (void)
+{
+  g_autoptr(DuetRoom) room = _duet_room_new ("!a:x", OWN);
+  const char *direct = "{\"invite_state\":{\"events\":[{\"type\":\"m.room.member\","
+                       "\"state_key\":\"" OWN "\",\"sender\":\"@i:x\","
+                       "\"content\":{\"membership\":\"invite\",\"is_direct\":true}}]}}";
+  guint count = 0;
+
+  _duet_room_set_invite_watch (room, count_watch, &count);
+  apply_entry (room, "{\"timeline\":{\"events\":[{\"type\":\"m.room.message\",\"content\":{\"body\":\"x\"}}]}}");
+  g_assert_cmpuint (count, ==, 0);
+
+  /* Inviter and flag change: a call each. */
+  apply_invite (room, direct);
+  g_assert_cmpstr (duet_room_get_inviter (room), ==, "@i:x");
+  g_assert_true (duet_room_get_invite_is_direct (room));
+  g_assert_cmpuint (count, ==, 2);
+  apply_invite (room, direct);
+  g_assert_cmpuint (count, ==, 2);
+
+  apply_invite (room, "{\"invite_state\":{\"events\":[{\"type\":\"m.room.member\","
+                      "\"state_key\":\"" OWN "\",\"sender\":\"@i:x\","
+                      "\"content\":{\"membership\":\"invite\"}}]}}");
+  g_assert_false (duet_room_get_invite_is_direct (room));
+  g_assert_cmpuint (count, ==, 3);
+
+  _duet_room_set_invite_watch (room, NULL, NULL);
+  apply_invite (room, direct);
+  g_assert_cmpuint (count, ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -161,6 +284,8 @@ main (int   argc,
   g_test_add_func ("/room-raw/generated-dms", test_generated_dms);
   g_test_add_func ("/room-raw/tricky", test_tricky);
   g_test_add_func ("/room-raw/bounds", test_bounds);
+  g_test_add_func ("/room-raw/member-notify", test_member_notify);
+  g_test_add_func ("/room-raw/invite-watch", test_invite_watch);
 
   return g_test_run ();
 }

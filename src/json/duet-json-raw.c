@@ -394,7 +394,9 @@ scan_literal (Scan       *s,
   return TRUE;
 }
 
-static void
+/* Called between every two tokens, and most often where there is no
+ * space at all (servers send compact JSON): always inlined. */
+G_ALWAYS_INLINE static inline void
 scan_space (Scan *s)
 {
   while (s->p < s->end && is_space (*s->p))

@@ -13,6 +13,7 @@
 #include "duet-contact-list.h"
 #include "duet-contact-private.h"
 #include "duet-session-private.h"
+#include "duet-text-private.h"
 
 /* m.direct is written by every client of the account: bound what we show. */
 #define MAX_CONTACTS 5000
@@ -214,7 +215,6 @@ entry_new (DuetSession *session,
   DuetMember *member;
   const char *display_name;
   Entry *entry;
-  g_autofree char *normalized = NULL;
 
   if (room == NULL)
     return NULL;
@@ -227,8 +227,7 @@ entry_new (DuetSession *session,
   entry->room = room;
   entry->base_name = g_strdup (display_name != NULL ? display_name : user_id);
   entry->avatar_url = g_strdup (member ? duet_member_get_avatar_url (member) : NULL);
-  normalized = g_utf8_normalize (entry->base_name, -1, G_NORMALIZE_ALL);
-  entry->name_key = g_utf8_casefold (normalized != NULL ? normalized : entry->base_name, -1);
+  entry->name_key = _duet_text_name_key (entry->base_name);
   return entry;
 }
 

@@ -8,7 +8,11 @@
 
 G_BEGIN_DECLS
 
-DuetMember *_duet_member_new    (const char     *user_id) G_GNUC_WARN_UNUSED_RESULT;
+/* A member as its first event describes it (values as for update). */
+DuetMember *_duet_member_new    (const char     *user_id,
+                                 DuetMembership  membership,
+                                 const char     *display_name,
+                                 const char     *avatar_url) G_GNUC_WARN_UNUSED_RESULT;
 /* Takes the values of a member event (already sanitized; NULL = unset) and
  * notifies what changed.  Returns whether anything did. */
 gboolean    _duet_member_update (DuetMember     *self,

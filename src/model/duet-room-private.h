@@ -54,6 +54,15 @@ void      _duet_room_add_cached_members (DuetRoom      *self,
                                      JsonArray      *events,
                                      const char     *own_user_id);
 
+/* @watch (NULL: none) is called when the room's inviter or
+ * invite-is-direct changes, at once (before any notify:: handler hears of
+ * it): the session keeps its index of direct invites with it. */
+typedef void (*DuetRoomInviteWatch) (gpointer  user_data,
+                                     DuetRoom *room);
+void      _duet_room_set_invite_watch (DuetRoom       *self,
+                                     DuetRoomInviteWatch watch,
+                                     gpointer        user_data);
+
 /* Back-pagination reached the events before the gap. */
 void      _duet_room_clear_gap      (DuetRoom       *self);
 

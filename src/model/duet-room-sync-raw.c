@@ -44,6 +44,45 @@ dup_string (const Value *value)
   return g_strdup (json_node_get_string (node));
 }
 
+/* A string value as dup_string() reads it, without a copy on the heap
+ * when it is short and has no escapes (types, ids, names): most are only
+ * compared or copied again. */
+typedef struct {
+  char *heap;
+  char  small[112];
+} Str;
+
+#define STR_INIT { NULL, { 0 } }
+
+static const char *
+str_get (Str         *str,
+         const Value *value)
+{
+  const DuetJsonRaw *raw = &value->raw;
+  gsize length;
+
+  g_clear_pointer (&str->heap, g_free);
+  if (duet_json_raw_type (raw) != '"' || raw->length < 2)
+    return NULL;
+  length = raw->length - 2;
+  /* Read as a C string, it ends at a NUL as g_strndup()'s copy does. */
+  if (length < sizeof str->small && memchr (raw->data + 1, '\\', length) == NULL)
+    {
+      memcpy (str->small, raw->data + 1, length);
+      str->small[length] = '\0';
+      return str->small;
+    }
+  return str->heap = dup_string (value);
+}
+
+static void
+str_clear (Str *str)
+{
+  g_clear_pointer (&str->heap, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Str, str_clear)
+
 /* A member name (raw, quotes included) as json-glib keeps it equals
  * @literal; @escaped: the name holds a backslash. */
 static gboolean
@@ -128,32 +167,59 @@ is_array (const Value *value)
   return duet_json_raw_type (&value->raw) == '[';
 }
 
-/* The members @names of the object @iter iterates (to its end), the last
- * of each name; any not found has an empty value. */
+/* The members @names (of @lengths bytes) of the object @iter iterates (to
+ * its end), the last of each name; any not found has an empty value. */
+static void
+read_members_iter_n (DuetJsonRawIter   *iter,
+                     const char *const *names,
+                     const gsize       *lengths,
+                     Value             *values,
+                     guint              n_names)
+{
+  DuetJsonRaw name, member;
+
+  memset (values, 0, n_names * sizeof *values);
+  while (duet_json_raw_iter_next (iter, &name, &member))
+    {
+      gsize length = name.length - 2;
+      guint i;
+
+      /* The common case, a name without escapes, is matched in place:
+       * by its length and first byte, then its bytes (names differ, so at
+       * most one matches). */
+      if (memchr (name.data, '\\', name.length) == NULL)
+        {
+          for (i = 0; i < n_names; i++)
+            if (lengths[i] == length && name.data[1] == names[i][0] &&
+                memcmp (name.data + 1, names[i], length) == 0)
+              break;
+        }
+      else
+        {
+          for (i = 0; i < n_names; i++)
+            if (name_is (&name, TRUE, names[i], lengths[i]))
+              break;
+        }
+      if (i < n_names)
+        {
+          values[i].raw = member;
+          values[i].depth = duet_json_raw_iter_child_depth (iter);
+        }
+    }
+}
+
 static void
 read_members_iter (DuetJsonRawIter   *iter,
                    const char *const *names,
                    Value             *values,
                    guint              n_names)
 {
-  DuetJsonRaw name, member;
   gsize lengths[8];
 
   g_assert (n_names <= G_N_ELEMENTS (lengths));
   for (guint i = 0; i < n_names; i++)
     lengths[i] = strlen (names[i]);
-  memset (values, 0, n_names * sizeof *values);
-  while (duet_json_raw_iter_next (iter, &name, &member))
-    {
-      gboolean escaped = name_escaped (&name);
-
-      for (guint i = 0; i < n_names; i++)
-        if (name_is (&name, escaped, names[i], lengths[i]))
-          {
-            values[i].raw = member;
-            values[i].depth = duet_json_raw_iter_child_depth (iter);
-          }
-    }
+  read_members_iter_n (iter, names, lengths, values, n_names);
 }
 
 /* The same for the object @object (none found when it is no object). */
@@ -236,6 +302,10 @@ enum { EVENT_TYPE, EVENT_STATE_KEY, EVENT_CONTENT, EVENT_ID, EVENT_TS, EVENT_SEN
 static const char *const event_names[N_EVENT] = {
   "type", "state_key", "content", "event_id", "origin_server_ts", "sender", "unsigned",
 };
+static const gsize event_name_lengths[N_EVENT] = {
+  sizeof "type" - 1, sizeof "state_key" - 1, sizeof "content" - 1, sizeof "event_id" - 1,
+  sizeof "origin_server_ts" - 1, sizeof "sender" - 1, sizeof "unsigned" - 1,
+};
 
 /* An element of an events array, its members read in the same pass as
  * the array (no object: all empty). */
@@ -267,7 +337,7 @@ next_event (DuetJsonRawIter *array,
   if (!duet_json_raw_iter_enter (array, NULL, &child, FALSE))
     return FALSE;
   if (entered_object (&child))
-    read_members_iter (&child, event_names, event->members, N_EVENT);
+    read_members_iter_n (&child, event_names, event_name_lengths, event->members, N_EVENT);
   else
     memset (event, 0, sizeof *event);
   duet_json_raw_iter_leave (array, &child, &value);
@@ -280,13 +350,19 @@ collect_events (DuetJsonRawIter *array,
                 GArray          *events,
                 guint            max)
 {
-  Event event;
-
   g_array_set_size (events, 0);
   if (!entered_array (array))
     return;
-  while (events->len < max && next_event (array, &event))
-    g_array_append_val (events, event);
+  /* Read in place: an event is 224 bytes to copy. */
+  while (events->len < max)
+    {
+      g_array_set_size (events, events->len + 1);
+      if (!next_event (array, &g_array_index (events, Event, events->len - 1)))
+        {
+          g_array_set_size (events, events->len - 1);
+          break;
+        }
+    }
 }
 
 /* The "events" of a state section (@section entered), replacing @events'. */
@@ -380,18 +456,18 @@ apply_member_event (DuetRoomIngest *ingest,
   static const char *const unsigned_names[] = { "prev_content", "prev_sender" };
   static const char *const prev_names[] = { "membership", "is_direct" };
   Value content[G_N_ELEMENTS (content_names)];
-  g_autofree char *membership = NULL;
-  g_autofree char *displayname = NULL;
-  g_autofree char *avatar_url = NULL;
+  g_auto(Str) membership = STR_INIT;
+  g_auto(Str) displayname = STR_INIT;
+  g_auto(Str) avatar_url = STR_INIT;
   g_autofree char *sender = NULL;
   g_autofree char *prev_membership = NULL;
   g_autofree char *prev_sender = NULL;
   DuetMemberFields fields = { .user_id = user_id };
 
   read_members (&event[EVENT_CONTENT], content_names, content, G_N_ELEMENTS (content_names));
-  fields.membership = membership = dup_string (&content[0]);
-  fields.displayname = displayname = dup_string (&content[1]);
-  fields.avatar_url = avatar_url = dup_string (&content[2]);
+  fields.membership = str_get (&membership, &content[0]);
+  fields.displayname = str_get (&displayname, &content[1]);
+  fields.avatar_url = str_get (&avatar_url, &content[2]);
 
   if (_duet_room_sync_is_own_member (ingest, user_id))
     {
@@ -478,10 +554,11 @@ apply_state_events (DuetRoomIngest *ingest,
   for (guint i = 0; i < events->len; i++)
     {
       const Value *event = g_array_index (events, Event, i).members;
-      g_autofree char *type = dup_string (&event[EVENT_TYPE]);
-      g_autofree char *state_key = dup_string (&event[EVENT_STATE_KEY]);
+      g_auto(Str) type = STR_INIT;
+      g_auto(Str) state_key = STR_INIT;
 
-      apply_state_event (ingest, event, type, state_key);
+      apply_state_event (ingest, event, str_get (&type, &event[EVENT_TYPE]),
+                         str_get (&state_key, &event[EVENT_STATE_KEY]));
     }
 }
 
@@ -491,7 +568,8 @@ static gboolean
 has_preview (const Value *event)
 {
   static const char *const names[] = { "body" };
-  g_autofree char *type = dup_string (&event[EVENT_TYPE]);
+  g_auto(Str) type_str = STR_INIT;
+  const char *type = str_get (&type_str, &event[EVENT_TYPE]);
   Value body;
 
   if (type == NULL || !is_object (&event[EVENT_CONTENT]) ||
@@ -511,15 +589,16 @@ apply_timeline_event (DuetRoomIngest *ingest,
                       const Value    *event,
                       gboolean        preview)
 {
-  g_autofree char *type = NULL;
-  g_autofree char *state_key = NULL;
-  g_autofree char *event_id = NULL;
+  g_auto(Str) type_str = STR_INIT;
+  g_auto(Str) state_key_str = STR_INIT;
+  g_auto(Str) event_id = STR_INIT;
+  const char *type, *state_key;
 
-  type = dup_string (&event[EVENT_TYPE]);
+  type = str_get (&type_str, &event[EVENT_TYPE]);
   if (type == NULL || !is_object (&event[EVENT_CONTENT]))
     return;
 
-  state_key = dup_string (&event[EVENT_STATE_KEY]);
+  state_key = str_get (&state_key_str, &event[EVENT_STATE_KEY]);
   if (state_key != NULL)
     apply_state_event (ingest, event, type, state_key);
   else if (preview)
@@ -532,8 +611,8 @@ apply_timeline_event (DuetRoomIngest *ingest,
       _duet_room_sync_apply_message (ingest, type, body);
     }
 
-  event_id = dup_string (&event[EVENT_ID]);
-  _duet_room_sync_apply_event_meta (ingest, get_int (&event[EVENT_TS], 0), event_id);
+  _duet_room_sync_apply_event_meta (ingest, get_int (&event[EVENT_TS], 0),
+                                    str_get (&event_id, &event[EVENT_ID]));
 }
 
 static void
@@ -616,7 +695,8 @@ read_room (const Value    *value,
   DuetJsonRawIter iter, child;
   DuetJsonRaw name, member;
 
-  room->state = g_array_new (FALSE, FALSE, sizeof (Event));
+  /* A room's state section is short once lazy-loaded: room for it at once. */
+  room->state = g_array_sized_new (FALSE, FALSE, sizeof (Event), 8);
   if (!is_object (value) ||
       !duet_json_raw_iter_init (&iter, value->raw.data, value->raw.length, value->depth, FALSE))
     return;

@@ -45,6 +45,9 @@ struct _DuetRoom
   GHashTable     *members;         /* user id → DuetMember */
   GStrv           functional_members;
   GStrv           heroes;
+
+  DuetRoomInviteWatch invite_watch;
+  gpointer            invite_watch_data;
 };
 
 G_DEFINE_FINAL_TYPE (DuetRoom, duet_room, G_TYPE_OBJECT)
@@ -185,7 +188,8 @@ duet_room_class_init (DuetRoomClass *klass)
 static void
 duet_room_init (DuetRoom *self)
 {
-  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  /* Keys are the members' own user ids; members are never removed. */
+  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->typing = g_new0 (char *, 1);
 }
 
@@ -227,6 +231,16 @@ set_boolean_prop (DuetRoom *self,
     return;
   *field = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+/* Not a notify:: handler, nor a dispatch_properties_changed override
+ * (which costs every notification of every room GLib's shortcut for
+ * objects no one watches): the watch hears of the change at once. */
+static void
+tell_invite_watch (DuetRoom *self)
+{
+  if (self->invite_watch != NULL)
+    self->invite_watch (self->invite_watch_data, self);
 }
 
 void
@@ -320,7 +334,10 @@ _duet_room_set_inviter (DuetRoom   *self,
                         const char *user_id)
 {
   g_return_if_fail (DUET_IS_ROOM (self));
-  set_string_prop (self, &self->inviter, user_id, PROP_INVITER);
+  if (!duet_text_set (&self->inviter, user_id))
+    return;
+  tell_invite_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITER]);
 }
 
 void
@@ -332,7 +349,11 @@ _duet_room_set_invite_is_direct (DuetRoom *self,
 
   if (seen)
     self->invite_seen = TRUE;
-  set_boolean_prop (self, &self->invite_is_direct, is_direct, PROP_INVITE_IS_DIRECT);
+  if (self->invite_is_direct == !!is_direct)
+    return;
+  self->invite_is_direct = !!is_direct;
+  tell_invite_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITE_IS_DIRECT]);
 }
 
 gboolean
@@ -373,6 +394,17 @@ _duet_room_set_members_partial (DuetRoom *self,
   self->members_partial = !!partial;
 }
 
+void
+_duet_room_set_invite_watch (DuetRoom            *self,
+                             DuetRoomInviteWatch  watch,
+                             gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_ROOM (self));
+
+  self->invite_watch = watch;
+  self->invite_watch_data = user_data;
+}
+
 gboolean
 _duet_room_get_members_partial (DuetRoom *self)
 {
@@ -403,8 +435,10 @@ _duet_room_update_member (DuetRoom       *self,
     {
       if (g_hash_table_size (self->members) >= MAX_MEMBERS)
         return FALSE;
-      member = _duet_member_new (user_id);
-      g_hash_table_insert (self->members, g_strdup (user_id), member);
+      member = _duet_member_new (user_id, membership, display_name, avatar_url);
+      /* The member keeps its id as long as the table keeps the member. */
+      g_hash_table_insert (self->members, (gpointer) duet_member_get_user_id (member), member);
+      return TRUE;
     }
   _duet_member_update (member, membership, display_name, avatar_url);
   return TRUE;

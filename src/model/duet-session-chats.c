@@ -215,22 +215,29 @@ consider_chain (DuetSession *session,
                 Choice      *best,
                 Choice      *best_left)
 {
-  g_autoptr(GPtrArray) chain = g_ptr_array_new ();
-  g_autoptr(GHashTable) visited = g_hash_table_new (g_str_hash, g_str_equal);
+  /* On the stack: this runs for every person on each rebuild of the list.
+   * The session holds one room per id, so a room seen twice is the same
+   * object: the chain stops at a loop. */
+  DuetRoom *chain[MAX_TOMBSTONE_DEPTH];
+  guint length = 0;
   DuetRoom *room = start;
 
-  while (room != NULL && chain->len < MAX_TOMBSTONE_DEPTH &&
-         g_hash_table_add (visited, (gpointer) duet_room_get_id (room)))
+  while (room != NULL && length < MAX_TOMBSTONE_DEPTH)
     {
       const char *next = duet_room_get_replacement_room (room);
+      gboolean seen = FALSE;
 
-      g_ptr_array_add (chain, room);
+      for (guint i = 0; i < length && !seen; i++)
+        seen = chain[i] == room;
+      if (seen)
+        break;
+      chain[length++] = room;
       room = next != NULL ? duet_session_lookup_room (session, next) : NULL;
     }
 
-  for (guint i = chain->len; i > 0; i--)
+  for (guint i = length; i > 0; i--)
     {
-      DuetRoom *candidate = chain->pdata[i - 1];
+      DuetRoom *candidate = chain[i - 1];
       gboolean via_tombstone = i > 1;
       Fit fit = room_fits (candidate, own_id, partner, via_tombstone);
       Choice *slot = fit == FIT_YES ? best : best_left;

@@ -40,6 +40,7 @@ struct _DuetSession
   GHashTable       *rooms_by_id;   /* room id → DuetRoom */
   GListStore       *rooms;         /* DuetRoom, in the order first seen */
   GListStore       *invites;       /* DuetRoom we are invited to, newest first */
+  GHashTable       *invites_listed; /* the rooms in `invites` (borrowed) */
   /* Rooms whose own invite said is_direct, by inviter (rule 3 looks them
    * up per person: no scan of every room). */
   GHashTable       *direct_invites;    /* inviter id → GPtrArray of DuetRoom (borrowed) */
@@ -75,6 +76,8 @@ struct _DuetSession
    * not complete, since the retry sends the same slice again. */
   GHashTable          *stream_last_ids;
   GHashTable          *replayed;
+  /* The cached start's new rooms, listed in `rooms` at once at its end. */
+  GPtrArray           *start_rooms;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -282,10 +285,6 @@ duet_session_constructed (GObject *object)
   self->chats = _duet_session_chats_new (self);
 }
 
-static void room_invite_changed_cb (DuetSession *self,
-                                    GParamSpec  *pspec,
-                                    DuetRoom    *room);
-
 static void
 duet_session_dispose (GObject *object)
 {
@@ -315,11 +314,12 @@ duet_session_dispose (GObject *object)
 
       g_hash_table_iter_init (&iter, self->rooms_by_id);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
-        g_signal_handlers_disconnect_by_func (room, room_invite_changed_cb, self);
+        _duet_room_set_invite_watch (room, NULL, NULL);
     }
 
   g_clear_object (&self->contacts);
   g_clear_object (&self->invites);
+  g_clear_pointer (&self->invites_listed, g_hash_table_unref);
   g_clear_object (&self->rooms);
   g_clear_pointer (&self->replayed, g_hash_table_unref);
   g_clear_pointer (&self->direct_invites, g_hash_table_unref);
@@ -456,6 +456,7 @@ duet_session_init (DuetSession *self)
   self->direct_invite_of = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->rooms = g_list_store_new (DUET_TYPE_ROOM);
   self->invites = g_list_store_new (DUET_TYPE_ROOM);
+  self->invites_listed = g_hash_table_new (NULL, NULL);
   self->contacts = duet_contact_list_new ();
 }
 
@@ -472,10 +473,10 @@ duet_session_new (DuetClient *client)
 /* Keeps direct_invites in step with the room's own invite, whoever
  * changed it (a sync, or members read for Start Chat). */
 static void
-room_invite_changed_cb (DuetSession *self,
-                        GParamSpec  *pspec,
-                        DuetRoom    *room)
+room_invite_changed_cb (gpointer  user_data,
+                        DuetRoom *room)
 {
+  DuetSession *self = user_data;
   const char *inviter = duet_room_get_invite_is_direct (room) ? duet_room_get_inviter (room) : NULL;
   const char *listed = g_hash_table_lookup (self->direct_invite_of, room);
   GPtrArray *rooms;
@@ -503,24 +504,53 @@ room_invite_changed_cb (DuetSession *self,
     }
 }
 
+/* The room of @room_id, made when new (*@created): known by its id at
+ * once, but no one else sees it until adopt_room(). */
 static DuetRoom *
-ensure_room (DuetSession *self,
-             const char  *room_id)
+lookup_or_new_room (DuetSession *self,
+                    const char  *room_id,
+                    gboolean    *created)
 {
   DuetRoom *room = g_hash_table_lookup (self->rooms_by_id, room_id);
 
+  *created = room == NULL;
   if (room == NULL)
     {
       room = _duet_room_new (room_id, _duet_session_get_user_id (self));
       g_hash_table_insert (self->rooms_by_id, g_strdup (room_id), room);
-      g_list_store_append (self->rooms, room);
-      /* Not g_signal_connect_object(): it watches each closure from the
-       * session, an array that grows by one per connection (quadratic
-       * over thousands of rooms).  The session never drops a room, and
-       * disconnects from all of them as it goes. */
-      g_signal_connect_swapped (room, "notify::inviter", G_CALLBACK (room_invite_changed_cb), self);
-      g_signal_connect_swapped (room, "notify::invite-is-direct", G_CALLBACK (room_invite_changed_cb), self);
     }
+  return room;
+}
+
+/* A new room joins the session: watched for invites, then listed (at the
+ * end of the cached start for its rooms, in one change of `rooms`). */
+static void
+adopt_room (DuetSession *self,
+            DuetRoom    *room)
+{
+  /* What it holds already (a room read in before it was adopted). */
+  room_invite_changed_cb (self, room);
+  /* Not a signal handler: two connections were ~5k instructions a room
+   * on a start, and kept every notification of the room off GLib's
+   * shortcut for objects no one watches (g_signal_connect_object() is
+   * quadratic besides).  The session never drops a room, and unsets
+   * every watch as it goes. */
+  _duet_room_set_invite_watch (room, room_invite_changed_cb, self);
+  if (self->start_rooms != NULL)
+    g_ptr_array_add (self->start_rooms, room);
+  else
+    g_list_store_append (self->rooms, room);
+}
+
+static DuetRoom *
+ensure_room (DuetSession *self,
+             const char  *room_id)
+{
+  gboolean created;
+  DuetRoom *room = lookup_or_new_room (self, room_id, &created);
+
+  if (created)
+    adopt_room (self, room);
   return room;
 }
 
@@ -543,13 +573,21 @@ sync_invite_listing (DuetSession *self,
                      DuetRoom    *room)
 {
   guint position;
-  gboolean listed = g_list_store_find (self->invites, room, &position);
+  /* Not g_list_store_find() for each room of a response: a scan of the
+   * invites each. */
+  gboolean listed = g_hash_table_contains (self->invites_listed, room);
   gboolean invited = duet_room_get_own_membership (room) == DUET_MEMBERSHIP_INVITE;
 
   if (invited && !listed)
-    g_list_store_insert_sorted (self->invites, room, compare_invites, NULL);
-  else if (!invited && listed)
-    g_list_store_remove (self->invites, position);
+    {
+      g_hash_table_add (self->invites_listed, room);
+      g_list_store_insert_sorted (self->invites, room, compare_invites, NULL);
+    }
+  else if (!invited && listed && g_list_store_find (self->invites, room, &position))
+    {
+      g_hash_table_remove (self->invites_listed, room);
+      g_list_store_remove (self->invites, position);
+    }
 }
 
 typedef void (*ApplyFunc) (DuetRoom *room, JsonObject *room_json, const char *own_user_id);
@@ -859,10 +897,13 @@ wants_timeline_tree (DuetSession *self,
 }
 
 /* The room's entry read in place (never a tree of it unless someone needs
- * its events): what ingest_room() does for a tree. */
+ * its events): what ingest_room() does for a tree.  @created: the room is
+ * new (lookup_or_new_room()), and is adopted once read: no one can watch
+ * it before, so its first notifications go to no handler. */
 static void
 ingest_room_raw (DuetSession        *self,
                  DuetRoom           *room,
+                 gboolean            created,
                  const DuetJsonPart *part,
                  DuetMembership      membership)
 {
@@ -870,6 +911,8 @@ ingest_room_raw (DuetSession        *self,
 
   _duet_room_apply_raw (room, membership, part->data, part->length, part->depth,
                         _duet_session_get_user_id (self), &last_id);
+  if (created)
+    adopt_room (self, room);
   sync_invite_listing (self, room);
 
   if (wants_timeline_tree (self, room))
@@ -904,6 +947,7 @@ stream_room (DuetSession        *self,
   DuetRoom *room;
   guint rank, seen;
   gboolean controls = FALSE;
+  gboolean created;
 
   for (rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
     if (g_str_equal (part->section, stream_sections[rank].name))
@@ -931,7 +975,7 @@ stream_room (DuetSession        *self,
 
   /* Named in a newer section of this response already (Synapse sends
    * join, invite, leave in that order): this is older news. */
-  room = ensure_room (self, part->name);
+  room = lookup_or_new_room (self, part->name, &created);
   seen = GPOINTER_TO_UINT (g_hash_table_lookup (self->stream_rooms, room));
   if (seen > rank + 1)
     return;
@@ -944,7 +988,7 @@ stream_room (DuetSession        *self,
       bytes = g_bytes_new (part->data, part->length);
       duet_store_sync_writer_add_checked_room (self->writer, part->section, part->name, bytes, controls);
     }
-  ingest_room_raw (self, room, part, stream_sections[rank].membership);
+  ingest_room_raw (self, room, created, part, stream_sections[rank].membership);
 
   /* What the room shows and what its contact shows change together, as
    * in a whole response; a long one is caught up once at its end. */
@@ -1271,6 +1315,7 @@ _duet_session_ingest_start (DuetSession    *self,
 {
   self->ingesting = TRUE;
   self->ingest_live = FALSE;
+  self->start_rooms = g_ptr_array_new ();
 
   ingest_account_data (self, duet_json_get_object (start->response, "account_data"));
   for (guint i = 0; i < start->rooms->len; i++)
@@ -1281,6 +1326,7 @@ _duet_session_ingest_start (DuetSession    *self,
       DuetJsonPart part = { cached->section, cached->room_id, cached->entry, cached->length, 3 };
       DuetMembership membership = DUET_MEMBERSHIP_JOIN;
       DuetRoom *room;
+      gboolean created;
 
       for (guint rank = 0; rank < G_N_ELEMENTS (stream_sections); rank++)
         if (g_str_equal (cached->section, stream_sections[rank].name))
@@ -1288,12 +1334,16 @@ _duet_session_ingest_start (DuetSession    *self,
       /* The store checked the text strictly, as a streamed part is. */
       if (!duet_matrix_is_valid_room_id (cached->room_id) || part_type (&part) != '{')
         continue;
-      room = ensure_room (self, cached->room_id);
-      ingest_room_raw (self, room, &part, membership);
+      room = lookup_or_new_room (self, cached->room_id, &created);
+      ingest_room_raw (self, room, created, &part, membership);
       if (cached->lazy_members)
         _duet_room_set_members_partial (room, TRUE);
     }
 
+  /* One change of `rooms` for all of them, in the order first seen. */
+  g_list_store_splice (self->rooms, g_list_model_get_n_items (G_LIST_MODEL (self->rooms)), 0,
+                       self->start_rooms->pdata, self->start_rooms->len);
+  g_clear_pointer (&self->start_rooms, g_ptr_array_unref);
   self->ingesting = FALSE;
 }
 

@@ -44,10 +44,6 @@ query_text (DuetStoreDb  *db,
   return text;
 }
 
-/* The WAL's size that starts a checkpoint: SQLite's default (1000 pages
- * of its default 4 KiB). */
-#define CHECKPOINT_BYTES (4 * 1024 * 1024)
-
 static int
 wal_committed (gpointer    data,
                sqlite3    *handle,
@@ -61,11 +57,12 @@ wal_committed (gpointer    data,
 }
 
 void
-duet_store_db_checkpoint (DuetStoreDb *db)
+duet_store_db_checkpoint (DuetStoreDb *db,
+                          gint64       min_bytes)
 {
   DUET_STORE_DB_ASSERT_THREAD (db);
 
-  if (db->handle == NULL || (gint64) db->wal_pages * db->page_size < CHECKPOINT_BYTES)
+  if (db->handle == NULL || (gint64) db->wal_pages * db->page_size < min_bytes)
     return;
   /* A failure (a reader in the way, a full disk) leaves the WAL for the
    * next try; the data is safe in it either way. */
@@ -96,7 +93,8 @@ static const struct {
   { 1, "SELECT count(*) FROM (SELECT * FROM room_account_data LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM outbox LIMIT 1)" },
   { 2, "SELECT count(*) FROM (SELECT * FROM drafts LIMIT 1)" },
-  { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)" },
+  { 3, "SELECT count(*) FROM (SELECT * FROM state_fields LIMIT 1)",
+    DUET_STORE_VERSION_WITHOUT_STATE_FIELDS },
   { 5, "SELECT count(*) FROM (SELECT * FROM room_start LIMIT 1)" },
 };
 
@@ -155,8 +153,8 @@ duet_store_db_open (DuetStoreDb  *db,
   db->page_size = MAX (mode != NULL ? (int) g_ascii_strtoll (mode, NULL, 10) : 0, 512);
   /* SQLite copies the WAL into the database inside the commit that grows
    * it past its limit: the commit of a first sync (its result) then waits
-   * for a copy of the whole database and its fsync.  This hook replaces
-   * that, and the worker checkpoints once the job's result is on its way
+   * for a copy of the whole database and its fsyncs.  This hook replaces
+   * that, and the worker checkpoints when no job waits
    * (duet_store_db_checkpoint). */
   sqlite3_wal_hook (db->handle, wal_committed, db);
 

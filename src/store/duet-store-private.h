@@ -16,9 +16,11 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DUET_STORE_SCHEMA_VERSION 6
+#define DUET_STORE_SCHEMA_VERSION 7
 /* The version whose migration dropped timeline_by_event (migrate_to_v6). */
 #define DUET_STORE_VERSION_WITHOUT_TIMELINE_BY_EVENT 6
+/* The version whose migration dropped state_fields (migrate_to_v7). */
+#define DUET_STORE_VERSION_WITHOUT_STATE_FIELDS 7
 
 typedef struct {
   sqlite3    *handle;
@@ -74,9 +76,15 @@ DuetStoreOpenResult duet_store_db_open (DuetStoreDb  *db,
                                         char        **reason,
                                         GError      **error);
 void          duet_store_db_close          (DuetStoreDb  *db);
-/* Copies the WAL into the database once it has grown (SQLite's automatic
- * checkpoint, run between jobs instead of inside a commit). */
-void          duet_store_db_checkpoint     (DuetStoreDb  *db);
+/* Copies the WAL into the database once it holds @min_bytes or more
+ * (SQLite's automatic checkpoint, run when the worker chooses instead of
+ * inside a commit): DUET_STORE_CHECKPOINT_IDLE when nothing waits,
+ * DUET_STORE_CHECKPOINT_BUSY between jobs, so that it cannot grow without
+ * end under a steady stream of them. */
+#define DUET_STORE_CHECKPOINT_IDLE (G_GINT64_CONSTANT (4) * 1024 * 1024)
+#define DUET_STORE_CHECKPOINT_BUSY (G_GINT64_CONSTANT (512) * 1024 * 1024)
+void          duet_store_db_checkpoint     (DuetStoreDb  *db,
+                                            gint64        min_bytes);
 /* Reads every page; on damage leaves a mark beside @path that makes the
  * next open move the database aside, and fails. */
 gboolean      duet_store_db_verify         (DuetStoreDb  *db,
@@ -96,34 +104,36 @@ int           duet_store_schema_get_version (DuetStoreDb  *db,
 gboolean      duet_store_schema_migrate    (DuetStoreDb  *db,
                                             GError      **error);
 
-/* duet-store-state-fields.c: the start's fields of a room_state row
- * (schema version 4), written by whatever writes the row.  A row the list
- * does not read has none; @checked: @text passed the strict reader
- * already (else it is checked, and a row that is no JSON loses its fields). */
-gboolean      duet_store_state_fields_wanted (const char *type,
-                                            const char   *state_key);
-gboolean      duet_store_db_put_state_fields (DuetStoreDb *db,
-                                            const char   *room_id,
+/* duet-store-state-fields.c: the fields a start entry keeps of a state
+ * row the contact list reads, read in place from the row's stored text
+ * (each a slice of it, empty when absent). */
+typedef struct {
+  gboolean    content_object;    /* else the entry leaves the row out */
+  DuetJsonRaw membership;
+  DuetJsonRaw displayname;
+  DuetJsonRaw avatar_url;
+  DuetJsonRaw name;              /* m.room.name */
+  DuetJsonRaw replacement;       /* m.room.tombstone's replacement_room */
+  DuetJsonRaw predecessor;       /* m.room.create's predecessor.room_id */
+  DuetJsonRaw service_members;   /* whatever its type */
+  /* Of our own member event only: */
+  DuetJsonRaw is_direct;
+  DuetJsonRaw sender;
+  DuetJsonRaw prev_membership;
+  DuetJsonRaw prev_is_direct;
+  DuetJsonRaw prev_sender;
+} DuetStoreStateFields;
+
+/* FALSE (and no fields) when @text is no JSON object, or holds raw
+ * control characters; @own: the row is our own member event. */
+gboolean      duet_store_state_fields_read (DuetStoreStateFields *fields,
                                             const char   *type,
-                                            const char   *state_key,
                                             const char   *text,
                                             gsize         length,
-                                            gboolean      checked,
-                                            GError      **error);
-/* The same from the event's members content, sender and unsigned as read
- * from checked text without raw control characters (each zeroed when
- * absent), the last of a repeated name, none with escapes in its name. */
-gboolean      duet_store_db_put_state_fields_read (DuetStoreDb       *db,
-                                            const char        *room_id,
-                                            const char        *type,
-                                            const char        *state_key,
-                                            const DuetJsonRaw *content,
-                                            const DuetJsonRaw *sender,
-                                            const DuetJsonRaw *unsigned_,
-                                            GError           **error);
-/* Rebuilds state_fields from room_state (a migration). */
-gboolean      duet_store_db_refill_state_fields (DuetStoreDb *db,
-                                            GError      **error);
+                                            gboolean      own);
+/* A field's string as json-glib reads it (cut at U+0000), or NULL when
+ * it is no string. */
+char         *duet_store_state_fields_dup_string (const DuetJsonRaw *value) G_GNUC_WARN_UNUSED_RESULT;
 
 /* duet-store-sync.c: @response is the worker's own parsed copy. */
 gboolean      duet_store_db_save_sync      (DuetStoreDb  *db,

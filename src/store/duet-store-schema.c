@@ -315,11 +315,12 @@ migrate_to_v3 (DuetStoreDb  *db,
  *
  * The triggers ran SQLite's JSON functions a dozen times per written row
  * (each parsing the event again), and the IN list built a temporary
- * table per row: half again the work of the initial save.  Whatever
- * writes or deletes a room_state row now writes or deletes its fields
- * (duet-store-state-fields.c), read with the model's own rules (the last
- * of a repeated name wins, a member of another type is absent), so the
- * rows are refilled that way. */
+ * table per row: half again the work of the initial save.  Versions 4 to
+ * 6 wrote the fields in the code that wrote the row, and this step read
+ * them all again with the model's rules; version 7 drops the table, and
+ * every step of a migration commits together (duet_store_schema_migrate),
+ * so no version 4 to 6 cache this build leaves behind has stale fields:
+ * the step only drops the triggers. */
 static const char schema_v4[] =
   "DROP TRIGGER state_fields_insert;"
   "DROP TRIGGER state_fields_update;"
@@ -329,7 +330,7 @@ static gboolean
 migrate_to_v4 (DuetStoreDb  *db,
                GError      **error)
 {
-  return run_script (db, schema_v4, error) && duet_store_db_refill_state_fields (db, error);
+  return run_script (db, schema_v4, error);
 }
 
 /* Version 5: each room's entry as a start shows it, written ahead.
@@ -394,6 +395,25 @@ migrate_to_v6 (DuetStoreDb  *db,
   return run_script (db, schema_v6, error);
 }
 
+/* Version 7: no state_fields.
+ *
+ * Since version 5 a start reads each room's entry from room_start, which
+ * the worker writes when it has no job; only that writer read
+ * state_fields.  Writing the fields of every member row beside it (and
+ * deleting them with it) cost the initial save a fifth of its work, for
+ * rows most of which no entry keeps (the members of large rooms).  The
+ * writer now reads the fields of the rows it keeps from their texts
+ * (duet-store-state-fields.c). */
+static const char schema_v7[] =
+  "DROP TABLE IF EXISTS state_fields;";
+
+static gboolean
+migrate_to_v7 (DuetStoreDb  *db,
+               GError      **error)
+{
+  return run_script (db, schema_v7, error);
+}
+
 typedef gboolean (*MigrationStep) (DuetStoreDb *db, GError **error);
 
 /* steps[i] turns version i into version i + 1.  Add new steps at the end;
@@ -405,6 +425,7 @@ static const MigrationStep steps[] = {
   migrate_to_v4,
   migrate_to_v5,
   migrate_to_v6,
+  migrate_to_v7,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == DUET_STORE_SCHEMA_VERSION);
@@ -418,6 +439,7 @@ static const char * const set_version_sql[] = {
   "PRAGMA user_version = 4",
   "PRAGMA user_version = 5",
   "PRAGMA user_version = 6",
+  "PRAGMA user_version = 7",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (set_version_sql) == DUET_STORE_SCHEMA_VERSION);
@@ -436,19 +458,27 @@ duet_store_schema_migrate (DuetStoreDb  *db,
   /* The caller treats a newer version as unusable before it gets here. */
   g_return_val_if_fail (version <= DUET_STORE_SCHEMA_VERSION, FALSE);
 
+  if (version == DUET_STORE_SCHEMA_VERSION)
+    return TRUE;
+  /* Every step and the version number commit together: a crash in any
+   * leaves the version the cache had, which the next start migrates
+   * again.  (A step may leave what only a later one makes whole: the v4
+   * step leaves version 3's fields in state_fields, which v7 drops.) */
+  if (!duet_store_db_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
   for (int i = version; i < DUET_STORE_SCHEMA_VERSION; i++)
     {
-      /* Each step and its version number commit together: a crash in a
-       * step leaves the previous version, which the next start redoes. */
-      if (!duet_store_db_exec (db, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      if (!steps[i] (db, error) || !duet_store_db_exec (db, set_version_sql[i], error) ||
-          !duet_store_db_exec (db, "COMMIT", error))
+      if (!steps[i] (db, error) || !duet_store_db_exec (db, set_version_sql[i], error))
         {
           duet_store_db_exec (db, "ROLLBACK", NULL);
           return FALSE;
         }
-      g_debug ("Local cache migrated to version %d", i + 1);
     }
+  if (!duet_store_db_exec (db, "COMMIT", error))
+    {
+      duet_store_db_exec (db, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  g_debug ("Local cache migrated from version %d to %d", version, DUET_STORE_SCHEMA_VERSION);
   return TRUE;
 }

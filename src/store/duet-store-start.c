@@ -13,9 +13,9 @@
  * lazy: the rest are read with duet_store_load_members_async() when
  * needed (an open chat, a room that m.direct lists).
  *
- * That much of a room is its start entry, built here from state_fields
- * (never from the stored event texts) and its newest timeline rows, and
- * kept as JSON text in room_start (schema version 5): a start reads one
+ * That much of a room is its start entry, built here from the fields of
+ * its state rows (duet-store-state-fields.c) and its newest timeline
+ * rows, and kept as JSON text in room_start (schema version 5): a start reads one
  * row per room, and the model reads the text in place.  A save that
  * changes a room drops its row (duet_store_db_start_changed), and the
  * worker writes it again when it has no job (duet_store_db_refresh_start);
@@ -45,30 +45,12 @@
 
 /* --- Events rebuilt from extracted fields --------------------------------
  *
- * A json-glib parse costs tens of thousands of instructions per row, and
- * so does reading each row's whole text from room_state.  The state
- * fields the list needs were extracted when the rows were written
- * (state_fields: see duet-store-state-fields.c), and the event is
- * rebuilt with those alone.  A field of the wrong JSON type is left out, as the model's readers would
- * ignore it; a row whose text is not valid JSON has no fields, so it is
- * left out as the whole snapshot leaves it out. */
-
-/* Our own member event keeps what says who made the room direct. */
-#define IF_OWN(column) "CASE WHEN state_key = :own THEN " column " END"
-
-/* Columns: 0 room_id, 1 type, 2 state_key, then the fields below. */
-#define STATE_COLUMNS \
-  "SELECT room_id, type, state_key, 1, content_type, membership, displayname, avatar_url, " \
-  IF_OWN ("is_direct") ", name, replacement, predecessor, service_members, " \
-  IF_OWN ("sender") ", " IF_OWN ("prev_membership") ", " IF_OWN ("prev_is_direct") ", " \
-  IF_OWN ("prev_sender") " " \
-  "FROM state_fields "
-
-enum {
-  COL_VALID = 3, COL_CONTENT_TYPE, COL_MEMBERSHIP, COL_DISPLAYNAME, COL_AVATAR_URL, COL_IS_DIRECT,
-  COL_NAME, COL_REPLACEMENT, COL_PREDECESSOR, COL_SERVICE_MEMBERS, COL_SENDER,
-  COL_PREV_MEMBERSHIP, COL_PREV_IS_DIRECT, COL_PREV_SENDER,
-};
+ * A json-glib parse costs tens of thousands of instructions per row.  The
+ * state rows the list needs are read in place (duet-store-state-fields.c),
+ * and each event is rebuilt with the fields the list reads alone.  A field
+ * of the wrong JSON type is left out, as the model's readers would ignore
+ * it; a row whose text is not valid JSON is left out, as the whole
+ * snapshot leaves it out. */
 
 /* --- Writing the entry's text --------------------------------------------
  *
@@ -135,20 +117,53 @@ append_text_member (GString      *out,
   append_string (out, (const char *) sqlite3_column_text (stmt, column));
 }
 
-/* The column holds the JSON type of a value: only a boolean is kept. */
-static void
-append_bool_member (GString      *out,
-                    gboolean     *first,
-                    const char   *name,
-                    sqlite3_stmt *stmt,
-                    int           column)
+static gboolean
+has_string (const DuetJsonRaw *value)
 {
-  const char *type = (const char *) sqlite3_column_text (stmt, column);
+  return duet_json_raw_type (value) == '"' && value->length >= 2;
+}
 
-  if (g_strcmp0 (type, "true") != 0 && g_strcmp0 (type, "false") != 0)
+/* A string field of a state row (duet-store-state-fields.c), left out
+ * when it is no string.  One without escapes is copied as it stands: the
+ * row's text is checked JSON without raw control characters, so it holds
+ * no quote, backslash or control character and is UTF-8, which is what
+ * append_string() would write of it. */
+static void
+append_field_member (GString           *out,
+                     gboolean          *first,
+                     const char        *name,
+                     const DuetJsonRaw *value)
+{
+  g_autofree char *text = NULL;
+
+  if (!has_string (value))
+    return;
+  if (memchr (value->data, '\\', value->length) == NULL)
+    {
+      append_name (out, first, name);
+      g_string_append_len (out, value->data, value->length);
+      return;
+    }
+  text = duet_store_state_fields_dup_string (value);
+  if (text == NULL)
     return;
   append_name (out, first, name);
-  g_string_append (out, type);
+  append_string (out, text);
+}
+
+/* A boolean field, left out when it is of another type. */
+static void
+append_boolean_member (GString           *out,
+                       gboolean          *first,
+                       const char        *name,
+                       const DuetJsonRaw *value)
+{
+  char type = duet_json_raw_type (value);
+
+  if (type != 't' && type != 'f')
+    return;
+  append_name (out, first, name);
+  g_string_append (out, type == 't' ? "true" : "false");
 }
 
 /* A stored event's text, parsed and written again (json-glib escapes
@@ -184,81 +199,88 @@ next_element (Elements *elements)
   elements->empty = FALSE;
 }
 
-/* The state event of the current row, with what the model reads of it;
- * nothing when the row is damaged or its content is not an object. */
+/* The state event @type/@state_key stored as @text, with what the model
+ * reads of it; nothing when the text is no JSON or its content is not an
+ * object.  @own: it is our own member event. */
 static void
-append_state_event (Elements     *events,
-                    sqlite3_stmt *stmt)
+append_state_event (Elements   *events,
+                    const char *type,
+                    const char *state_key,
+                    const char *text,
+                    gsize       length,
+                    gboolean    own)
 {
   GString *out = events->out;
-  const char *type = (const char *) sqlite3_column_text (stmt, 1);
+  DuetStoreStateFields fields;
   gboolean first = TRUE, in_content = TRUE;
 
-  if (sqlite3_column_int (stmt, COL_VALID) == 0 || type == NULL ||
-      g_strcmp0 ((const char *) sqlite3_column_text (stmt, COL_CONTENT_TYPE), "object") != 0)
+  if (!duet_store_state_fields_read (&fields, type, text, length, own) || !fields.content_object)
     return;
 
   next_element (events);
   g_string_append_c (out, '{');
   append_name (out, &first, "type");
   append_string (out, type);
-  append_text_member (out, &first, "state_key", stmt, 2);
+  append_name (out, &first, "state_key");
+  append_string (out, state_key);
   append_name (out, &first, "content");
   g_string_append_c (out, '{');
   first = TRUE;
 
   if (g_str_equal (type, "m.room.member"))
     {
-      append_text_member (out, &first, "membership", stmt, COL_MEMBERSHIP);
-      append_text_member (out, &first, "displayname", stmt, COL_DISPLAYNAME);
-      append_text_member (out, &first, "avatar_url", stmt, COL_AVATAR_URL);
-      append_bool_member (out, &first, "is_direct", stmt, COL_IS_DIRECT);
+      append_field_member (out, &first, "membership", &fields.membership);
+      append_field_member (out, &first, "displayname", &fields.displayname);
+      append_field_member (out, &first, "avatar_url", &fields.avatar_url);
+      append_boolean_member (out, &first, "is_direct", &fields.is_direct);
       g_string_append_c (out, '}');
       in_content = FALSE;
       first = FALSE;
-      append_text_member (out, &first, "sender", stmt, COL_SENDER);
-      if (sqlite3_column_type (stmt, COL_PREV_MEMBERSHIP) == SQLITE_TEXT ||
-          sqlite3_column_type (stmt, COL_PREV_SENDER) == SQLITE_TEXT)
+      append_field_member (out, &first, "sender", &fields.sender);
+      /* As the column of state_fields did: a prev_membership or
+       * prev_sender that is a string. */
+      if (has_string (&fields.prev_membership) || has_string (&fields.prev_sender))
         {
           gboolean inner = TRUE;
 
           append_name (out, &first, "unsigned");
           g_string_append (out, "{\"prev_content\":{");
-          append_text_member (out, &inner, "membership", stmt, COL_PREV_MEMBERSHIP);
-          append_bool_member (out, &inner, "is_direct", stmt, COL_PREV_IS_DIRECT);
+          append_field_member (out, &inner, "membership", &fields.prev_membership);
+          append_boolean_member (out, &inner, "is_direct", &fields.prev_is_direct);
           g_string_append_c (out, '}');
           inner = FALSE;
-          append_text_member (out, &inner, "prev_sender", stmt, COL_PREV_SENDER);
+          append_field_member (out, &inner, "prev_sender", &fields.prev_sender);
           g_string_append_c (out, '}');
         }
     }
   else if (g_str_equal (type, "m.room.name"))
-    append_text_member (out, &first, "name", stmt, COL_NAME);
+    append_field_member (out, &first, "name", &fields.name);
   else if (g_str_equal (type, "m.room.tombstone"))
-    append_text_member (out, &first, "replacement_room", stmt, COL_REPLACEMENT);
+    append_field_member (out, &first, "replacement_room", &fields.replacement);
   else if (g_str_equal (type, "m.room.create"))
     {
-      const char *predecessor = (const char *) sqlite3_column_text (stmt, COL_PREDECESSOR);
-
-      if (predecessor != NULL)
+      if (has_string (&fields.predecessor))
         {
+          gboolean inner = TRUE;
+
           append_name (out, &first, "predecessor");
-          g_string_append (out, "{\"room_id\":");
-          append_string (out, predecessor);
+          g_string_append_c (out, '{');
+          append_field_member (out, &inner, "room_id", &fields.predecessor);
           g_string_append_c (out, '}');
         }
     }
   else if (g_str_equal (type, "io.element.functional_members"))
     {
-      const char *members = (const char *) sqlite3_column_text (stmt, COL_SERVICE_MEMBERS);
-      g_autoptr(JsonNode) node = members != NULL ? json_from_string (members, NULL) : NULL;
-      g_autofree char *text = node != NULL ? json_to_string (node, FALSE) : NULL;
+      g_autofree char *value = fields.service_members.length > 0
+                               ? g_strndup (fields.service_members.data, fields.service_members.length) : NULL;
+      g_autoptr(JsonNode) node = value != NULL ? json_from_string (value, NULL) : NULL;
+      g_autofree char *members = node != NULL ? json_to_string (node, FALSE) : NULL;
 
-      /* The column holds JSON text (an array, as the spec has it). */
-      if (text != NULL && g_utf8_validate (text, -1, NULL))
+      /* The value's JSON text (an array, as the spec has it). */
+      if (members != NULL && g_utf8_validate (members, -1, NULL))
         {
           append_name (out, &first, "service_members");
-          g_string_append (out, text);
+          g_string_append (out, members);
         }
     }
   if (in_content)
@@ -383,12 +405,15 @@ read_room_timeline (DuetStoreDb  *db,
   return TRUE;
 }
 
-/* The room's membership and the fields of its rooms row. */
+/* The room's membership, the fields of its rooms row, and whether it is
+ * small (its member rows counted up to one past the limit: a large room's
+ * are not all read). */
 static const char room_sql[] =
   "SELECT membership, timeline_limited, "
   "  CASE WHEN json_valid (unread_notifications) "
   "       THEN json_extract (unread_notifications, '$.notification_count') END, "
-  "  (SELECT count(*) FROM state_fields s WHERE s.room_id = ?1 AND s.type = 'm.room.member') "
+  "  (SELECT count(*) FROM (SELECT 1 FROM room_state s WHERE s.room_id = ?1 AND s.type = 'm.room.member' "
+  "                         LIMIT " G_STRINGIFY (SMALL_ROOM_MEMBERS) " + 1)) "
   "FROM rooms WHERE room_id = ?1";
 
 /* The summary's m.heroes, one row per hero, SQLite reading the JSON (a
@@ -400,40 +425,85 @@ static const char heroes_sql[] =
   "       THEN json_extract (r.summary, '$.\"m.heroes\"') ELSE '[]' END) h "
   "WHERE r.room_id = ?1 AND h.type = 'text' ORDER BY h.key";
 
-/* The state rows the model reads: every member of a small room, only ours
- * in a larger one (its heroes' are read apart). */
-static const char small_state_sql[] =
-  STATE_COLUMNS
-  "WHERE room_id = :room AND ((state_key = '' AND type <> 'm.room.member') OR type = 'm.room.member') "
-  "ORDER BY type, state_key";
-static const char large_state_sql[] =
-  STATE_COLUMNS
-  "WHERE room_id = :room AND ((state_key = '' AND type <> 'm.room.member') OR "
-  "                           (type = 'm.room.member' AND state_key = :own)) "
-  "ORDER BY type, state_key";
-static const char hero_member_sql[] =
-  STATE_COLUMNS "WHERE room_id = :room AND type = 'm.room.member' AND state_key = :user";
+/* The state rows the model reads: the types the list reads (state_key
+ * ''), and every member of a small room, only ours in a larger one (its
+ * heroes' are read apart).  By the primary key, in its order.  One lookup
+ * per type: an IN list builds a temporary table at each run, which costs
+ * more than the five lookups, and a scan of the room's rows reads all its
+ * other state. */
+static const char list_state_sql[] =
+  "SELECT event FROM room_state WHERE room_id = ?1 AND type = ?2 AND state_key = ''";
+static const char members_sql[] =
+  "SELECT state_key, event FROM room_state WHERE room_id = ?1 AND type = 'm.room.member' "
+  "ORDER BY state_key";
+static const char member_sql[] =
+  "SELECT state_key, event FROM room_state WHERE room_id = ?1 AND type = 'm.room.member' AND state_key = ?2";
 
+/* The list's rows that are no member events: those whose type sorts before
+ * m.room.member into @before, the others into @after, so that with the
+ * members between them the state keeps the order of (type, state_key). */
 static gboolean
-read_state_rows (DuetStoreDb  *db,
-                 const char   *sql,
-                 const char   *own_user_id,
-                 const char   *room_id,
-                 const char   *user_id,
-                 Elements     *state,
-                 GError      **error)
+read_list_rows (DuetStoreDb  *db,
+                const char   *room_id,
+                Elements     *before,
+                Elements     *after,
+                GError      **error)
 {
-  sqlite3_stmt *stmt = duet_store_db_prepare (db, sql, error);
-  int index, rc;
+  /* In byte order. */
+  static const char *const list_types[] = {
+    "io.element.functional_members", "m.room.create", "m.room.encryption",
+    "m.room.name", "m.room.tombstone",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (list_types); i++)
+    {
+      sqlite3_stmt *stmt = duet_store_db_prepare (db, list_state_sql, error);
+      const char *text;
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, list_types[i], -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW && (text = (const char *) sqlite3_column_text (stmt, 0)) != NULL)
+        append_state_event (strcmp (list_types[i], "m.room.member") < 0 ? before : after, list_types[i], "",
+                            text, sqlite3_column_bytes (stmt, 0), FALSE);
+      if (rc == SQLITE_ROW)
+        rc = SQLITE_DONE;  /* one row at most: the primary key */
+      if (!_duet_store_snapshot_finish_query (db, stmt, rc, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Member rows: @user_id's alone, or every one when it is NULL. */
+static gboolean
+read_member_rows (DuetStoreDb  *db,
+                  const char   *own_user_id,
+                  const char   *room_id,
+                  const char   *user_id,
+                  Elements     *state,
+                  GError      **error)
+{
+  sqlite3_stmt *stmt = duet_store_db_prepare (db, user_id != NULL ? member_sql : members_sql, error);
+  int rc;
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":own"), own_user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":room"), room_id, -1, SQLITE_STATIC);
-  if ((index = sqlite3_bind_parameter_index (stmt, ":user")) > 0)
-    sqlite3_bind_text (stmt, index, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 1, room_id, -1, SQLITE_STATIC);
+  if (user_id != NULL)
+    sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    append_state_event (state, stmt);
+    {
+      const char *state_key = (const char *) sqlite3_column_text (stmt, 0);
+      const char *text = (const char *) sqlite3_column_text (stmt, 1);
+
+      if (state_key == NULL || text == NULL)
+        continue;
+      append_state_event (state, "m.room.member", state_key, text, sqlite3_column_bytes (stmt, 1),
+                          own_user_id != NULL && g_str_equal (state_key, own_user_id));
+    }
   return _duet_store_snapshot_finish_query (db, stmt, rc, error);
 }
 
@@ -520,7 +590,8 @@ build_entry (DuetStoreDb   *db,
   g_autoptr(GString) out = NULL;
   g_autoptr(GPtrArray) heroes = NULL;
   g_autoptr(GPtrArray) wanted = NULL;
-  Elements events;
+  g_autoptr(GString) later = NULL;
+  Elements events, after;
   const char *section;
   gboolean limited, small, has_unread;
   gint64 unread;
@@ -563,11 +634,19 @@ build_entry (DuetStoreDb   *db,
         return NULL;
 
       g_string_append (out, "{\"state\":{\"events\":[");
-      if (!read_state_rows (db, small ? small_state_sql : large_state_sql, own_user_id, room_id, NULL,
-                            &events, error))
+      after.out = later = g_string_new (NULL);
+      after.empty = TRUE;
+      if (!read_list_rows (db, room_id, &events, &after, error) ||
+          ((small || own_user_id != NULL) &&
+           !read_member_rows (db, own_user_id, room_id, small ? NULL : own_user_id, &events, error)))
         return NULL;
+      if (!after.empty)
+        {
+          next_element (&events);
+          g_string_append_len (out, later->str, later->len);
+        }
       for (guint i = 0; !small && i < wanted->len; i++)
-        if (!read_state_rows (db, hero_member_sql, own_user_id, room_id, wanted->pdata[i], &events, error))
+        if (!read_member_rows (db, own_user_id, room_id, wanted->pdata[i], &events, error))
           return NULL;
 
       g_string_append (out, "]},\"timeline\":{\"events\":[");

@@ -103,25 +103,18 @@ typedef struct {
   DuetJsonRaw type;
   DuetJsonRaw state_key;
   DuetJsonRaw event_id;
-  DuetJsonRaw content;
-  DuetJsonRaw sender;
-  DuetJsonRaw unsigned_;
   gboolean    controls;
-  gboolean    escaped_names;  /* some name has escapes (read again from the text) */
 } EventFields;
 
-/* Events come in order, so the one written last is the newest.  @fields:
- * the raw event's members, read with its check (@checked), or NULL. */
+/* Events come in order, so the one written last is the newest. */
 static gboolean
-insert_state (DuetStoreDb        *db,
-              const char         *room_id,
-              const char         *type,
-              const char         *state_key,
-              const char         *text,
-              gsize               length,
-              gboolean            checked,
-              const EventFields  *fields,
-              GError            **error)
+insert_state (DuetStoreDb  *db,
+              const char   *room_id,
+              const char   *type,
+              const char   *state_key,
+              const char   *text,
+              gsize         length,
+              GError      **error)
 {
   sqlite3_stmt *stmt;
 
@@ -136,13 +129,7 @@ insert_state (DuetStoreDb        *db,
   sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, state_key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, text, (int) length, SQLITE_STATIC);
-  if (!duet_store_db_step_write (db, stmt, error))
-    return FALSE;
-  /* The fields as read already: no second pass over the event. */
-  if (fields != NULL && checked && !fields->controls && !fields->escaped_names)
-    return duet_store_db_put_state_fields_read (db, room_id, type, state_key, &fields->content,
-                                                &fields->sender, &fields->unsigned_, error);
-  return duet_store_db_put_state_fields (db, room_id, type, state_key, text, length, checked, error);
+  return duet_store_db_step_write (db, stmt, error);
 }
 
 /* The event ids a room's timeline has, so that each is stored once.  A
@@ -285,7 +272,7 @@ put_state_event (DuetStoreDb  *db,
     return TRUE;
   event = json_node_get_object (node);
   return insert_state (db, room_id, member_string (event, "type"), member_string (event, "state_key"),
-                       text, strlen (text), FALSE, NULL, error);
+                       text, strlen (text), error);
 }
 
 static gboolean
@@ -615,7 +602,6 @@ begin_room (DuetStoreDb  *db,
       (is_invite || g_str_equal (old_membership, "invite")))
     {
       if (!exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) ||
-          !exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) ||
           !exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) ||
           !exec_for_room (db, "UPDATE rooms SET timeline_limited = 0, prev_batch = NULL "
                               "WHERE room_id = ?1", room_id, error))
@@ -811,7 +797,6 @@ typedef struct {
   char        *escaped;   /* the text with raw control characters escaped */
   gboolean     has_state_key;
   gboolean     has_event_id;
-  EventFields  fields;    /* in the text as sent */
 } RawEvent;
 
 static void
@@ -852,15 +837,8 @@ scan_event (DuetJsonRawIter *members,
             fields->state_key = member;
           else if (NAME_IS_PLAIN (&name, "event_id"))
             fields->event_id = member;
-          else if (NAME_IS_PLAIN (&name, "content"))
-            fields->content = member;
-          else if (NAME_IS_PLAIN (&name, "sender"))
-            fields->sender = member;
-          else if (NAME_IS_PLAIN (&name, "unsigned"))
-            fields->unsigned_ = member;
           continue;
         }
-      fields->escaped_names = TRUE;
       if (duet_json_raw_name_is (&name, "type"))
         fields->type = member;
       else if (duet_json_raw_name_is (&name, "state_key"))
@@ -882,7 +860,6 @@ read_event (const DuetJsonRaw *value,
   if (value->length > max_size)
     return FALSE;
   event->text = *value;
-  event->fields = *fields;
   if (fields->controls)
     {
       /* Raw control characters are not JSON: written as escapes. */
@@ -1022,7 +999,7 @@ put_state_events_raw (DuetStoreDb  *db,
       RawEvent *event = &g_array_index (section->events, RawEvent, i);
 
       if (!insert_state (db, room_id, event->type, event->state_key, event->text.data, event->text.length,
-                         TRUE, &event->fields, error))
+                         error))
         return FALSE;
     }
   return TRUE;
@@ -1055,7 +1032,7 @@ put_timeline_raw (DuetStoreDb  *db,
         continue;
       if ((event->has_state_key &&
            !insert_state (db, room_id, event->type, event->state_key, event->text.data, event->text.length,
-                          TRUE, &event->fields, error)) ||
+                          error)) ||
           !insert_timeline (db, room_id, &ids, event->event_id, event->text.data, event->text.length,
                             prev_batch, &chunk_start, error))
         return FALSE;
@@ -1523,7 +1500,6 @@ forget_body (DuetStoreDb  *db,
 
   return exec_for_room (db, "DELETE FROM rooms WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM room_state WHERE room_id = ?1", room_id, error) &&
-         exec_for_room (db, "DELETE FROM state_fields WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM timeline WHERE room_id = ?1", room_id, error) &&
          exec_for_room (db, "DELETE FROM room_account_data WHERE room_id = ?1", room_id, error) &&
          duet_store_db_start_changed (db, room_id, TRUE, error);
@@ -1548,7 +1524,6 @@ clear_body (DuetStoreDb  *db,
          duet_store_db_exec (db, "DELETE FROM account_data", error) &&
          duet_store_db_exec (db, "DELETE FROM rooms", error) &&
          duet_store_db_exec (db, "DELETE FROM room_state", error) &&
-         duet_store_db_exec (db, "DELETE FROM state_fields", error) &&
          duet_store_db_exec (db, "DELETE FROM timeline", error) &&
          duet_store_db_exec (db, "DELETE FROM room_account_data", error) &&
          duet_store_db_exec (db, "DELETE FROM room_start", error);

@@ -97,14 +97,17 @@ worker_main (gpointer data)
       Job *job = g_async_queue_try_pop (self->jobs);
 
       /* Idle: the start entries of rooms the last saves changed, a batch
-       * at a time, so a job waits for one batch at most. */
-      if (job == NULL && duet_store_db_refresh_start (&self->db))
-        {
-          duet_store_db_checkpoint (&self->db);
-          continue;
-        }
+       * at a time, so a job waits for one batch at most; then the WAL's
+       * copy into the database.  That copy and its fsyncs take a second
+       * after a first sync of thousands of rooms: jobs queued meanwhile
+       * (the chat the user opens, the next sync's save) go first. */
       if (job == NULL)
-        job = g_async_queue_pop (self->jobs);
+        {
+          if (duet_store_db_refresh_start (&self->db))
+            continue;
+          duet_store_db_checkpoint (&self->db, DUET_STORE_CHECKPOINT_IDLE);
+          job = g_async_queue_pop (self->jobs);
+        }
 
       if (job->task == NULL)
         {
@@ -118,7 +121,7 @@ worker_main (gpointer data)
       /* Only the main context returns and releases the task. */
       g_main_context_invoke_full (g_task_get_context (job->task), G_PRIORITY_DEFAULT,
                                   job_complete, job, NULL);
-      duet_store_db_checkpoint (&self->db);
+      duet_store_db_checkpoint (&self->db, DUET_STORE_CHECKPOINT_BUSY);
     }
 
   duet_store_db_close (&self->db);
