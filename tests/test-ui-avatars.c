@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 
+#include "duet-avatar.h"
 #include "duet-avatar-loader.h"
 #include "duet-contact-private.h"
 #include "duet-contact-row.h"
@@ -109,10 +110,12 @@ add_avatar (AvatarFixture *f,
   return ADW_AVATAR (avatar);
 }
 
+/* The picture an avatar shows: an AdwAvatar, or the lists' DuetAvatar. */
 static GdkTexture *
-shown_texture (AdwAvatar *avatar)
+shown_texture (gpointer avatar)
 {
-  GdkPaintable *image = adw_avatar_get_custom_image (avatar);
+  GdkPaintable *image = DUET_IS_AVATAR (avatar) ? duet_avatar_get_custom_image (avatar)
+                                                : adw_avatar_get_custom_image (avatar);
 
   g_assert_true (image == NULL || GDK_IS_TEXTURE (image));
   return image != NULL ? GDK_TEXTURE (image) : NULL;
@@ -138,11 +141,17 @@ texture_colour (GdkTexture *texture)
 static gboolean
 avatar_has_image (gpointer data)
 {
-  return adw_avatar_get_custom_image (data) != NULL;
+  return shown_texture (data) != NULL;
+}
+
+static const char *
+avatar_text (gpointer avatar)
+{
+  return DUET_IS_AVATAR (avatar) ? duet_avatar_get_text (avatar) : avatar_text (avatar);
 }
 
 static GdkTexture *
-wait_for_texture (AdwAvatar *avatar)
+wait_for_texture (gpointer avatar)
 {
   if (!duet_test_wait_until (avatar_has_image, avatar, DUET_TEST_TIMEOUT_MS))
     g_error ("the avatar never showed its picture");
@@ -378,29 +387,29 @@ test_row_rebind (AvatarFixture *f,
   g_autoptr(DuetContact) bob = new_contact ("@bob:localhost", "Bob", blue);
   g_autoptr(DuetContact) carol = new_contact ("@carol:localhost", "Carol", NULL);
   DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
-  AdwAvatar *avatar;
+  DuetAvatar *avatar;
   GdkTexture *alice_texture;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+  avatar = DUET_AVATAR (find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
   duet_contact_row_set_client (row, f->base.client);
 
   duet_contact_row_set_contact (row, alice);
   alice_texture = wait_for_texture (avatar);
   g_assert_cmphex (texture_colour (alice_texture), ==, RED);
-  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Alice");
+  g_assert_cmpstr (avatar_text (avatar), ==, "Alice");
 
   /* Recycled for Bob: never Alice's picture, then Bob's. */
   rebind (row, bob);
   g_assert_true (label_in (GTK_WIDGET (row), "Bob"));
-  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Bob");
+  g_assert_cmpstr (avatar_text (avatar), ==, "Bob");
   g_assert_null (shown_texture (avatar));
   g_assert_cmphex (texture_colour (wait_for_texture (avatar)), ==, BLUE);
 
   /* Carol has no picture: her initials, and nothing lands later. */
   rebind (row, carol);
   g_assert_null (shown_texture (avatar));
-  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Carol");
+  g_assert_cmpstr (avatar_text (avatar), ==, "Carol");
   duet_test_run_for (300);
   g_assert_null (shown_texture (avatar));
 
@@ -423,20 +432,38 @@ test_row_rebind (AvatarFixture *f,
   g_assert_cmpuint (media_requests (f, blue), ==, 1);
 }
 
-static char *
-initials_attributes (AdwAvatar *avatar)
+/* @widget as drawn, in 0xAARRGGBB pixels (width × height). */
+static guint32 *
+render (GtkWidget *widget)
 {
-  GtkWidget *initials = find_widget (GTK_WIDGET (avatar), GTK_TYPE_LABEL);
-  PangoAttrList *attributes;
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  graphene_rect_t bounds;
+  int width = gtk_widget_get_width (widget);
+  guint32 *pixels;
 
-  g_assert_nonnull (initials);
-  attributes = gtk_label_get_attributes (GTK_LABEL (initials));
-  return attributes != NULL ? pango_attr_list_to_string (attributes) : g_strdup ("");
+  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
+  gtk_widget_snapshot_child (parent, widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &bounds);
+  pixels = g_new (guint32, width * gtk_widget_get_height (widget));
+  gdk_texture_download (texture, (guchar *) pixels, width * 4);
+  return pixels;
+}
+
+static gboolean
+mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
 }
 
 /* A row that showed a picture and is bound to someone without one shows
- * their initials at the size AdwAvatar gives them, not at the size of the
- * initials it showed before the picture ("MW" is wide, "I" narrow). */
+ * their initials as an avatar made for them does, not the previous
+ * person's ("MW" is wide, "I" narrow). */
 static void
 test_row_initials_sized (AvatarFixture *f,
                          gconstpointer  data)
@@ -445,26 +472,33 @@ test_row_initials_sized (AvatarFixture *f,
   g_autoptr(DuetContact) mia = new_contact ("@mia:localhost", "Mia Wong", red);
   g_autoptr(DuetContact) ian = new_contact ("@ian:localhost", "Ian", NULL);
   DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
-  AdwAvatar *avatar, *reference;
-  g_autofree char *expected = NULL;
-  g_autofree char *shown = NULL;
+  GtkWidget *avatar, *reference;
+  g_autofree guint32 *expected = NULL;
+  g_autofree guint32 *shown = NULL;
+  int size;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
-  reference = ADW_AVATAR (adw_avatar_new (adw_avatar_get_size (avatar), NULL, TRUE));
-  gtk_box_append (f->box, GTK_WIDGET (reference));
-  adw_avatar_set_text (reference, "Ian");
+  avatar = find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR);
+  size = duet_avatar_get_size (DUET_AVATAR (avatar));
+  reference = duet_avatar_new (size);
+  gtk_widget_set_halign (reference, GTK_ALIGN_START);
+  gtk_box_append (f->box, reference);
+  duet_avatar_set_text (DUET_AVATAR (reference), "Ian");
   duet_contact_row_set_client (row, f->base.client);
 
   duet_contact_row_set_contact (row, mia);
   wait_for_texture (avatar);
   rebind (row, ian);
   g_assert_null (shown_texture (avatar));
+  g_assert_true (duet_test_wait_until (mapped, reference, DUET_TEST_TIMEOUT_MS));
+  duet_test_run_for (50);
 
-  expected = initials_attributes (reference);
-  shown = initials_attributes (avatar);
-  g_assert_cmpstr (expected, !=, "");
-  g_assert_cmpstr (shown, ==, expected);
+  g_assert_cmpint (gtk_widget_get_width (avatar), ==, size);
+  g_assert_cmpint (gtk_widget_get_width (reference), ==, size);
+  g_assert_cmpint (gtk_widget_get_height (reference), ==, size);
+  expected = render (reference);
+  shown = render (avatar);
+  g_assert_cmpmem (shown, size * size * 4, expected, size * size * 4);
 }
 
 static void
@@ -488,12 +522,12 @@ test_row_new_message (AvatarFixture *f,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *time = NULL;
   DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
-  AdwAvatar *avatar;
+  DuetAvatar *avatar;
   GdkTexture *texture;
   guint avatar_changes = 0, name_changes = 0;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+  avatar = DUET_AVATAR (find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
   duet_contact_row_set_client (row, f->base.client);
   _duet_room_set_last_message (room, "Hello");
   _duet_room_note_activity (room, 1000);
@@ -541,7 +575,7 @@ test_row_new_message (AvatarFixture *f,
   /* Renamed: the name and the initials follow. */
   _duet_contact_update (bob, room, "Robert", red);
   g_assert_true (label_in (GTK_WIDGET (row), "Robert"));
-  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Robert");
+  g_assert_cmpstr (avatar_text (avatar), ==, "Robert");
   g_assert_cmpuint (name_changes, ==, 1);
 }
 
@@ -559,10 +593,10 @@ test_row_rebind_every_field (AvatarFixture *f,
   g_autofree char *dana_time = NULL;
   g_autofree char *eve_time = NULL;
   DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
-  AdwAvatar *avatar;
+  DuetAvatar *avatar;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = ADW_AVATAR (find_widget (GTK_WIDGET (row), ADW_TYPE_AVATAR));
+  avatar = DUET_AVATAR (find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
   duet_contact_row_set_client (row, f->base.client);
   _duet_room_set_last_message (room_a, "See you at eight");
   _duet_room_note_activity (room_a, g_date_time_to_unix (now) * 1000);
@@ -586,7 +620,7 @@ test_row_rebind_every_field (AvatarFixture *f,
   g_assert_true (label_in (GTK_WIDGET (row), "Eve"));
   g_assert_true (label_in (GTK_WIDGET (row), "Thanks!"));
   g_assert_true (label_in (GTK_WIDGET (row), eve_time));
-  g_assert_cmpstr (adw_avatar_get_text (avatar), ==, "Eve");
+  g_assert_cmpstr (avatar_text (avatar), ==, "Eve");
   g_assert_false (label_in (GTK_WIDGET (row), "Dana"));
   g_assert_false (label_in (GTK_WIDGET (row), "See you at eight"));
   g_assert_false (label_in (GTK_WIDGET (row), dana_time));
@@ -599,6 +633,115 @@ test_row_rebind_every_field (AvatarFixture *f,
   g_assert_true (label_in (GTK_WIDGET (row), dana_time));
   g_assert_true (label_in (GTK_WIDGET (row), "4"));
   g_assert_true (gtk_widget_get_visible (find_badge (GTK_WIDGET (row))));
+}
+
+/* The child of @row whose text is @text. */
+static GtkWidget *
+child_with_text (GtkWidget  *row,
+                 const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (row); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (shown_text (child), text) == 0)
+      return child;
+  g_error ("no child shows \"%s\"", text);
+}
+
+static graphene_rect_t
+bounds_in (GtkWidget *child,
+           GtkWidget *row)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (child, row, &bounds));
+  return bounds;
+}
+
+static gboolean
+laid_out (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 100;
+}
+
+/* Avatar at the start, the name and the time on the first line, the
+ * message and the badge under them, ends flush with the row's end; and all
+ * of it mirrored right to left. */
+static void
+check_row_layout (DuetContactRow *row,
+                  gboolean        rtl)
+{
+  GtkWidget *widget = GTK_WIDGET (row);
+  int width = gtk_widget_get_width (widget);
+  graphene_rect_t avatar = bounds_in (find_widget (widget, DUET_TYPE_AVATAR), widget);
+  graphene_rect_t name = bounds_in (child_with_text (widget, "Dana"), widget);
+  graphene_rect_t time = bounds_in (child_with_text (widget, "Yesterday"), widget);
+  graphene_rect_t message = bounds_in (child_with_text (widget, "See you at eight"), widget);
+  graphene_rect_t badge = bounds_in (find_badge (widget), widget);
+  int minimum, natural;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &minimum, &natural, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (widget), ==, natural);
+  g_assert_cmpfloat (avatar.size.width, ==, 40);
+  g_assert_cmpfloat (avatar.size.height, ==, 40);
+  /* 6 px above and below, the avatar centred. */
+  g_assert_cmpfloat (avatar.origin.y, >=, 6);
+  g_assert_cmpfloat (avatar.origin.y + 40, <=, gtk_widget_get_height (widget) - 6);
+  /* Two lines, 2 px apart. */
+  g_assert_cmpfloat (message.origin.y, ==, name.origin.y + name.size.height + 2);
+  g_assert_cmpfloat (time.origin.y, >=, name.origin.y);
+  g_assert_cmpfloat (time.origin.y + time.size.height, <=, name.origin.y + name.size.height);
+  g_assert_cmpfloat (badge.origin.y, >=, message.origin.y);
+  g_assert_cmpfloat (badge.size.width, >, 0);
+
+  if (!rtl)
+    {
+      g_assert_cmpfloat (avatar.origin.x, ==, 0);
+      g_assert_cmpfloat (name.origin.x, ==, 52);
+      g_assert_cmpfloat (message.origin.x, ==, 52);
+      g_assert_cmpfloat (time.origin.x, ==, name.origin.x + name.size.width + 6);
+      g_assert_cmpfloat (time.origin.x + time.size.width, ==, width);
+      g_assert_cmpfloat (badge.origin.x, ==, message.origin.x + message.size.width + 6);
+      g_assert_cmpfloat (badge.origin.x + badge.size.width, ==, width);
+    }
+  else
+    {
+      g_assert_cmpfloat (avatar.origin.x + 40, ==, width);
+      g_assert_cmpfloat (name.origin.x + name.size.width, ==, width - 52);
+      g_assert_cmpfloat (message.origin.x + message.size.width, ==, width - 52);
+      g_assert_cmpfloat (time.origin.x + time.size.width + 6, ==, name.origin.x);
+      g_assert_cmpfloat (time.origin.x, ==, 0);
+      g_assert_cmpfloat (badge.origin.x + badge.size.width + 6, ==, message.origin.x);
+      g_assert_cmpfloat (badge.origin.x, ==, 0);
+    }
+}
+
+static void
+test_row_layout (AvatarFixture *f,
+                 gconstpointer  data)
+{
+  g_autoptr(DuetRoom) room = _duet_room_new ("!dm:localhost", "@alice:localhost");
+  g_autoptr(DuetContact) dana = _duet_contact_new ("@dana:localhost");
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) yesterday = g_date_time_add_days (now, -1);
+  DuetContactRow *row = DUET_CONTACT_ROW (duet_contact_row_new ());
+
+  gtk_window_set_default_size (f->window, 360, -1);
+  gtk_box_append (f->box, GTK_WIDGET (row));
+  _duet_room_set_last_message (room, "See you at eight");
+  _duet_room_note_activity (room, g_date_time_to_unix (yesterday) * 1000);
+  _duet_room_set_unread_count (room, 3);
+  _duet_contact_update (dana, room, "Dana", NULL);
+  duet_contact_row_set_contact (row, dana);
+  g_assert_true (duet_test_wait_until (laid_out, row, DUET_TEST_TIMEOUT_MS));
+  duet_test_run_for (50);
+  check_row_layout (row, FALSE);
+
+  gtk_widget_set_direction (GTK_WIDGET (row), GTK_TEXT_DIR_RTL);
+  duet_test_run_for (100);
+  check_row_layout (row, TRUE);
+
+  /* What a screen reader meets: a plain widget, as the AdwBin it was. */
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (row)), ==, GTK_ACCESSIBLE_ROLE_WIDGET);
 }
 
 int
@@ -620,6 +763,7 @@ main (int   argc,
   ADD ("row-rebind-every-field", test_row_rebind_every_field);
   ADD ("row-new-message", test_row_new_message);
   ADD ("row-initials-sized", test_row_initials_sized);
+  ADD ("row-layout", test_row_layout);
 
 #undef ADD
 

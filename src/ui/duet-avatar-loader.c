@@ -1,4 +1,4 @@
-/* duet-avatar-loader.c: mxc:// avatars into AdwAvatar, through the media cache
+/* duet-avatar-loader.c: mxc:// avatars into AdwAvatar or DuetAvatar, through the media cache
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -17,6 +17,7 @@
 
 #include <glib/gstdio.h>
 
+#include "duet-avatar.h"
 #include "duet-avatar-loader.h"
 
 /* A bigger file is not a profile picture we want to decode on a phone. */
@@ -150,7 +151,7 @@ duet_avatar_loader_set_cache_limit (DuetClient *client,
 /* What the avatar holds: the picture it wants, and its request's cancellable
  * (the identity a finished request is checked against). */
 typedef struct {
-  AdwAvatar    *avatar;    /* unowned: the state is the avatar's data */
+  GtkWidget    *avatar;    /* unowned: the state is the avatar's data */
   DuetClient   *client;
   char         *mxc_uri;
   char         *key;
@@ -191,11 +192,30 @@ avatar_request_free (AvatarRequest *request)
   g_free (request);
 }
 
+/* The two kinds of avatar: AdwAvatar, and the lighter DuetAvatar of lists. */
+static int
+avatar_size (GtkWidget *avatar)
+{
+  if (DUET_IS_AVATAR (avatar))
+    return duet_avatar_get_size (DUET_AVATAR (avatar));
+  return adw_avatar_get_size (ADW_AVATAR (avatar));
+}
+
+static void
+avatar_show (GtkWidget    *avatar,
+             GdkPaintable *image)
+{
+  if (DUET_IS_AVATAR (avatar))
+    duet_avatar_set_custom_image (DUET_AVATAR (avatar), image);
+  else
+    adw_avatar_set_custom_image (ADW_AVATAR (avatar), image);
+}
+
 static void
 finish_request (AvatarRequest *request,
                 GdkTexture    *texture)
 {
-  g_autoptr(AdwAvatar) avatar = g_weak_ref_get (&request->avatar);
+  g_autoptr(GtkWidget) avatar = g_weak_ref_get (&request->avatar);
   AvatarState *state;
 
   texture_cache_insert (texture_cache (request->client), request->key, texture);
@@ -206,7 +226,7 @@ finish_request (AvatarRequest *request,
   /* The avatar moved on to another picture meanwhile. */
   if (state == NULL || state->cancellable != request->cancellable)
     return;
-  adw_avatar_set_custom_image (avatar, GDK_PAINTABLE (texture));
+  avatar_show (avatar, GDK_PAINTABLE (texture));
 }
 
 /* Worker thread: the file is in the media cache, so this is local I/O and
@@ -299,15 +319,15 @@ start_request_cb (gpointer user_data)
 }
 
 static int
-decode_size (AdwAvatar *avatar)
+decode_size (GtkWidget *avatar)
 {
-  int size = adw_avatar_get_size (avatar) * MAX (gtk_widget_get_scale_factor (GTK_WIDGET (avatar)), 1);
+  int size = avatar_size (avatar) * MAX (gtk_widget_get_scale_factor (avatar), 1);
 
   return CLAMP (size, MIN_DECODE_SIZE, MAX_DECODE_SIZE);
 }
 
 static void
-set_avatar (AdwAvatar  *avatar,
+set_avatar (GtkWidget  *avatar,
             DuetClient *client,
             const char *mxc_uri,
             gboolean    lazily)
@@ -315,9 +335,6 @@ set_avatar (AdwAvatar  *avatar,
   AvatarState *state;
   GdkTexture *cached;
   int size;
-
-  g_return_if_fail (ADW_IS_AVATAR (avatar));
-  g_return_if_fail (client == NULL || DUET_IS_CLIENT (client));
 
   if (mxc_uri != NULL && *mxc_uri == '\0')
     mxc_uri = NULL;
@@ -337,7 +354,7 @@ set_avatar (AdwAvatar  *avatar,
 
   if (mxc_uri == NULL)
     {
-      adw_avatar_set_custom_image (avatar, NULL);
+      avatar_show (avatar, NULL);
       return;
     }
 
@@ -351,7 +368,7 @@ set_avatar (AdwAvatar  *avatar,
   g_object_set_data_full (G_OBJECT (avatar), STATE_KEY, state, (GDestroyNotify) avatar_state_free);
 
   cached = texture_cache_lookup (texture_cache (client), state->key);
-  adw_avatar_set_custom_image (avatar, cached != NULL ? GDK_PAINTABLE (cached) : NULL);
+  avatar_show (avatar, cached != NULL ? GDK_PAINTABLE (cached) : NULL);
   if (cached == NULL && lazily)
     state->delay_id = g_timeout_add_full (G_PRIORITY_LOW, LOAD_DELAY_MS, start_request_cb, state, NULL);
   else if (cached == NULL)
@@ -363,7 +380,10 @@ duet_avatar_loader_set_avatar (AdwAvatar  *avatar,
                                DuetClient *client,
                                const char *mxc_uri)
 {
-  set_avatar (avatar, client, mxc_uri, FALSE);
+  g_return_if_fail (ADW_IS_AVATAR (avatar));
+  g_return_if_fail (client == NULL || DUET_IS_CLIENT (client));
+
+  set_avatar (GTK_WIDGET (avatar), client, mxc_uri, FALSE);
 }
 
 void
@@ -371,5 +391,30 @@ duet_avatar_loader_set_avatar_lazily (AdwAvatar  *avatar,
                                       DuetClient *client,
                                       const char *mxc_uri)
 {
-  set_avatar (avatar, client, mxc_uri, TRUE);
+  g_return_if_fail (ADW_IS_AVATAR (avatar));
+  g_return_if_fail (client == NULL || DUET_IS_CLIENT (client));
+
+  set_avatar (GTK_WIDGET (avatar), client, mxc_uri, TRUE);
+}
+
+void
+duet_avatar_loader_set_duet_avatar (DuetAvatar *avatar,
+                                    DuetClient *client,
+                                    const char *mxc_uri)
+{
+  g_return_if_fail (DUET_IS_AVATAR (avatar));
+  g_return_if_fail (client == NULL || DUET_IS_CLIENT (client));
+
+  set_avatar (GTK_WIDGET (avatar), client, mxc_uri, FALSE);
+}
+
+void
+duet_avatar_loader_set_duet_avatar_lazily (DuetAvatar *avatar,
+                                           DuetClient *client,
+                                           const char *mxc_uri)
+{
+  g_return_if_fail (DUET_IS_AVATAR (avatar));
+  g_return_if_fail (client == NULL || DUET_IS_CLIENT (client));
+
+  set_avatar (GTK_WIDGET (avatar), client, mxc_uri, TRUE);
 }

@@ -1,4 +1,4 @@
-/* duet-avatar-loader.h: mxc:// avatars into AdwAvatar, through the media cache
+/* duet-avatar-loader.h: mxc:// avatars into AdwAvatar or DuetAvatar, through the media cache
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "duet-avatar.h"
 #include "duet-client.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,13 @@ void   duet_avatar_loader_set_avatar      (AdwAvatar  *avatar,
 void   duet_avatar_loader_set_avatar_lazily (AdwAvatar  *avatar,
                                              DuetClient *client,
                                              const char *mxc_uri);
+/* The same two for the lighter avatar of list rows. */
+void   duet_avatar_loader_set_duet_avatar   (DuetAvatar *avatar,
+                                             DuetClient *client,
+                                             const char *mxc_uri);
+void   duet_avatar_loader_set_duet_avatar_lazily (DuetAvatar *avatar,
+                                                  DuetClient *client,
+                                                  const char *mxc_uri);
 
 /* The memory cache of @client: how many textures it holds, and a smaller
  * bound than DUET_AVATAR_LOADER_CACHE_SIZE (for tests). */

@@ -5,21 +5,31 @@
  * The row follows its DuetContact (or invite DuetRoom) through notify, so a
  * new message, a renamed partner or a read chat shows without rebinding.
  * Every text from the server goes through gtk_label_set_text: never markup.
+ *
+ * A list of thousands keeps some 200 rows around what it shows, measures,
+ * places and draws them every frame, and makes 130 to 200 of them for its
+ * first frame: so a row is as few widgets as it can be.  Five children
+ * (the avatar, name, time, message and unread badge) placed by the row
+ * itself, without the four boxes a template would need:
+ *
+ *   [avatar]  name ...............  time
+ *             message ..........  (badge)
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "duet-a11y.h"
+#include "duet-avatar.h"
 #include "duet-avatar-loader.h"
 #include "duet-contact-row.h"
 
 struct _DuetContactRow
 {
-  AdwBin       parent_instance;
+  GtkWidget    parent_instance;
 
-  /* Template widgets */
-  AdwAvatar   *avatar;
+  /* Children */
+  DuetAvatar  *avatar;
   GtkInscription *name_label;
   GtkLabel    *time_label;
   GtkInscription *message_label;
@@ -31,7 +41,15 @@ struct _DuetContactRow
   DuetClient  *client;
 };
 
-G_DEFINE_FINAL_TYPE (DuetContactRow, duet_contact_row, ADW_TYPE_BIN)
+G_DEFINE_FINAL_TYPE (DuetContactRow, duet_contact_row, GTK_TYPE_WIDGET)
+
+/* Pixels: the avatar, the space after it, between the two lines, before
+ * the time and the badge, and above and below the row. */
+#define AVATAR_SIZE 40
+#define AVATAR_SPACING 12
+#define LINE_SPACING 2
+#define END_SPACING 6
+#define ROW_MARGIN 6
 
 enum {
   PROP_0,
@@ -198,13 +216,13 @@ static void
 update_contact_name (DuetContactRow *self)
 {
   gtk_inscription_set_text (self->name_label, duet_contact_get_name (self->contact));
-  adw_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
+  duet_avatar_set_text (self->avatar, duet_contact_get_name (self->contact));
 }
 
 static void
 update_contact_avatar (DuetContactRow *self)
 {
-  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
+  duet_avatar_loader_set_duet_avatar_lazily (self->avatar, self->client, duet_contact_get_avatar_url (self->contact));
 }
 
 /* The badge and what a screen reader says: name, unread count, message. */
@@ -233,11 +251,6 @@ update_contact_summary (DuetContactRow *self)
   duet_a11y_label_list_row (GTK_WIDGET (self), accessible, message != NULL ? message : "");
 }
 
-/* The picture before the name: AdwAvatar 1.2 sizes the initials for a new
- * text (a Pango layout, a third of a bind) only while it shows no picture,
- * and does not size them when the picture goes; so with a picture from
- * memory the initials cost nothing, and without one they are sized for
- * this name, not the row's previous one. */
 static void
 update_from_contact (DuetContactRow *self)
 {
@@ -297,9 +310,9 @@ update_from_invite (DuetContactRow *self)
   gtk_inscription_set_text (self->name_label, title);
   gtk_inscription_set_text (self->message_label, subtitle);
   gtk_label_set_text (self->time_label, time);
-  duet_avatar_loader_set_avatar_lazily (self->avatar, self->client,
-                                        member != NULL ? duet_member_get_avatar_url (member) : NULL);
-  adw_avatar_set_text (self->avatar, name);
+  duet_avatar_loader_set_duet_avatar_lazily (self->avatar, self->client,
+                                             member != NULL ? duet_member_get_avatar_url (member) : NULL);
+  duet_avatar_set_text (self->avatar, name);
   /* Translators: the badge on a pending invitation in the contacts list. */
   set_badge (self, C_("invite badge", "New"));
 
@@ -318,8 +331,8 @@ update (DuetContactRow *self)
       gtk_inscription_set_text (self->name_label, "");
       gtk_inscription_set_text (self->message_label, "");
       gtk_label_set_text (self->time_label, "");
-      adw_avatar_set_text (self->avatar, NULL);
-      duet_avatar_loader_set_avatar (self->avatar, NULL, NULL);
+      duet_avatar_set_text (self->avatar, NULL);
+      duet_avatar_loader_set_duet_avatar (self->avatar, NULL, NULL);
       set_badge (self, NULL);
     }
 }
@@ -440,7 +453,13 @@ duet_contact_row_dispose (GObject *object)
 
   clear_items (self);
   g_clear_object (&self->client);
-  gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_CONTACT_ROW);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  self->avatar = NULL;
+  self->name_label = NULL;
+  self->time_label = NULL;
+  self->message_label = NULL;
+  self->badge_label = NULL;
 
   G_OBJECT_CLASS (duet_contact_row_parent_class)->dispose (object);
 }
@@ -493,6 +512,134 @@ duet_contact_row_set_property (GObject      *object,
     }
 }
 
+/* --- Layout: what the four boxes of a template would do ------------------ */
+
+typedef struct {
+  int minimum;
+  int natural;
+} Size;
+
+static Size
+measure_child (GtkWidget      *child,
+               GtkOrientation  orientation)
+{
+  Size size = { 0, 0 };
+
+  if (gtk_widget_should_layout (child))
+    gtk_widget_measure (child, orientation, -1, &size.minimum, &size.natural, NULL, NULL);
+  return size;
+}
+
+/* The row's height never depends on its width: one line of each text. */
+static void
+duet_contact_row_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  DuetContactRow *self = DUET_CONTACT_ROW (widget);
+  Size avatar = measure_child (GTK_WIDGET (self->avatar), orientation);
+  Size name = measure_child (GTK_WIDGET (self->name_label), orientation);
+  Size time = measure_child (GTK_WIDGET (self->time_label), orientation);
+  Size message = measure_child (GTK_WIDGET (self->message_label), orientation);
+  Size badge = measure_child (GTK_WIDGET (self->badge_label), orientation);
+  gboolean has_badge = gtk_widget_should_layout (GTK_WIDGET (self->badge_label));
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      int badge_space = has_badge ? END_SPACING : 0;
+
+      *minimum = avatar.minimum + AVATAR_SPACING +
+                 MAX (name.minimum + END_SPACING + time.minimum, message.minimum + badge_space + badge.minimum);
+      *natural = avatar.natural + AVATAR_SPACING +
+                 MAX (name.natural + END_SPACING + time.natural, message.natural + badge_space + badge.natural);
+    }
+  else
+    {
+      *minimum = 2 * ROW_MARGIN + MAX (avatar.minimum, MAX (name.minimum, time.minimum) + LINE_SPACING +
+                                                       MAX (message.minimum, badge.minimum));
+      *natural = 2 * ROW_MARGIN + MAX (avatar.natural, MAX (name.natural, time.natural) + LINE_SPACING +
+                                                       MAX (message.natural, badge.natural));
+    }
+}
+
+/* Places @child at @x from the start edge of a row @row_width wide:
+ * mirrored right to left. */
+static void
+place (DuetContactRow *self,
+       int             row_width,
+       GtkWidget      *child,
+       int             x,
+       int             y,
+       int             width,
+       int             height,
+       int             baseline)
+{
+  if (gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL)
+    x = row_width - x - width;
+  gtk_widget_size_allocate (child, &(GtkAllocation) { x, y, width, height }, baseline);
+}
+
+static void
+duet_contact_row_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  DuetContactRow *self = DUET_CONTACT_ROW (widget);
+  GtkOrientation vertical = GTK_ORIENTATION_VERTICAL;
+  GtkOrientation horizontal = GTK_ORIENTATION_HORIZONTAL;
+  Size avatar = measure_child (GTK_WIDGET (self->avatar), horizontal);
+  int avatar_height = measure_child (GTK_WIDGET (self->avatar), vertical).natural;
+  int name_height = measure_child (GTK_WIDGET (self->name_label), vertical).natural;
+  int time_height, time_minimum, time_baseline, first_baseline;
+  int message_height = measure_child (GTK_WIDGET (self->message_label), vertical).natural;
+  gboolean has_badge = gtk_widget_should_layout (GTK_WIDGET (self->badge_label));
+  int badge_height = has_badge ? measure_child (GTK_WIDGET (self->badge_label), vertical).natural : 0;
+  int first_height;
+  int second_height, content_height, column_height, x, column_width, y;
+  Size name, time;
+  int time_width, name_width, badge_width = 0, message_width;
+
+  gtk_widget_measure (GTK_WIDGET (self->time_label), vertical, -1, &time_minimum, &time_height,
+                      &time_baseline, NULL);
+  first_height = MAX (name_height, time_height);
+  second_height = MAX (message_height, badge_height);
+  content_height = height - 2 * ROW_MARGIN;
+  column_height = first_height + LINE_SPACING + second_height;
+  x = avatar.natural + AVATAR_SPACING;
+  column_width = MAX (width - x, 0);
+  y = ROW_MARGIN + MAX ((content_height - column_height) / 2, 0);
+  name = measure_child (GTK_WIDGET (self->name_label), horizontal);
+  time = measure_child (GTK_WIDGET (self->time_label), horizontal);
+  time_width = MIN (time.natural, MAX (column_width - END_SPACING - name.minimum, time.minimum));
+  name_width = MAX (column_width - END_SPACING - time_width, 0);
+  /* The name and the time share a baseline, the time's centred in the line. */
+  first_baseline = time_baseline >= 0 ? time_baseline + (first_height - time_minimum) / 2 : -1;
+
+  place (self, width, GTK_WIDGET (self->avatar),
+         0, ROW_MARGIN + MAX ((content_height - avatar_height) / 2, 0), avatar.natural, avatar_height, -1);
+
+  place (self, width, GTK_WIDGET (self->name_label), x, y, name_width, first_height, first_baseline);
+  place (self, width, GTK_WIDGET (self->time_label),
+         x + name_width + END_SPACING, y, time_width, first_height, first_baseline);
+
+  y += first_height + LINE_SPACING;
+  if (has_badge)
+    {
+      Size badge = measure_child (GTK_WIDGET (self->badge_label), horizontal);
+
+      badge_width = MIN (badge.natural, MAX (column_width - END_SPACING, badge.minimum));
+      place (self, width, GTK_WIDGET (self->badge_label), x + column_width - badge_width,
+             y + (second_height - badge_height) / 2, badge_width, badge_height, -1);
+    }
+  message_width = MAX (column_width - (has_badge ? badge_width + END_SPACING : 0), 0);
+  place (self, width, GTK_WIDGET (self->message_label), x, y, message_width, second_height, -1);
+}
+
 static void
 duet_contact_row_class_init (DuetContactRowClass *klass)
 {
@@ -514,18 +661,49 @@ duet_contact_row_class_init (DuetContactRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/duet_chat/Duet/duet-contact-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, DuetContactRow, avatar);
-  gtk_widget_class_bind_template_child (widget_class, DuetContactRow, name_label);
-  gtk_widget_class_bind_template_child (widget_class, DuetContactRow, time_label);
-  gtk_widget_class_bind_template_child (widget_class, DuetContactRow, message_label);
-  gtk_widget_class_bind_template_child (widget_class, DuetContactRow, badge_label);
+  widget_class->measure = duet_contact_row_measure;
+  widget_class->size_allocate = duet_contact_row_size_allocate;
+}
+
+/* Makes @child the row's last child, with the CSS classes listed. */
+static GtkWidget *
+append_child (DuetContactRow *self,
+              GtkWidget      *child,
+              const char     *css_class,
+              ...)
+{
+  va_list classes;
+
+  gtk_widget_set_parent (child, GTK_WIDGET (self));
+  va_start (classes, css_class);
+  for (const char *name = css_class; name != NULL; name = va_arg (classes, const char *))
+    gtk_widget_add_css_class (child, name);
+  va_end (classes);
+  return child;
+}
+
+static GtkWidget *
+new_inscription (void)
+{
+  return g_object_new (GTK_TYPE_INSCRIPTION,
+                       "xalign", 0.f,
+                       "min-chars", 1,
+                       "text-overflow", GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END,
+                       NULL);
 }
 
 static void
 duet_contact_row_init (DuetContactRow *self)
 {
   ensure_css ();
-  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->avatar = DUET_AVATAR (duet_avatar_new (AVATAR_SIZE));
+  gtk_widget_set_parent (GTK_WIDGET (self->avatar), GTK_WIDGET (self));
+  self->name_label = GTK_INSCRIPTION (append_child (self, new_inscription (), "heading", NULL));
+  self->time_label = GTK_LABEL (append_child (self, gtk_label_new (NULL), "caption", "dim-label", "numeric", NULL));
+  gtk_label_set_xalign (self->time_label, 1);
+  gtk_widget_set_valign (GTK_WIDGET (self->time_label), GTK_ALIGN_BASELINE);
+  self->message_label = GTK_INSCRIPTION (append_child (self, new_inscription (), "dim-label", NULL));
+  self->badge_label = GTK_LABEL (append_child (self, gtk_label_new (NULL), "duet-unread-badge", "numeric", NULL));
+  gtk_widget_set_visible (GTK_WIDGET (self->badge_label), FALSE);
 }

@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 #define DUET_TYPE_CONTACT_ROW (duet_contact_row_get_type ())
-G_DECLARE_FINAL_TYPE (DuetContactRow, duet_contact_row, DUET, CONTACT_ROW, AdwBin)
+G_DECLARE_FINAL_TYPE (DuetContactRow, duet_contact_row, DUET, CONTACT_ROW, GtkWidget)
 
 /* Properties: contact (DuetContact), invite (a DuetRoom we are invited to),
  * client (for avatars); setting contact or invite clears the other. */
