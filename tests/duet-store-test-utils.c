@@ -114,6 +114,33 @@ store_test_load (DuetStore *store)
   return snapshot;
 }
 
+DuetStoreStart *
+store_test_load_start_ok (DuetStore  *store,
+                          const char *own_user_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetStoreStart *start;
+
+  duet_store_load_start_snapshot_async (store, own_user_id, duet_test_result_cb, &result);
+  start = duet_store_load_start_snapshot_finish (store, duet_test_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (start);
+  return start;
+}
+
+void
+store_test_write_entries_ok (DuetStore  *store,
+                             const char *own_user_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  duet_store_write_start_entries_async (store, own_user_id, duet_test_result_cb, &result);
+  g_assert_true (duet_store_write_start_entries_finish (store, duet_test_wait (&result), &error));
+  g_assert_no_error (error);
+}
+
 JsonObject *
 store_test_path_object (JsonObject *object,
                         const char *first,

@@ -39,6 +39,12 @@ void         store_test_save_rooms_ok     (DuetStore          *store,
                                            const char * const *rooms,
                                            const char         *next_batch);
 JsonObject * store_test_load              (DuetStore *store);
+/* The lean start for @own_user_id, read; and the start entries the
+ * worker would write when idle, written now. */
+DuetStoreStart *store_test_load_start_ok  (DuetStore  *store,
+                                           const char *own_user_id);
+void         store_test_write_entries_ok  (DuetStore  *store,
+                                           const char *own_user_id);
 /* object.first.second... as an object, or NULL; the names end with NULL. */
 JsonObject * store_test_path_object       (JsonObject *object,
                                            const char *first,

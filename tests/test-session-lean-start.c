@@ -256,17 +256,6 @@ describe_rooms (DuetSession *session,
 static int stored_count (const char *data_dir,
                          const char *sql);
 
-static void
-write_start_entries (DuetStore *store)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  duet_store_write_start_entries_async (store, "@alice:localhost", duet_test_result_cb, &result);
-  g_assert_true (duet_store_write_start_entries_finish (store, duet_test_wait (&result), &error));
-  g_assert_no_error (error);
-}
-
 /* Runs a SQL script on the open cache from a connection of the test's
  * own (the store's worker may be writing: it waits its turn). */
 static void
@@ -331,7 +320,7 @@ assert_lean_as_whole (Fixture   *f,
   g_assert_cmpstr (first_contacts, ==, whole_contacts);
 
   /* Every room's entry read. */
-  write_start_entries (store);
+  store_test_write_entries_ok (store, "@alice:localhost");
   g_assert_cmpint (stored_count (f->data_dir, "SELECT count(*) FROM room_start"), ==,
                    stored_count (f->data_dir, "SELECT count(*) FROM rooms WHERE room_id NOT IN "
                                               "(SELECT room_id FROM outbox)"));

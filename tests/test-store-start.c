@@ -88,33 +88,6 @@ fixture_teardown (Fixture       *f,
 }
 
 static void
-write_entries_ok (DuetStore  *store,
-                  const char *own_user_id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  duet_store_write_start_entries_async (store, own_user_id, duet_test_result_cb, &result);
-  g_assert_true (duet_store_write_start_entries_finish (store, duet_test_wait (&result), &error));
-  g_assert_no_error (error);
-}
-
-static DuetStoreStart *
-load_start_ok (DuetStore  *store,
-               const char *own_user_id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  DuetStoreStart *start;
-
-  duet_store_load_start_snapshot_async (store, own_user_id, duet_test_result_cb, &result);
-  start = duet_store_load_start_snapshot_finish (store, duet_test_wait (&result), &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (start);
-  return start;
-}
-
-static void
 forget_ok (DuetStore  *store,
            const char *room_id)
 {
@@ -236,12 +209,12 @@ test_entries_follow_saves (Fixture       *f,
   /* A store opened anew remembers nothing to write; a start builds them
    * and the worker writes what it built. */
   store = store_test_open_ok (f->dir);
-  write_entries_ok (store, OWN);
+  store_test_write_entries_ok (store, OWN);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "");
   g_clear_pointer (&entries, g_free);
-  duet_store_start_free (load_start_ok (store, OWN));
-  write_entries_ok (store, OWN);
+  duet_store_start_free (store_test_load_start_ok (store, OWN));
+  store_test_write_entries_ok (store, OWN);
   duet_test_finalize (store);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x " OWN "\n");
@@ -264,7 +237,7 @@ test_entries_follow_saves (Fixture       *f,
   /* Written again after a save, then all gone with a clear. */
   store = store_test_open_ok (f->dir);
   store_test_save_rooms_ok (store, both, "s3");
-  write_entries_ok (store, OWN);
+  store_test_write_entries_ok (store, OWN);
   entries = stored_entries (f->dir);
   g_assert_cmpstr (entries, ==, "!a:x " OWN "\n!b:x " OWN "\n");
   g_clear_pointer (&entries, g_free);
@@ -293,11 +266,11 @@ test_read_as_built (Fixture       *f,
   JsonArray *events;
 
   store_test_save_rooms_ok (store, both, "s1");
-  built = load_start_ok (store, OWN);
+  built = store_test_load_start_ok (store, OWN);
   g_assert_cmpstr (json_object_get_string_member (built->response, "next_batch"), ==, "s1");
   g_assert_cmpuint (built->rooms->len, ==, 2);
-  write_entries_ok (store, OWN);
-  read = load_start_ok (store, OWN);
+  store_test_write_entries_ok (store, OWN);
+  read = store_test_load_start_ok (store, OWN);
   g_assert_cmpuint (read->rooms->len, ==, 2);
   for (guint i = 0; i < built->rooms->len; i++)
     {
@@ -325,7 +298,7 @@ test_read_as_built (Fixture       *f,
 
   /* The rename and the new message, read before the worker is idle. */
   store_test_save_rooms_ok (store, a_later, "s2");
-  later = load_start_ok (store, OWN);
+  later = store_test_load_start_ok (store, OWN);
   a_after = parse_entry (find_room (later, "!a:x"));
   events = store_test_events_of (a_after, "timeline");
   g_assert_cmpstr (store_test_event_string (events, json_array_get_length (events) - 1, "event_id"), ==, "$a4");
@@ -352,7 +325,7 @@ test_outbox_and_other_account (Fixture       *f,
   g_autofree char *entries = NULL;
 
   store_test_save_rooms_ok (store, both, "s1");
-  write_entries_ok (store, OWN);
+  store_test_write_entries_ok (store, OWN);
   json_object_set_string_member (content, "body", "unsent");
   duet_store_add_outgoing_async (store, "!a:x", "txn1", "m.room.message", content, 1, duet_test_result_cb,
                                  &result);
@@ -360,13 +333,13 @@ test_outbox_and_other_account (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  start = load_start_ok (store, OWN);
+  start = store_test_load_start_ok (store, OWN);
   a = parse_entry (find_room (start, "!a:x"));
   g_assert_cmpuint (json_array_get_length (store_test_events_of (a, "timeline")), ==, 2);
 
-  other = load_start_ok (store, "@bob:x");
+  other = store_test_load_start_ok (store, "@bob:x");
   g_assert_cmpuint (other->rooms->len, ==, 2);
-  write_entries_ok (store, "@bob:x");
+  store_test_write_entries_ok (store, "@bob:x");
   duet_test_finalize (store);
   entries = stored_entries (f->dir);
   /* !a:x has unsent messages: built at each start, not written again. */
@@ -398,7 +371,7 @@ test_texts_escaped (Fixture       *f,
   gboolean seen_name = FALSE, seen_dan = FALSE;
 
   store_test_save_rooms_ok (store, one, "s1");
-  start = load_start_ok (store, OWN);
+  start = store_test_load_start_ok (store, OWN);
   c = parse_entry (find_room (start, "!c:x"));
   state = store_test_events_of (c, "state");
   for (guint i = 0; i < json_array_get_length (state); i++)

@@ -112,37 +112,12 @@ static const char invite_room[] =
 
 #define OWN "@a:x"
 
-static DuetStoreStart *
-load_start_ok (DuetStore *store)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  DuetStoreStart *start;
-
-  duet_store_load_start_snapshot_async (store, OWN, duet_test_result_cb, &result);
-  start = duet_store_load_start_snapshot_finish (store, duet_test_wait (&result), &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (start);
-  return start;
-}
-
-static void
-write_entries_ok (DuetStore *store)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  duet_store_write_start_entries_async (store, OWN, duet_test_result_cb, &result);
-  g_assert_true (duet_store_write_start_entries_finish (store, duet_test_wait (&result), &error));
-  g_assert_no_error (error);
-}
-
 /* Every room's entry as a start reads it: "room_id lazy entry" lines. */
 static char *
 start_text (const char *dir)
 {
   DuetStore *store = store_test_open_ok (dir);
-  g_autoptr(DuetStoreStart) start = load_start_ok (store);
+  g_autoptr(DuetStoreStart) start = store_test_load_start_ok (store, OWN);
   GString *text = g_string_new (NULL);
 
   for (guint i = 0; i < start->rooms->len; i++)
@@ -163,7 +138,7 @@ entry_state (const char *dir,
              const char *room_id)
 {
   DuetStore *store = store_test_open_ok (dir);
-  g_autoptr(DuetStoreStart) start = load_start_ok (store);
+  g_autoptr(DuetStoreStart) start = store_test_load_start_ok (store, OWN);
   GString *text = g_string_new (NULL);
   gboolean found = FALSE;
 
@@ -469,8 +444,8 @@ test_migrate (Fixture       *f,
 
   /* The entries written after the migration are the same. */
   store = store_test_open_ok (f->dir);
-  duet_store_start_free (load_start_ok (store));
-  write_entries_ok (store);
+  duet_store_start_free (store_test_load_start_ok (store, OWN));
+  store_test_write_entries_ok (store, OWN);
   duet_test_finalize (store);
   g_assert_cmpint (count (f->dir, "SELECT count(*) FROM room_start"), ==, 3);
   written = start_text (f->dir);
