@@ -12,6 +12,7 @@
 
 #include "duet-avatar.h"
 #include "duet-test-utils.h"
+#include "duet-ui-test-utils.h"
 
 typedef struct {
   GtkWindow *window;
@@ -57,23 +58,6 @@ teardown (Fixture       *f,
   duet_test_run_for (20);
 }
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The colorN class AdwAvatar put on one of its widgets: N. */
 static guint
 adw_avatar_color (GtkWidget *root)
@@ -101,7 +85,7 @@ test_initials_and_colors (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       GtkWidget *reference = adw_avatar_new (40, names[i], TRUE);
-      GtkWidget *label = find_widget (reference, GTK_TYPE_LABEL);
+      GtkWidget *label = duet_ui_test_find_widget (reference, GTK_TYPE_LABEL);
       g_autofree char *initials = duet_avatar_initials_for_text (names[i]);
 
       g_test_message ("%s: AdwAvatar \"%s\" color%u, DuetAvatar \"%s\" color%u", names[i],
@@ -119,34 +103,6 @@ test_initials_and_colors (Fixture       *f,
   g_assert_cmpuint (duet_avatar_color_for_text (""), ==, 0);
 }
 
-/* @widget as drawn, on a transparent background, in 0xAARRGGBB pixels. */
-static guint32 *
-render (GtkWidget *widget,
-        int       *width,
-        int       *height)
-{
-  GtkWidget *parent = gtk_widget_get_parent (widget);
-  GtkNative *native = gtk_widget_get_native (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  graphene_rect_t bounds;
-  guint32 *pixels;
-
-  *width = gtk_widget_get_width (widget);
-  *height = gtk_widget_get_height (widget);
-  g_assert_cmpint (*width, >, 0);
-  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
-  gtk_widget_snapshot_child (parent, widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (native), node, &bounds);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, *width);
-  pixels = g_new (guint32, *width * *height);
-  gdk_texture_download (texture, (guchar *) pixels, *width * 4);
-  return pixels;
-}
-
 static int
 channel_difference (guint32 a,
                     guint32 b)
@@ -156,12 +112,6 @@ channel_difference (guint32 a,
   for (int shift = 0; shift < 32; shift += 8)
     most = MAX (most, ABS ((int) ((a >> shift) & 0xff) - (int) ((b >> shift) & 0xff)));
   return most;
-}
-
-static gboolean
-frame_drawn (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
 }
 
 /* Both drawn at 40 px: the disc (gradient and edge) matches AdwAvatar's
@@ -181,11 +131,11 @@ compare_pixels (Fixture    *f,
   duet_avatar_set_text (DUET_AVATAR (avatar), name);
   gtk_box_append (f->box, reference);
   gtk_box_append (f->box, avatar);
-  g_assert_true (duet_test_wait_until (frame_drawn, avatar, DUET_TEST_TIMEOUT_MS));
+  g_assert_true (duet_test_wait_until (duet_ui_test_mapped, avatar, DUET_TEST_TIMEOUT_MS));
   duet_test_run_for (50);
 
-  expected = render (reference, &width, &height);
-  shown = render (avatar, &other_width, &other_height);
+  expected = duet_ui_test_render (reference, &width, &height);
+  shown = duet_ui_test_render (avatar, &other_width, &other_height);
   g_assert_cmpint (width, ==, size);
   g_assert_cmpint (height, ==, size);
   g_assert_cmpint (other_width, ==, width);
@@ -245,8 +195,8 @@ test_image (Fixture       *f,
   texture = gdk_texture_new_for_pixbuf (pixbuf);
   duet_avatar_set_text (DUET_AVATAR (avatar), "Alice");
   gtk_box_append (f->box, avatar);
-  g_assert_true (duet_test_wait_until (frame_drawn, avatar, DUET_TEST_TIMEOUT_MS));
-  initials = render (avatar, &width, &height);
+  g_assert_true (duet_test_wait_until (duet_ui_test_mapped, avatar, DUET_TEST_TIMEOUT_MS));
+  initials = duet_ui_test_render (avatar, &width, &height);
 
   g_signal_connect_swapped (avatar, "notify::custom-image", G_CALLBACK (g_atomic_int_inc), &notified);
   duet_avatar_set_custom_image (DUET_AVATAR (avatar), GDK_PAINTABLE (texture));
@@ -254,7 +204,7 @@ test_image (Fixture       *f,
   g_assert_cmpuint (notified, ==, 1);
   g_assert_true (duet_avatar_get_custom_image (DUET_AVATAR (avatar)) == GDK_PAINTABLE (texture));
 
-  pixels = render (avatar, &width, &height);
+  pixels = duet_ui_test_render (avatar, &width, &height);
   g_assert_cmpint (width, ==, 40);
   g_assert_cmphex (pixels[20 * width + 20], ==, 0xffff0000);
   /* A wide picture covers the circle: red at its left and right edges. */
@@ -266,7 +216,7 @@ test_image (Fixture       *f,
   /* And back to the initials, as they were. */
   duet_avatar_set_custom_image (DUET_AVATAR (avatar), NULL);
   g_clear_pointer (&pixels, g_free);
-  pixels = render (avatar, &width, &height);
+  pixels = duet_ui_test_render (avatar, &width, &height);
   g_assert_cmpmem (pixels, width * height * 4, initials, width * height * 4);
   g_assert_cmpuint (notified, ==, 2);
 }
@@ -326,7 +276,7 @@ test_text_keeps_size (Fixture       *f,
   duet_avatar_set_text (DUET_AVATAR (avatar), "Someone");
   gtk_box_append (f->box, avatar);
   gtk_box_append (f->box, reference);
-  g_assert_true (duet_test_wait_until (frame_drawn, avatar, DUET_TEST_TIMEOUT_MS));
+  g_assert_true (duet_test_wait_until (duet_ui_test_mapped, avatar, DUET_TEST_TIMEOUT_MS));
 
   g_signal_connect_swapped (avatar, "notify::text", G_CALLBACK (g_atomic_int_inc), &notified);
   count = frames_after_text (f, avatar, "Someone Else");

@@ -17,6 +17,7 @@
 #include "duet-contact-row.h"
 #include "duet-room-private.h"
 #include "duet-test-utils.h"
+#include "duet-ui-test-utils.h"
 
 #define RED 0xff0000ff
 #define GREEN 0x00ff00ff
@@ -299,23 +300,6 @@ test_cache_bound (AvatarFixture *f,
 
 /* --- A recycled contact row ------------------------------------------------ */
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (root), type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The text a label or an inscription (the contact rows' name and message) shows. */
 static const char *
 shown_text (GtkWidget *widget)
@@ -391,7 +375,7 @@ test_row_rebind (AvatarFixture *f,
   GdkTexture *alice_texture;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = DUET_AVATAR (find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
+  avatar = DUET_AVATAR (duet_ui_test_find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
   duet_contact_row_set_client (row, f->base.client);
 
   duet_contact_row_set_contact (row, alice);
@@ -432,35 +416,6 @@ test_row_rebind (AvatarFixture *f,
   g_assert_cmpuint (media_requests (f, blue), ==, 1);
 }
 
-/* @widget as drawn, in 0xAARRGGBB pixels (width × height). */
-static guint32 *
-render (GtkWidget *widget)
-{
-  GtkWidget *parent = gtk_widget_get_parent (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  graphene_rect_t bounds;
-  int width = gtk_widget_get_width (widget);
-  guint32 *pixels;
-
-  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
-  gtk_widget_snapshot_child (parent, widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &bounds);
-  pixels = g_new (guint32, width * gtk_widget_get_height (widget));
-  gdk_texture_download (texture, (guchar *) pixels, width * 4);
-  return pixels;
-}
-
-static gboolean
-mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
-}
-
 /* A row that showed a picture and is bound to someone without one shows
  * their initials as an avatar made for them does, not the previous
  * person's ("MW" is wide, "I" narrow). */
@@ -475,10 +430,10 @@ test_row_initials_sized (AvatarFixture *f,
   GtkWidget *avatar, *reference;
   g_autofree guint32 *expected = NULL;
   g_autofree guint32 *shown = NULL;
-  int size;
+  int size, width, height;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR);
+  avatar = duet_ui_test_find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR);
   size = duet_avatar_get_size (DUET_AVATAR (avatar));
   reference = duet_avatar_new (size);
   gtk_widget_set_halign (reference, GTK_ALIGN_START);
@@ -490,14 +445,14 @@ test_row_initials_sized (AvatarFixture *f,
   wait_for_texture (avatar);
   rebind (row, ian);
   g_assert_null (shown_texture (avatar));
-  g_assert_true (duet_test_wait_until (mapped, reference, DUET_TEST_TIMEOUT_MS));
+  g_assert_true (duet_test_wait_until (duet_ui_test_mapped, reference, DUET_TEST_TIMEOUT_MS));
   duet_test_run_for (50);
 
   g_assert_cmpint (gtk_widget_get_width (avatar), ==, size);
   g_assert_cmpint (gtk_widget_get_width (reference), ==, size);
   g_assert_cmpint (gtk_widget_get_height (reference), ==, size);
-  expected = render (reference);
-  shown = render (avatar);
+  expected = duet_ui_test_render (reference, &width, &height);
+  shown = duet_ui_test_render (avatar, &width, &height);
   g_assert_cmpmem (shown, size * size * 4, expected, size * size * 4);
 }
 
@@ -527,7 +482,7 @@ test_row_new_message (AvatarFixture *f,
   guint avatar_changes = 0, name_changes = 0;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = DUET_AVATAR (find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
+  avatar = DUET_AVATAR (duet_ui_test_find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
   duet_contact_row_set_client (row, f->base.client);
   _duet_room_set_last_message (room, "Hello");
   _duet_room_note_activity (room, 1000);
@@ -596,7 +551,7 @@ test_row_rebind_every_field (AvatarFixture *f,
   DuetAvatar *avatar;
 
   gtk_box_append (f->box, GTK_WIDGET (row));
-  avatar = DUET_AVATAR (find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
+  avatar = DUET_AVATAR (duet_ui_test_find_widget (GTK_WIDGET (row), DUET_TYPE_AVATAR));
   duet_contact_row_set_client (row, f->base.client);
   _duet_room_set_last_message (room_a, "See you at eight");
   _duet_room_note_activity (room_a, g_date_time_to_unix (now) * 1000);
@@ -672,7 +627,7 @@ check_row_layout (DuetContactRow *row,
 {
   GtkWidget *widget = GTK_WIDGET (row);
   int width = gtk_widget_get_width (widget);
-  graphene_rect_t avatar = bounds_in (find_widget (widget, DUET_TYPE_AVATAR), widget);
+  graphene_rect_t avatar = bounds_in (duet_ui_test_find_widget (widget, DUET_TYPE_AVATAR), widget);
   graphene_rect_t name = bounds_in (child_with_text (widget, "Dana"), widget);
   graphene_rect_t time = bounds_in (child_with_text (widget, "Yesterday"), widget);
   graphene_rect_t message = bounds_in (child_with_text (widget, "See you at eight"), widget);

@@ -18,6 +18,7 @@
 #include "duet-start-chat-dialog.h"
 #include "duet-sync-loop.h"
 #include "duet-test-utils.h"
+#include "duet-ui-test-utils.h"
 
 #define CREATE_ROOM_PATH "/_matrix/client/v3/createRoom"
 
@@ -30,23 +31,6 @@ typedef struct {
 } UiFixture;
 
 /* --- Finding widgets ------------------------------------------------------ */
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (root), type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* The text a label or an inscription (the contact rows' name and message) shows. */
 static const char *
@@ -129,7 +113,7 @@ wait_for_toplevel (GType type)
 static GListModel *
 list_model (UiFixture *f)
 {
-  GtkWidget *list_view = find_widget (GTK_WIDGET (f->page), GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = duet_ui_test_find_widget (GTK_WIDGET (f->page), GTK_TYPE_LIST_VIEW);
 
   return G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list_view)));
 }
@@ -137,7 +121,7 @@ list_model (UiFixture *f)
 static const char *
 stack_page (UiFixture *f)
 {
-  GtkWidget *stack = find_widget (GTK_WIDGET (f->page), GTK_TYPE_STACK);
+  GtkWidget *stack = duet_ui_test_find_widget (GTK_WIDGET (f->page), GTK_TYPE_STACK);
 
   return gtk_stack_get_visible_child_name (GTK_STACK (stack));
 }
@@ -338,7 +322,7 @@ test_contacts_from_m_direct (UiFixture     *f,
   assert_label_shown (GTK_WIDGET (f->page), "Lunch at noon?");
 
   /* Clicking the person opens the DM. */
-  g_signal_emit_by_name (find_widget (GTK_WIDGET (f->page), GTK_TYPE_LIST_VIEW), "activate", 0);
+  g_signal_emit_by_name (duet_ui_test_find_widget (GTK_WIDGET (f->page), GTK_TYPE_LIST_VIEW), "activate", 0);
   g_assert_cmpstr (wait_activated (f, 1), ==, room_id);
 }
 
@@ -356,7 +340,7 @@ search_for (UiFixture  *f,
             const char *text,
             guint       expected)
 {
-  GtkWidget *entry = find_widget (GTK_WIDGET (f->page), GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *entry = duet_ui_test_find_widget (GTK_WIDGET (f->page), GTK_TYPE_SEARCH_ENTRY);
 
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
   g_object_set_data (G_OBJECT (f->page), "expect-items", GUINT_TO_POINTER (expected));
@@ -404,7 +388,7 @@ start_chat_in_dialog (UiFixture  *f,
 
   duet_contacts_page_start_chat (f->page, NULL);
   dialog = wait_for_toplevel (DUET_TYPE_START_CHAT_DIALOG);
-  entry = find_widget (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY);
+  entry = duet_ui_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
   g_signal_emit_by_name (entry, "activate");
 }
@@ -440,7 +424,7 @@ static gboolean
 has_result_row (gpointer data)
 {
   GtkWindow *dialog = data;
-  GtkWidget *list = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LIST_BOX);
+  GtkWidget *list = duet_ui_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_LIST_BOX);
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0);
 
   return row != NULL && ADW_IS_ACTION_ROW (row) &&
@@ -458,11 +442,11 @@ test_start_chat_directory (UiFixture     *f,
 
   duet_contacts_page_start_chat (f->page, NULL);
   dialog = wait_for_toplevel (DUET_TYPE_START_CHAT_DIALOG);
-  entry = find_widget (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY);
+  entry = duet_ui_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (entry), "caro");
 
   g_assert_true (duet_test_wait_until (has_result_row, dialog, DUET_TEST_TIMEOUT_MS));
-  list = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LIST_BOX);
+  list = duet_ui_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_LIST_BOX);
   row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Carol");
 
@@ -568,7 +552,7 @@ open_first_invite (UiFixture *f)
   assert_label_shown (GTK_WIDGET (f->page), "Invitation from Carol");
   item = g_list_model_get_item (list_model (f), 0);
   g_assert_true (DUET_IS_ROOM (item));
-  g_signal_emit_by_name (find_widget (GTK_WIDGET (f->page), GTK_TYPE_LIST_VIEW), "activate", 0);
+  g_signal_emit_by_name (duet_ui_test_find_widget (GTK_WIDGET (f->page), GTK_TYPE_LIST_VIEW), "activate", 0);
   return DUET_INVITE_DIALOG (wait_for_toplevel (DUET_TYPE_INVITE_DIALOG));
 }
 
